@@ -1,0 +1,103 @@
+"""Settings, read from the environment or `.env` (see `.env.example` for every name)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    telegram_bot_token: SecretStr
+    telegram_base_url: str = "https://api.telegram.org/bot"
+
+    tronsave_api_key: SecretStr | None = None
+    tronsave_base_url: str = "https://api.tronsave.io"
+    # TronSave allows one request per 2 s on each Fast Charge endpoint.
+    tronsave_min_interval_seconds: float = Field(default=2.0, ge=0)
+    tronsave_track_chunk_size: int = Field(default=500, ge=1, le=5000)
+
+    feee_api_key: SecretStr | None = None
+    feee_base_url: str = "https://feee.io/open"
+    feee_user_agent: str = "Feee.io Client/1.0.0 (https://feee.io)"
+    feee_requests_per_second: float = Field(default=5.0, gt=0)
+
+    database_path: Path = Path("data/bot.sqlite3")
+    allowed_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+
+    poll_interval_seconds: float = Field(default=10.0, gt=0)
+    default_deadline_seconds: int = Field(default=300, ge=30, le=86_400)
+    # Extra wait after a deadline before a still-pending order is reported as expired.
+    deadline_grace_seconds: int = Field(default=60, ge=0)
+    http_timeout_seconds: float = Field(default=15.0, gt=0)
+    heartbeat_path: Path | None = None
+    log_level: str = "INFO"
+
+    @field_validator("allowed_user_ids", mode="before")
+    @classmethod
+    def _parse_user_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError as exc:
+                raise ValueError("must be comma-separated numeric Telegram user ids") from exc
+        return value
+
+    @field_validator("tronsave_api_key", "feee_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_not_blank(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("telegram_base_url", "tronsave_base_url", "feee_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _some_provider(self) -> Settings:
+        if self.tronsave_api_key is None and self.feee_api_key is None:
+            raise ValueError("no provider configured: set TRONSAVE_API_KEY and/or FEEE_API_KEY")
+        return self
+
+    @property
+    def effective_heartbeat_path(self) -> Path:
+        return self.heartbeat_path or self.database_path.with_name("heartbeat")
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message is one line meant for the operator."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Load settings, turning pydantic's report into one actionable line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = [str(p) for p in first.get("loc", ()) if p != "__root__"]
+        msg = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        if loc:
+            name = loc[0].upper()
+            if first.get("type") == "missing":
+                line = f"{name} is required: set it in .env or the environment (see .env.example)"
+            else:
+                line = f"{name} is invalid ({msg}): fix it in .env or the environment"
+        else:
+            line = f"{msg} (see .env.example)"
+        raise ConfigError(line) from None

@@ -1,0 +1,35 @@
+"""The bot's own vocabulary for orders, independent of any provider's wording."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ProviderName(StrEnum):
+    TRONSAVE = "tronsave"
+    FEEE = "feee"
+
+
+class OrderState(StrEnum):
+    PENDING = "pending"  # accepted by the provider, energy not delegated yet
+    MATCHED = "matched"  # energy delegated, rental running
+    CONFIRMED = "confirmed"  # ended early by the user, unused part refunded
+    COMPLETED = "completed"  # rental period over
+    CANCELLED = "cancelled"  # cancelled by the user, refunded
+    EXPIRED = "expired"  # not matched before its deadline, cancelled and refunded
+    FAILED = "failed"  # the provider gave up on it
+    UNKNOWN = "unknown"  # a provider status the docs do not list: shown as is, still tracked
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATES
+
+
+OPEN_STATES = frozenset({OrderState.PENDING, OrderState.MATCHED, OrderState.UNKNOWN})
+
+
+class SubmissionState(StrEnum):
+    SENDING = "sending"  # recorded before the create request; outcome not known yet
+    SUBMITTED = "submitted"  # the provider returned order ids, all stored
+    UNCERTAIN = "uncertain"  # the request may have reached the provider; being reconciled
+    FAILED = "failed"  # the provider refused it, or reconciliation proved nothing was created

@@ -1,0 +1,1 @@
+"""Typed async HTTP clients for the energy providers. No Telegram code lives here."""

@@ -1,0 +1,1 @@
+"""SQLite storage through aiosqlite: migrations, the order repository, PTB persistence."""

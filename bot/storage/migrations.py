@@ -1,0 +1,107 @@
+"""Schema migrations, applied in order; `PRAGMA user_version` records the last one run."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: submissions, orders, the notification outbox, chats and users.
+    """
+    CREATE TABLE submissions (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        provider TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        amount INTEGER NOT NULL,
+        duration_sec INTEGER NOT NULL,
+        max_price INTEGER NOT NULL,
+        deadline_sec INTEGER NOT NULL,
+        receivers TEXT NOT NULL,
+        state TEXT NOT NULL,
+        error_code TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX submissions_state ON submissions (state);
+
+    CREATE TABLE orders (
+        id INTEGER PRIMARY KEY,
+        submission_id INTEGER NOT NULL REFERENCES submissions (id),
+        provider TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        provider_order_id TEXT NOT NULL,
+        chat_id INTEGER NOT NULL,
+        receiver TEXT,
+        amount INTEGER NOT NULL,
+        duration_sec INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        raw_status TEXT,
+        created_at REAL NOT NULL,
+        deadline_at REAL,
+        matched_at REAL,
+        ends_at REAL,
+        closed_at REAL,
+        charge_sun INTEGER,
+        refund_sun INTEGER,
+        delivered_amount INTEGER,
+        delegate_txid TEXT,
+        fail_reason TEXT,
+        UNIQUE (provider, provider_order_id)
+    );
+    CREATE INDEX orders_open ON orders (provider, key_id, state);
+    CREATE INDEX orders_chat ON orders (chat_id, id DESC);
+    CREATE INDEX orders_submission ON orders (submission_id);
+
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        sent_at REAL,
+        dropped TEXT
+    );
+    CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at IS NULL AND dropped IS NULL;
+
+    CREATE TABLE chats (
+        chat_id INTEGER PRIMARY KEY,
+        blocked_at REAL
+    );
+
+    CREATE TABLE users (
+        user_id INTEGER PRIMARY KEY,
+        lang TEXT
+    );
+    """,
+    # 2: PTB persistence (conversation state and per-user/chat wizard data) as JSON.
+    """
+    CREATE TABLE ptb_conversations (
+        name TEXT NOT NULL,
+        conv_key TEXT NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (name, conv_key)
+    );
+    CREATE TABLE ptb_data (
+        kind TEXT NOT NULL,
+        owner_id INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (kind, owner_id)
+    );
+    """,
+)
+
+
+async def migrate(db: aiosqlite.Connection) -> int:
+    """Bring the schema up to date; returns the version now in force."""
+    async with db.execute("PRAGMA user_version") as cur:
+        row = await cur.fetchone()
+    version = int(row[0]) if row else 0
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"database schema version {version} is newer than this bot ({len(MIGRATIONS)})"
+        )
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        # executescript commits first; wrap each step so a failure leaves no half schema.
+        await db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    return len(MIGRATIONS)

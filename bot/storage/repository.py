@@ -1,0 +1,498 @@
+"""The order repository: every read and write of submissions, orders and the outbox.
+
+One aiosqlite connection serves the process; an asyncio lock keeps each transaction
+whole, since statements of two coroutines would otherwise interleave on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Self
+
+import aiosqlite
+
+from bot.domain import OPEN_STATES, OrderState, SubmissionState
+from bot.storage.migrations import migrate
+
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: int
+    chat_id: int
+    user_id: int
+    provider: str
+    key_id: str
+    amount: int
+    duration_sec: int
+    max_price: int
+    deadline_sec: int
+    receivers: tuple[str, ...]
+    state: SubmissionState
+    error_code: str | None
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class Order:
+    id: int
+    submission_id: int
+    provider: str
+    key_id: str
+    provider_order_id: str
+    chat_id: int
+    receiver: str | None
+    amount: int
+    duration_sec: int
+    state: OrderState
+    raw_status: str | None
+    created_at: float
+    deadline_at: float | None
+    matched_at: float | None
+    ends_at: float | None
+    closed_at: float | None
+    charge_sun: int | None
+    refund_sun: int | None
+    delivered_amount: int | None
+    delegate_txid: str | None
+    fail_reason: str | None
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    provider_order_id: str
+    receiver: str | None
+    amount: int
+    duration_sec: int
+    state: OrderState = OrderState.PENDING
+    raw_status: str | None = None
+    deadline_at: float | None = None
+    charge_sun: int | None = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Move one order from the state it was read in to a new one (compare-and-set)."""
+
+    order: Order
+    state: OrderState
+    raw_status: str | None
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Notification:
+    id: int
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    created_at: float
+
+
+@dataclass(frozen=True)
+class NewNotification:
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+
+
+_ORDER_COLUMNS = ", ".join(f.name for f in fields(Order))
+_SUBMISSION_COLUMNS = ", ".join(f.name for f in fields(Submission))
+# Columns a transition may change besides state/raw_status; anything else is a bug.
+_MUTABLE_ORDER_COLUMNS = frozenset(
+    {
+        "matched_at",
+        "ends_at",
+        "closed_at",
+        "charge_sun",
+        "refund_sun",
+        "delivered_amount",
+        "delegate_txid",
+        "fail_reason",
+    }
+)
+
+
+def _order(row: Sequence[Any]) -> Order:
+    values = list(row)
+    values[9] = OrderState(values[9])
+    return Order(*values)
+
+
+def _submission(row: Sequence[Any]) -> Submission:
+    values = list(row)
+    values[9] = tuple(json.loads(values[9]))
+    values[10] = SubmissionState(values[10])
+    return Submission(*values)
+
+
+class Repository:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Self:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(str(path), isolation_level=None)
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA busy_timeout=5000")
+        await migrate(db)
+        return cls(db)
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._db.close()
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        async with self._lock, self._db.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        async with self._lock, self._db.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    # -- submissions -------------------------------------------------------------------
+
+    async def create_submission(
+        self,
+        *,
+        chat_id: int,
+        user_id: int,
+        provider: str,
+        key_id: str,
+        amount: int,
+        duration_sec: int,
+        max_price: int,
+        deadline_sec: int,
+        receivers: Sequence[str],
+        now: float,
+    ) -> Submission:
+        async with self._tx() as db:
+            cur = await db.execute(
+                "INSERT INTO submissions (chat_id, user_id, provider, key_id, amount,"
+                " duration_sec, max_price, deadline_sec, receivers, state, created_at,"
+                " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    chat_id,
+                    user_id,
+                    provider,
+                    key_id,
+                    amount,
+                    duration_sec,
+                    max_price,
+                    deadline_sec,
+                    json.dumps(list(receivers)),
+                    SubmissionState.SENDING.value,
+                    now,
+                    now,
+                ),
+            )
+            sub_id = cur.lastrowid
+        sub = await self.get_submission(int(sub_id or 0))
+        assert sub is not None
+        return sub
+
+    async def get_submission(self, submission_id: int) -> Submission | None:
+        row = await self._fetchone(
+            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions WHERE id = ?", (submission_id,)
+        )
+        return _submission(row) if row else None
+
+    async def submissions_in(self, states: Iterable[SubmissionState]) -> list[Submission]:
+        wanted = [s.value for s in states]
+        marks = ",".join("?" * len(wanted))
+        rows = await self._fetchall(
+            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions WHERE state IN ({marks})"
+            " ORDER BY id",
+            wanted,
+        )
+        return [_submission(r) for r in rows]
+
+    async def set_submission_state(
+        self,
+        submission_id: int,
+        state: SubmissionState,
+        *,
+        now: float,
+        expected: Iterable[SubmissionState],
+        error_code: str | None = None,
+        notify: NewNotification | None = None,
+    ) -> bool:
+        """Compare-and-set; the notification is queued only if this call won."""
+        allowed = [s.value for s in expected]
+        marks = ",".join("?" * len(allowed))
+        async with self._tx() as db:
+            cur = await db.execute(
+                f"UPDATE submissions SET state = ?, error_code = ?, updated_at = ?"
+                f" WHERE id = ? AND state IN ({marks})",
+                (state.value, error_code, now, submission_id, *allowed),
+            )
+            won = cur.rowcount == 1
+            if won and notify is not None:
+                await self._enqueue(db, notify, now)
+        return won
+
+    async def record_orders(
+        self,
+        submission: Submission,
+        orders: Sequence[NewOrder],
+        *,
+        now: float,
+        notify: NewNotification | None = None,
+    ) -> list[Order]:
+        """Store the provider's order ids and mark the submission submitted, atomically.
+
+        Ids already stored (a second adoption of the same orders) are skipped.
+        """
+        async with self._tx() as db:
+            for new in orders:
+                await db.execute(
+                    "INSERT OR IGNORE INTO orders (submission_id, provider, key_id,"
+                    " provider_order_id, chat_id, receiver, amount, duration_sec, state,"
+                    " raw_status, created_at, deadline_at, charge_sun)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        submission.id,
+                        submission.provider,
+                        submission.key_id,
+                        new.provider_order_id,
+                        submission.chat_id,
+                        new.receiver,
+                        new.amount,
+                        new.duration_sec,
+                        new.state.value,
+                        new.raw_status,
+                        now,
+                        new.deadline_at,
+                        new.charge_sun,
+                    ),
+                )
+            await db.execute(
+                "UPDATE submissions SET state = ?, error_code = NULL, updated_at = ?"
+                " WHERE id = ?",
+                (SubmissionState.SUBMITTED.value, now, submission.id),
+            )
+            if notify is not None:
+                await self._enqueue(db, notify, now)
+        return await self.orders_of_submission(submission.id)
+
+    # -- orders ------------------------------------------------------------------------
+
+    async def get_order(self, order_id: int) -> Order | None:
+        row = await self._fetchone(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE id = ?", (order_id,))
+        return _order(row) if row else None
+
+    async def orders_by_ids(self, order_ids: Sequence[int]) -> list[Order]:
+        if not order_ids:
+            return []
+        marks = ",".join("?" * len(order_ids))
+        rows = await self._fetchall(
+            f"SELECT {_ORDER_COLUMNS} FROM orders WHERE id IN ({marks}) ORDER BY id",
+            list(order_ids),
+        )
+        return [_order(r) for r in rows]
+
+    async def orders_of_submission(self, submission_id: int) -> list[Order]:
+        rows = await self._fetchall(
+            f"SELECT {_ORDER_COLUMNS} FROM orders WHERE submission_id = ? ORDER BY id",
+            (submission_id,),
+        )
+        return [_order(r) for r in rows]
+
+    async def open_orders(self, provider: str) -> list[Order]:
+        marks = ",".join("?" * len(OPEN_STATES))
+        rows = await self._fetchall(
+            f"SELECT {_ORDER_COLUMNS} FROM orders WHERE provider = ? AND state IN ({marks})"
+            " ORDER BY id",
+            (provider, *sorted(s.value for s in OPEN_STATES)),
+        )
+        return [_order(r) for r in rows]
+
+    async def known_provider_ids(self, provider: str, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._fetchall(
+                f"SELECT provider_order_id FROM orders WHERE provider = ?"
+                f" AND provider_order_id IN ({marks})",
+                (provider, *chunk),
+            )
+            found.update(str(r[0]) for r in rows)
+        return found
+
+    async def chat_orders(self, chat_id: int, *, offset: int, limit: int) -> tuple[list[Order], int]:
+        rows = await self._fetchall(
+            f"SELECT {_ORDER_COLUMNS} FROM orders WHERE chat_id = ?"
+            " ORDER BY id DESC LIMIT ? OFFSET ?",
+            (chat_id, limit, offset),
+        )
+        total_row = await self._fetchone("SELECT COUNT(*) FROM orders WHERE chat_id = ?", (chat_id,))
+        return [_order(r) for r in rows], int(total_row[0])
+
+    async def apply(
+        self,
+        transitions: Sequence[Transition],
+        *,
+        now: float,
+        notifications: Callable[[list[Transition]], list[NewNotification]] | None = None,
+    ) -> list[Transition]:
+        """Apply transitions with compare-and-set; returns those that won.
+
+        A transition wins only if the order still has the state and raw status it was
+        read with, so an overlapping poll or a restart cannot apply (and announce) the
+        same change twice. Notifications for the winners are queued in the same
+        transaction: a change is never stored without its message, nor the reverse.
+        """
+        won: list[Transition] = []
+        async with self._tx() as db:
+            for tr in transitions:
+                bad = set(tr.changes) - _MUTABLE_ORDER_COLUMNS
+                if bad:
+                    raise ValueError(f"not a mutable order column: {sorted(bad)}")
+                sets = ["state = ?", "raw_status = ?"] + [f"{c} = ?" for c in tr.changes]
+                cur = await db.execute(
+                    f"UPDATE orders SET {', '.join(sets)} WHERE id = ? AND state = ?"
+                    " AND raw_status IS ?",
+                    (
+                        tr.state.value,
+                        tr.raw_status,
+                        *tr.changes.values(),
+                        tr.order.id,
+                        tr.order.state.value,
+                        tr.order.raw_status,
+                    ),
+                )
+                if cur.rowcount == 1:
+                    won.append(tr)
+            if notifications is not None and won:
+                for note in notifications(won):
+                    await self._enqueue(db, note, now)
+        return won
+
+    async def update_order_details(self, order_id: int, **changes: Any) -> None:
+        """Record facts learnt later (refund, charge) without touching the state."""
+        bad = set(changes) - _MUTABLE_ORDER_COLUMNS
+        if bad:
+            raise ValueError(f"not a mutable order column: {sorted(bad)}")
+        if not changes:
+            return
+        sets = ", ".join(f"{c} = ?" for c in changes)
+        async with self._tx() as db:
+            await db.execute(
+                f"UPDATE orders SET {sets} WHERE id = ?", (*changes.values(), order_id)
+            )
+
+    # -- outbox ------------------------------------------------------------------------
+
+    @staticmethod
+    async def _enqueue(db: aiosqlite.Connection, note: NewNotification, now: float) -> None:
+        await db.execute(
+            "INSERT INTO outbox (chat_id, kind, payload, created_at) VALUES (?,?,?,?)",
+            (note.chat_id, note.kind, json.dumps(note.payload, sort_keys=True), now),
+        )
+
+    async def enqueue(self, note: NewNotification, *, now: float) -> None:
+        async with self._tx() as db:
+            await self._enqueue(db, note, now)
+
+    async def unsent_notifications(self, limit: int = 500) -> list[Notification]:
+        rows = await self._fetchall(
+            "SELECT id, chat_id, kind, payload, created_at FROM outbox"
+            " WHERE sent_at IS NULL AND dropped IS NULL ORDER BY id LIMIT ?",
+            (limit,),
+        )
+        return [Notification(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
+
+    async def mark_sent(self, notification_id: int, *, now: float) -> None:
+        async with self._tx() as db:
+            await db.execute("UPDATE outbox SET sent_at = ? WHERE id = ?", (now, notification_id))
+
+    async def mark_dropped(self, notification_id: int, reason: str) -> None:
+        async with self._tx() as db:
+            await db.execute("UPDATE outbox SET dropped = ? WHERE id = ?", (reason, notification_id))
+
+    # -- chats and users ---------------------------------------------------------------
+
+    async def set_chat_blocked(self, chat_id: int, blocked_at: float | None) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO chats (chat_id, blocked_at) VALUES (?, ?)"
+                " ON CONFLICT (chat_id) DO UPDATE SET blocked_at = excluded.blocked_at",
+                (chat_id, blocked_at),
+            )
+
+    async def is_chat_blocked(self, chat_id: int) -> bool:
+        row = await self._fetchone("SELECT blocked_at FROM chats WHERE chat_id = ?", (chat_id,))
+        return bool(row and row[0] is not None)
+
+    async def get_user_lang(self, user_id: int) -> str | None:
+        row = await self._fetchone("SELECT lang FROM users WHERE user_id = ?", (user_id,))
+        return str(row[0]) if row and row[0] else None
+
+    async def set_user_lang(self, user_id: int, lang: str | None) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO users (user_id, lang) VALUES (?, ?)"
+                " ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang",
+                (user_id, lang),
+            )
+
+    # -- PTB persistence ---------------------------------------------------------------
+
+    async def load_conversations(self, name: str) -> dict[str, str]:
+        rows = await self._fetchall(
+            "SELECT conv_key, state FROM ptb_conversations WHERE name = ?", (name,)
+        )
+        return {str(r[0]): str(r[1]) for r in rows}
+
+    async def save_conversation(self, name: str, key: str, state: str | None) -> None:
+        async with self._tx() as db:
+            if state is None:
+                await db.execute(
+                    "DELETE FROM ptb_conversations WHERE name = ? AND conv_key = ?", (name, key)
+                )
+            else:
+                await db.execute(
+                    "INSERT INTO ptb_conversations (name, conv_key, state) VALUES (?,?,?)"
+                    " ON CONFLICT (name, conv_key) DO UPDATE SET state = excluded.state",
+                    (name, key, state),
+                )
+
+    async def load_data(self, kind: str) -> dict[int, str]:
+        rows = await self._fetchall("SELECT owner_id, data FROM ptb_data WHERE kind = ?", (kind,))
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    async def save_data(self, kind: str, owner_id: int, data: str | None) -> None:
+        async with self._tx() as db:
+            if data is None:
+                await db.execute(
+                    "DELETE FROM ptb_data WHERE kind = ? AND owner_id = ?", (kind, owner_id)
+                )
+            else:
+                await db.execute(
+                    "INSERT INTO ptb_data (kind, owner_id, data) VALUES (?,?,?)"
+                    " ON CONFLICT (kind, owner_id) DO UPDATE SET data = excluded.data",
+                    (kind, owner_id, data),
+                )
