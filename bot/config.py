@@ -50,7 +50,9 @@ class Settings(BaseSettings):
                 raise ValueError("must be comma-separated numeric Telegram user ids") from exc
         return value
 
-    @field_validator("tronsave_api_key", "feee_api_key", mode="before")
+    # A blank line such as `HEARTBEAT_PATH=` (as in .env.example) means "unset": without this
+    # an empty path would become Path(".") and the heartbeat would be written to the cwd.
+    @field_validator("tronsave_api_key", "feee_api_key", "heartbeat_path", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -33,3 +33,18 @@ class SubmissionState(StrEnum):
     SUBMITTED = "submitted"  # the provider returned order ids, all stored
     UNCERTAIN = "uncertain"  # the request may have reached the provider; being reconciled
     FAILED = "failed"  # the provider refused it, or reconciliation proved nothing was created
+    UNRESOLVED = "unresolved"  # the provider offers no way to find out; the user was told
+
+
+class NoticeKind(StrEnum):
+    """What a queued push message announces."""
+
+    MATCHED = "matched"
+    EXPIRED = "expired"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    STATUS = "status"  # a status the docs do not list
+    RECOVERED = "recovered"  # an uncertain submission turned out to have created orders
+    NOT_CREATED = "not_created"  # an uncertain submission created nothing
+    UNRESOLVED = "unresolved"  # an uncertain submission whose outcome cannot be known

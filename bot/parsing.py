@@ -20,7 +20,8 @@ MAX_RECEIVERS = 100
 _UNITS = {"s": 1, "m": 60, "h": 3_600, "d": 86_400}
 _DURATION = re.compile(r"^\s*(\d{1,9})\s*([smhd]?)\s*$", re.IGNORECASE)
 _AMOUNT = re.compile(r"^\s*(\d[\d,_ ]*)\s*([km]?)\s*$", re.IGNORECASE)
-_SEPARATORS = re.compile(r"[\s,;，；、]+")
+# ASCII and full-width commas/semicolons and the ideographic comma, as typed on CJK keyboards.
+_SEPARATORS = re.compile("[\\s,;\uff0c\uff1b\u3001]+")
 
 
 @dataclass(frozen=True)

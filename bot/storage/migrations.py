@@ -47,6 +47,7 @@ MIGRATIONS: tuple[str, ...] = (
         delivered_amount INTEGER,
         delegate_txid TEXT,
         fail_reason TEXT,
+        provider_created_at REAL,
         UNIQUE (provider, provider_order_id)
     );
     CREATE INDEX orders_open ON orders (provider, key_id, state);

@@ -20,7 +20,6 @@ from bot.domain import OPEN_STATES, OrderState, SubmissionState
 from bot.storage.migrations import migrate
 
 
-
 @dataclass(frozen=True)
 class Submission:
     id: int
@@ -62,6 +61,7 @@ class Order:
     delivered_amount: int | None
     delegate_txid: str | None
     fail_reason: str | None
+    provider_created_at: float | None  # the provider's clock, where it differs from ours
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,7 @@ class NewOrder:
     raw_status: str | None = None
     deadline_at: float | None = None
     charge_sun: int | None = None
+    provider_created_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ _MUTABLE_ORDER_COLUMNS = frozenset(
         "delivered_amount",
         "delegate_txid",
         "fail_reason",
+        "provider_created_at",
     }
 )
 
@@ -223,8 +225,7 @@ class Repository:
         wanted = [s.value for s in states]
         marks = ",".join("?" * len(wanted))
         rows = await self._fetchall(
-            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions WHERE state IN ({marks})"
-            " ORDER BY id",
+            f"SELECT {_SUBMISSION_COLUMNS} FROM submissions WHERE state IN ({marks}) ORDER BY id",
             wanted,
         )
         return [_submission(r) for r in rows]
@@ -270,8 +271,8 @@ class Repository:
                 await db.execute(
                     "INSERT OR IGNORE INTO orders (submission_id, provider, key_id,"
                     " provider_order_id, chat_id, receiver, amount, duration_sec, state,"
-                    " raw_status, created_at, deadline_at, charge_sun)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " raw_status, created_at, deadline_at, charge_sun, provider_created_at)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         submission.id,
                         submission.provider,
@@ -286,11 +287,11 @@ class Repository:
                         now,
                         new.deadline_at,
                         new.charge_sun,
+                        new.provider_created_at,
                     ),
                 )
             await db.execute(
-                "UPDATE submissions SET state = ?, error_code = NULL, updated_at = ?"
-                " WHERE id = ?",
+                "UPDATE submissions SET state = ?, error_code = NULL, updated_at = ? WHERE id = ?",
                 (SubmissionState.SUBMITTED.value, now, submission.id),
             )
             if notify is not None:
@@ -300,7 +301,9 @@ class Repository:
     # -- orders ------------------------------------------------------------------------
 
     async def get_order(self, order_id: int) -> Order | None:
-        row = await self._fetchone(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE id = ?", (order_id,))
+        row = await self._fetchone(
+            f"SELECT {_ORDER_COLUMNS} FROM orders WHERE id = ?", (order_id,)
+        )
         return _order(row) if row else None
 
     async def orders_by_ids(self, order_ids: Sequence[int]) -> list[Order]:
@@ -342,13 +345,17 @@ class Repository:
             found.update(str(r[0]) for r in rows)
         return found
 
-    async def chat_orders(self, chat_id: int, *, offset: int, limit: int) -> tuple[list[Order], int]:
+    async def chat_orders(
+        self, chat_id: int, *, offset: int, limit: int
+    ) -> tuple[list[Order], int]:
         rows = await self._fetchall(
             f"SELECT {_ORDER_COLUMNS} FROM orders WHERE chat_id = ?"
             " ORDER BY id DESC LIMIT ? OFFSET ?",
             (chat_id, limit, offset),
         )
-        total_row = await self._fetchone("SELECT COUNT(*) FROM orders WHERE chat_id = ?", (chat_id,))
+        total_row = await self._fetchone(
+            "SELECT COUNT(*) FROM orders WHERE chat_id = ?", (chat_id,)
+        )
         return [_order(r) for r in rows], int(total_row[0])
 
     async def apply(
@@ -417,11 +424,13 @@ class Repository:
         async with self._tx() as db:
             await self._enqueue(db, note, now)
 
-    async def unsent_notifications(self, limit: int = 500) -> list[Notification]:
+    async def unsent_notifications(
+        self, limit: int = 500, *, after_id: int = 0
+    ) -> list[Notification]:
         rows = await self._fetchall(
             "SELECT id, chat_id, kind, payload, created_at FROM outbox"
-            " WHERE sent_at IS NULL AND dropped IS NULL ORDER BY id LIMIT ?",
-            (limit,),
+            " WHERE sent_at IS NULL AND dropped IS NULL AND id > ? ORDER BY id LIMIT ?",
+            (after_id, limit),
         )
         return [Notification(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
 
@@ -431,7 +440,9 @@ class Repository:
 
     async def mark_dropped(self, notification_id: int, reason: str) -> None:
         async with self._tx() as db:
-            await db.execute("UPDATE outbox SET dropped = ? WHERE id = ?", (reason, notification_id))
+            await db.execute(
+                "UPDATE outbox SET dropped = ? WHERE id = ?", (reason, notification_id)
+            )
 
     # -- chats and users ---------------------------------------------------------------
 

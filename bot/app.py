@@ -1,0 +1,204 @@
+"""`build_application(settings)`: the one place that wires the bot together.
+
+`post_init` opens the database and provider clients and starts the outbox dispatcher
+and the poll job; `post_shutdown` closes them in reverse order.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any, cast
+
+import httpx
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    ExtBot,
+    JobQueue,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+from telegram.warnings import PTBUserWarning
+
+from bot.config import Settings
+from bot.domain import ProviderName
+from bot.handlers import basic, jobs, new_order, orders
+from bot.handlers.callback_data import secret_from_token
+from bot.handlers.common import RUNTIME_KEY, Context
+from bot.handlers.push import OutboxDispatcher
+from bot.healthcheck import touch_heartbeat
+from bot.providers.feee import FeeeClient
+from bot.providers.pacing import Pacer
+from bot.providers.tronsave import TronSaveClient
+from bot.services.feee_provider import FeeeProvider
+from bot.services.orders import OrderService
+from bot.services.poller import Poller
+from bot.services.ports import EnergyProvider
+from bot.services.runtime import Runtime
+from bot.services.tronsave_provider import TronSaveProvider
+from bot.storage.persistence import SqlitePersistence
+from bot.storage.repository import Repository
+
+log = logging.getLogger(__name__)
+
+BotApp = Application[
+    ExtBot[None], Context, dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[Context]
+]
+_DISPATCHER_KEY = "outbox_dispatcher"
+
+# The wizard mixes typed answers and buttons in one conversation on purpose.
+warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+
+
+def build_providers(
+    settings: Settings,
+    *,
+    transports: dict[ProviderName, httpx.AsyncBaseTransport] | None = None,
+    clock: Callable[[], float] = time.time,
+) -> dict[ProviderName, EnergyProvider]:
+    transports = transports or {}
+    providers: dict[ProviderName, EnergyProvider] = {}
+    if settings.tronsave_api_key is not None:
+        client = TronSaveClient(
+            api_key=settings.tronsave_api_key,
+            base_url=settings.tronsave_base_url,
+            pacer=Pacer(settings.tronsave_min_interval_seconds, hold=True),
+            timeout=settings.http_timeout_seconds,
+            transport=transports.get(ProviderName.TRONSAVE),
+        )
+        providers[ProviderName.TRONSAVE] = TronSaveProvider(
+            client, track_chunk=settings.tronsave_track_chunk_size, clock=clock
+        )
+    if settings.feee_api_key is not None:
+        feee_client = FeeeClient(
+            api_key=settings.feee_api_key,
+            base_url=settings.feee_base_url,
+            user_agent=settings.feee_user_agent,
+            pacer=Pacer(1.0 / settings.feee_requests_per_second, hold=False),
+            timeout=settings.http_timeout_seconds,
+            transport=transports.get(ProviderName.FEEE),
+        )
+        providers[ProviderName.FEEE] = FeeeProvider(feee_client, clock=clock)
+    return providers
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    transports: dict[ProviderName, httpx.AsyncBaseTransport] | None = None,
+    clock: Callable[[], float] = time.time,
+) -> BotApp:
+    """Wire the bot. The keyword arguments exist for tests (fake Bot API, fake providers)."""
+    token = settings.telegram_bot_token.get_secret_value()
+
+    async def post_init(app: BotApp) -> None:
+        repo = await Repository.open(settings.database_path)
+        providers = build_providers(settings, transports=transports, clock=clock)
+        order_service = OrderService(repo, providers, clock=clock)
+        rt = Runtime(
+            repo=repo,
+            orders=order_service,
+            poller=Poller(
+                order_service, deadline_grace=settings.deadline_grace_seconds, clock=clock
+            ),
+            allowed_user_ids=settings.allowed_user_ids,
+            default_deadline=settings.default_deadline_seconds,
+            callback_secret=secret_from_token(token),
+        )
+        rt.poller.on_notices = rt.outbox_ready.set
+        app.bot_data[RUNTIME_KEY] = rt
+        dispatcher = OutboxDispatcher(rt, app.bot)
+        app.bot_data[_DISPATCHER_KEY] = dispatcher
+        dispatcher.start()
+        heartbeat = settings.effective_heartbeat_path
+        touch_heartbeat(heartbeat)
+        if app.job_queue is not None:
+            app.job_queue.run_repeating(
+                jobs.poll_orders,
+                interval=settings.poll_interval_seconds,
+                first=1.0,
+                name=jobs.POLL_JOB,
+                data=heartbeat,
+                job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60},
+            )
+        await _set_commands(app)
+        log.info(
+            "bot ready: providers %s, %d allowed users",
+            ", ".join(providers) or "none",
+            len(settings.allowed_user_ids),
+        )
+
+    async def post_shutdown(app: BotApp) -> None:
+        dispatcher = app.bot_data.pop(_DISPATCHER_KEY, None)
+        if isinstance(dispatcher, OutboxDispatcher):
+            await dispatcher.stop()
+        rt = app.bot_data.pop(RUNTIME_KEY, None)
+        if isinstance(rt, Runtime):
+            for adapter in rt.orders.providers.values():
+                await adapter.aclose()
+            await rt.repo.close()
+
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_base_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .persistence(SqlitePersistence(settings.database_path))
+        .concurrent_updates(True)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    app = cast(BotApp, builder.build())
+    register_handlers(app)
+    return app
+
+
+def register_handlers(app: BotApp) -> None:
+    private_text = filters.ChatType.PRIVATE & filters.TEXT
+    app.add_handler(TypeHandler(Update, basic.note_chat_alive), group=-1)
+    app.add_handler(new_order.conversation())
+    app.add_handler(CommandHandler("start", basic.start))
+    app.add_handler(CommandHandler("help", basic.help_command))
+    app.add_handler(CommandHandler("language", basic.language))
+    app.add_handler(CommandHandler("balance", basic.balance))
+    app.add_handler(CommandHandler("orders", orders.list_orders))
+    app.add_handler(CommandHandler("cancel", basic.cancel_outside))
+    app.add_handler(CallbackQueryHandler(orders.order_action, pattern=r"^a:"))
+    app.add_handler(CallbackQueryHandler(orders.turn_page, pattern=r"^l:"))
+    app.add_handler(CallbackQueryHandler(basic.set_language, pattern=r"^lang:"))
+    app.add_handler(CallbackQueryHandler(new_order.stale_button, pattern=r"^w:"))
+    app.add_handler(MessageHandler(private_text, basic.stray_text))
+    app.add_error_handler(basic.on_error)
+
+
+async def _set_commands(app: BotApp) -> None:
+    """Command menu in both languages. A failure here must not stop the bot."""
+    try:
+        await app.bot.set_my_commands(basic.command_list("en"))
+        await app.bot.set_my_commands(basic.command_list("zh"), language_code="zh")
+    except TelegramError as exc:
+        log.warning("could not set the command menu: %s", exc)

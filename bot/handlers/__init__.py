@@ -1,0 +1,1 @@
+"""Thin python-telegram-bot callbacks: parse, authorise, call a service, reply."""

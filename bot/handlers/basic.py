@@ -1,0 +1,162 @@
+"""/start, /help, /language, /balance, stray messages and the error handler."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+
+from bot.handlers.common import Context, chat_id_of, ensure_allowed, runtime, user_lang
+from bot.handlers.render import error_text, provider_name, trx
+from bot.i18n import LANGS, Lang, as_lang, t
+from bot.providers.errors import ProviderError
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("new", "orders", "balance", "language", "help", "cancel")
+
+
+def command_list(lang: Lang) -> list[BotCommand]:
+    return [BotCommand(name, t(lang, f"command.{name}")) for name in COMMANDS]
+
+
+async def start(update: Update, context: Context) -> None:
+    lang = await user_lang(update, context)
+    message = update.effective_message
+    assert message is not None
+    user = update.effective_user
+    allowed = runtime(context).may_spend(user.id if user else None)
+    rows = [
+        [InlineKeyboardButton(t(lang, "button.new_order"), callback_data="w:new")],
+        [
+            InlineKeyboardButton(t(lang, "button.my_orders"), callback_data="l:new"),
+            InlineKeyboardButton(t(lang, "button.language"), callback_data="lang:menu"),
+        ],
+    ]
+    text = t(lang, "start.text")
+    if not allowed:
+        text += "\n\n" + t(lang, "auth.denied", user_id=user.id if user else "?")
+    await message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    lang = await user_lang(update, context)
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(t(lang, "help.text"))
+
+
+def _language_markup(lang: Lang) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t(lang, "language.zh"), callback_data="lang:zh"),
+                InlineKeyboardButton(t(lang, "language.en"), callback_data="lang:en"),
+            ],
+            [InlineKeyboardButton(t(lang, "language.auto"), callback_data="lang:auto")],
+        ]
+    )
+
+
+async def language(update: Update, context: Context) -> None:
+    lang = await user_lang(update, context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await context.bot.send_message(
+        chat_id_of(update), t(lang, "language.choose"), reply_markup=_language_markup(lang)
+    )
+
+
+async def set_language(update: Update, context: Context) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and query.data is not None and user is not None
+    choice = query.data.removeprefix("lang:")
+    if choice == "menu":
+        await language(update, context)
+        return
+    await query.answer()
+    rt = runtime(context)
+    await rt.repo.set_user_lang(user.id, choice if choice in LANGS else None)
+    lang = await user_lang(update, context)
+    await query.edit_message_text(t(lang, "language.set"))
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        # The command menu follows the chosen language in this private chat.
+        try:
+            await context.bot.set_my_commands(
+                command_list(lang), scope=BotCommandScopeChat(chat.id)
+            )
+        except TelegramError as exc:
+            log.info("could not set the chat's command menu: %s", exc)
+
+
+async def balance(update: Update, context: Context) -> None:
+    lang = await user_lang(update, context)
+    if not await ensure_allowed(update, context, lang):
+        return
+    message = update.effective_message
+    assert message is not None
+    blocks = []
+    for result in await runtime(context).orders.balances():
+        if isinstance(result, ProviderError):
+            blocks.append(error_text(lang, result))
+            continue
+        blocks.append(
+            t(
+                lang,
+                "balance.line",
+                provider=provider_name(lang, result.provider),
+                trx=trx(result.balance_sun),
+                address=result.deposit_address or "—",
+            )
+        )
+    await message.reply_text(t(lang, "balance.header") + "\n\n" + "\n\n".join(blocks))
+
+
+async def cancel_outside(update: Update, context: Context) -> None:
+    lang = await user_lang(update, context)
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(t(lang, "conversation.nothing_to_cancel"))
+
+
+async def stray_text(update: Update, context: Context) -> None:
+    """A message outside any conversation, in a private chat: point to the commands."""
+    lang = await user_lang(update, context)
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(t(lang, "stray.text"))
+
+
+async def note_chat_alive(update: Update, context: Context) -> None:
+    """A chat that writes to the bot again has unblocked it: resume its pushes."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    repo = runtime(context).repo
+    if await repo.is_chat_blocked(chat.id):
+        await repo.set_chat_blocked(chat.id, None)
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log with the update's shape (not its contents) and tell the user, translated."""
+    log.error(
+        "unhandled error while handling %s",
+        type(update).__name__ if update is not None else "a job",
+        exc_info=context.error,
+    )
+    if isinstance(update, Update) and update.effective_chat is not None:
+        lang = as_lang(await user_lang(update, context))
+        try:
+            await context.bot.send_message(update.effective_chat.id, t(lang, "error.internal"))
+        except TelegramError:
+            log.warning("could not tell chat %s about the error", update.effective_chat.id)

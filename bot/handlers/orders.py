@@ -1,0 +1,154 @@
+"""/orders (paged list with Cancel/Confirm buttons) and the order action buttons."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+
+from bot.handlers import callback_data
+from bot.handlers.common import Context, chat_id_of, ensure_allowed, runtime, user_lang
+from bot.handlers.render import error_text, money_lines, order_line
+from bot.i18n import Html, Lang, t
+from bot.providers.errors import ProviderError
+from bot.services.orders import ActionReport, ActionStatus, NotYourOrder
+from bot.services.runtime import Runtime
+from bot.storage.repository import Order
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 5
+
+
+def confirm_button(lang: Lang, rt: Runtime, chat_id: int, order: Order) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        t(lang, "button.confirm_order", id=order.id),
+        callback_data=callback_data.sign(rt.callback_secret, chat_id, "c", order.id),
+    )
+
+
+def cancel_button(lang: Lang, rt: Runtime, chat_id: int, order: Order) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        t(lang, "button.cancel_order", id=order.id),
+        callback_data=callback_data.sign(rt.callback_secret, chat_id, "x", order.id),
+    )
+
+
+async def _page(
+    rt: Runtime, lang: Lang, chat_id: int, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    orders, total = await rt.orders.chat_orders(chat_id, page=page, page_size=PAGE_SIZE)
+    if total == 0:
+        return t(lang, "orders.empty"), None
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(page, pages - 1)
+    if not orders:
+        orders, _ = await rt.orders.chat_orders(chat_id, page=page, page_size=PAGE_SIZE)
+    text = t(
+        lang,
+        "orders.header",
+        page=page + 1,
+        pages=pages,
+        total=total,
+        orders=Html("\n".join(order_line(lang, o) for o in orders)),
+    )
+    rows: list[list[InlineKeyboardButton]] = []
+    for order in orders:
+        if rt.orders.can_confirm(order):
+            rows.append([confirm_button(lang, rt, chat_id, order)])
+        if rt.orders.can_cancel(order):
+            rows.append([cancel_button(lang, rt, chat_id, order)])
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton(t(lang, "button.prev"), callback_data=f"l:{page - 1}"))
+    if page + 1 < pages:
+        nav.append(InlineKeyboardButton(t(lang, "button.next"), callback_data=f"l:{page + 1}"))
+    if nav:
+        rows.append(nav)
+    return text, InlineKeyboardMarkup(rows) if rows else None
+
+
+async def list_orders(update: Update, context: Context) -> None:
+    lang = await user_lang(update, context)
+    if not await ensure_allowed(update, context, lang):
+        return
+    text, markup = await _page(runtime(context), lang, chat_id_of(update), 0)
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def turn_page(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    lang = await user_lang(update, context)
+    if not await ensure_allowed(update, context, lang):
+        return
+    await query.answer()
+    raw = query.data.removeprefix("l:")
+    chat_id = chat_id_of(update)
+    if raw == "new":  # "My orders" under a submit result: a fresh list below it
+        text, markup = await _page(runtime(context), lang, chat_id, 0)
+        await context.bot.send_message(chat_id, text, reply_markup=markup)
+        return
+    page = int(raw) if raw.isdecimal() and len(raw) < 6 else 0
+    text, markup = await _page(runtime(context), lang, chat_id, page)
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:  # "message is not modified" when nothing changed
+        log.debug("page edit skipped: %s", exc)
+
+
+def _report_line(lang: Lang, report: ActionReport, verb: str) -> str:
+    order = report.order
+    head = order_line(lang, order)
+    if report.status is ActionStatus.DONE:
+        line = t(lang, f"action.{verb}.done", order=head)
+    elif report.status is ActionStatus.ALREADY:
+        line = t(lang, f"action.{verb}.already", order=head)
+    elif report.status is ActionStatus.NOT_ALLOWED:
+        line = t(lang, f"action.{verb}.not_allowed", order=head)
+    else:
+        line = t(lang, f"action.{verb}.refused", order=head, reason=report.fail_reason or "—")
+    extra = money_lines(lang, order)
+    settled = report.status in (ActionStatus.DONE, ActionStatus.ALREADY)
+    if verb == "confirm" and settled and order.refund_sun is None:
+        extra.append(Html(t(lang, "order.refund_pending")))
+    return "\n".join([line, *extra])
+
+
+async def order_action(update: Update, context: Context) -> None:
+    """Confirm / cancel buttons, from /orders and from pushes."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    lang = await user_lang(update, context)
+    rt = runtime(context)
+    chat_id = chat_id_of(update)
+    action = callback_data.verify(rt.callback_secret, chat_id, query.data)
+    if action is None:
+        log.warning("refused forged or foreign callback data in chat %s", chat_id)
+        await query.answer(t(lang, "action.invalid"), show_alert=True)
+        return
+    if not await ensure_allowed(update, context, lang):
+        return
+    await query.answer(t(lang, "action.working"))
+    verb = "cancel" if action.verb == "x" else "confirm"
+    try:
+        if action.verb == "ca":
+            reports = await rt.orders.confirm_submission(
+                chat_id=chat_id, submission_id=action.target
+            )
+        elif action.verb == "c":
+            reports = await rt.orders.confirm(chat_id=chat_id, order_ids=[action.target])
+        else:
+            reports = await rt.orders.cancel(chat_id=chat_id, order_ids=[action.target])
+    except NotYourOrder:
+        log.warning("refused action on an order outside chat %s", chat_id)
+        await context.bot.send_message(chat_id, t(lang, "action.invalid"))
+        return
+    except ProviderError as exc:
+        await context.bot.send_message(chat_id, error_text(lang, exc))
+        return
+    body = "\n\n".join(_report_line(lang, r, verb) for r in reports)
+    await context.bot.send_message(chat_id, t(lang, f"action.{verb}.header") + "\n\n" + body)

@@ -1,0 +1,230 @@
+"""English catalog. Messages are HTML; `{name}` placeholders are filled (escaped) by `t`."""
+
+from typing import Final
+
+MESSAGES: Final[dict[str, str]] = {
+    # commands (menu descriptions)
+    "command.new": "Rent energy",
+    "command.orders": "Your orders",
+    "command.balance": "Provider balances",
+    "command.language": "Language / 语言",
+    "command.help": "How to use this bot",
+    "command.cancel": "Leave the current order form",
+    # start and help
+    "start.text": (
+        "⚡ <b>TRON energy rental</b>\n"
+        "Rent energy so your USDT transfers don't burn TRX. Tell me how much, for how "
+        "long, your max price and the receiving addresses; I'll show the estimate, place "
+        "the order and message you when it's matched."
+    ),
+    "help.text": (
+        "<b>Commands</b>\n"
+        "/new — rent energy (step by step)\n"
+        "/new 65000 15m 70 T… T… — straight to the summary: amount, duration, max price, "
+        "addresses\n"
+        "/orders — your orders, with Cancel and Confirm buttons\n"
+        "/balance — provider balances and deposit addresses\n"
+        "/language — 中文 / English\n"
+        "/cancel — leave the order form\n\n"
+        "Durations: 900 (seconds), 15m, 1h, 3d. Prices are in SUN per energy unit "
+        "(1 TRX = 1,000,000 SUN).\n"
+        "When an order is matched, use <b>Confirm now for a refund</b> after your transfer: "
+        "the rental ends early and the unused part is refunded."
+    ),
+    "stray.text": "I didn't get that. Send /new to rent energy, or /help.",
+    "auth.denied": (
+        "You are not allowed to place orders with this bot. Your Telegram id is "
+        "<code>{user_id}</code>: ask the operator to add it to ALLOWED_USER_IDS."
+    ),
+    "auth.denied_short": "Not allowed. Your Telegram id is {user_id}; ask the operator to add it.",
+    # language
+    "language.choose": "Choose your language:",
+    "language.zh": "中文",
+    "language.en": "English",
+    "language.auto": "Automatic (from Telegram)",
+    "language.set": "Language set: English.",
+    # units and names
+    "unit.s": "{n} s",
+    "unit.m": "{n} min",
+    "unit.h": "{n} h",
+    "unit.d": "{n} d",
+    "provider.tronsave": "TronSave",
+    "provider.feee": "Feee.io",
+    # the order form
+    "ask.amount": (
+        "How much energy per address? Send a whole number.\n"
+        "A USDT transfer needs about <b>65,000</b> energy if the recipient already holds "
+        "USDT, about <b>131,000</b> otherwise."
+    ),
+    "ask.duration": "For how long? e.g. <code>900</code> (seconds), <code>15m</code>, "
+    "<code>1h</code>, <code>3d</code>.",
+    "ask.price": "Your max price, in SUN per energy unit (a whole number, e.g. 70)?",
+    "ask.receivers": (
+        "Which addresses receive the energy? Send one or more TRON addresses, separated by "
+        "spaces, commas or new lines (at most 100)."
+    ),
+    "ask.deadline": (
+        "How long may matching take? If the order is not matched in time it is cancelled "
+        "and refunded. e.g. <code>300</code>, <code>5m</code>, <code>30m</code>."
+    ),
+    "choice.amount_holder": "{value} (holder)",
+    "choice.amount_new": "{value} (new recipient)",
+    "input.amount_not_number": "That is not a whole number of energy units.",
+    "input.amount_range": "The amount must be between {min} and {max} energy units.",
+    "input.duration_format": "I couldn't read that duration. Use e.g. 900, 15m, 1h or 3d.",
+    "input.duration_range": "The duration must be between {min} and {max} seconds.",
+    "input.deadline_range": "The matching deadline must be between {min} and {max} seconds.",
+    "input.price_not_integer": "The max price must be a whole number of SUN, e.g. 70.",
+    "input.price_range": "The max price must be between {min} and {max} SUN per unit.",
+    "input.receivers_empty": "Please send at least one TRON address.",
+    "input.receivers_invalid": (
+        "{count} address(es) are not valid TRON addresses: {addresses}\n"
+        "A TRON address has 34 characters and starts with T."
+    ),
+    "input.receivers_too_many": "At most {max} addresses per order (you sent {count}).",
+    "summary.text": (
+        "<b>Order summary</b>\n"
+        "Energy: {amount} × {count} address(es)\n"
+        "Duration: {duration}\n"
+        "Max price: {price} SUN/unit\n"
+        "Receivers:\n{receivers}\n\n"
+        "{quotes}\n\n"
+        "Matching deadline: {deadline}"
+    ),
+    "summary.quote": "<b>{provider}</b>: {unit} SUN/unit, total <b>{total} TRX</b>",
+    "summary.balance": "Balance: {trx} TRX",
+    "summary.can_match_yes": "Can be matched now: yes",
+    "summary.can_match_no": "Can be matched now: not fully",
+    "summary.above_max": "⚠️ The price now ({price} SUN) is above your max: the order would "
+    "be refused. Start again with a higher max price, or wait.",
+    "summary.balance_low": "⚠️ The balance does not cover this order.",
+    "summary.cannot_match": "⚠️ Only {available} address(es) can be served right now; the "
+    "rest wait for matching until the deadline.",
+    "summary.no_provider": "No provider can take this order as it is.",
+    "summary.use_buttons": "Please use the buttons under the summary, or /cancel.",
+    "summary.stale": "This form is closed. Send /new to start a new order.",
+    "button.confirm": "✅ Confirm with {provider}",
+    "button.deadline": "⏱ Change deadline",
+    "button.cancel": "✖ Cancel",
+    "button.provider": "{provider} · {total} TRX",
+    "button.provider_chosen": "● {provider} · {total} TRX",
+    "button.new_order": "⚡ Rent energy",
+    "button.my_orders": "📋 My orders",
+    "button.language": "🌐 Language",
+    "button.confirm_order": "✅ Confirm now for a refund #{id}",
+    "button.confirm_all": "✅ Confirm all {count} now for a refund",
+    "button.cancel_order": "✖ Cancel #{id}",
+    "button.prev": "◀ Newer",
+    "button.next": "Older ▶",
+    "conversation.cancelled": "Order form closed. Nothing was submitted.",
+    "conversation.nothing_to_cancel": "There is nothing to cancel.",
+    # submitting
+    "submit.sending": "Submitting…",
+    "submit.done": (
+        "✅ Submitted to {provider}: {count} order(s).\n{orders}\n\n"
+        "I'll message you as soon as they are matched."
+    ),
+    "submit.partial": "Some addresses were not ordered: {reason}",
+    "submit.failed": "❌ The order was not placed. {reason}",
+    "submit.recovered": (
+        "⚠️ The connection to {provider} broke while ordering, but I found the order(s) "
+        "it created and I'm tracking them:\n{orders}"
+    ),
+    "submit.uncertain": (
+        "⚠️ The connection to {provider} broke while ordering, so I don't know yet whether "
+        "the order was created. I'm checking and will message you. Please don't order "
+        "again meanwhile."
+    ),
+    "submit.unresolved": (
+        "⚠️ The connection to {provider} broke while ordering and {provider} offers no way "
+        "to look the order up. Please check your {provider} account before ordering again."
+    ),
+    # orders
+    "order.line": "#{id} · {provider} · <code>{receiver}</code> · {amount} · {state}",
+    "order.charge": "Charged: {trx} TRX",
+    "order.refund": "Refunded: {trx} TRX",
+    "order.net": "Net cost: {trx} TRX",
+    "order.refund_pending": "Refund: not shown by the provider yet; see /orders later.",
+    "orders.empty": "No orders in this chat yet. Send /new to rent energy.",
+    "orders.header": "<b>Orders</b> (page {page}/{pages}, {total} in all)\n\n{orders}",
+    "state.pending": "⏳ waiting for a match",
+    "state.matched": "⚡ active",
+    "state.confirmed": "✅ confirmed",
+    "state.completed": "🏁 finished",
+    "state.cancelled": "✖ cancelled",
+    "state.expired": "⌛ not matched, refunded",
+    "state.failed": "❌ failed",
+    "state.unknown": "❔ status “{raw}”",
+    # order actions
+    "action.invalid": "This button is not valid here. Use /orders.",
+    "action.working": "Working on it…",
+    "action.confirm.header": "<b>Confirmation</b>",
+    "action.confirm.done": "{order}\n✅ Confirmed: the rental ended and the unused part is "
+    "refunded.",
+    "action.confirm.already": "{order}\nAlready confirmed.",
+    "action.confirm.not_allowed": "{order}\nOnly an active (matched) order can be confirmed.",
+    "action.confirm.refused": "{order}\n❌ Not confirmed: {reason}",
+    "action.cancel.header": "<b>Cancellation</b>",
+    "action.cancel.done": "{order}\n✅ Cancelled and refunded.",
+    "action.cancel.already": "{order}\nAlready cancelled.",
+    "action.cancel.not_allowed": "{order}\nThis order can't be cancelled now.",
+    "action.cancel.refused": "{order}\n❌ Not cancelled: {reason}",
+    # pushes
+    "push.matched": (
+        "⚡ <b>Energy delivered</b>\n{orders}\n\n"
+        "After your transfer, confirm to end the rental early and get the unused part "
+        "refunded."
+    ),
+    "push.delivery": "{amount} energy to <code>{receiver}</code>, tx <code>{txid}</code>",
+    "push.expired": "⌛ <b>Not matched before the deadline</b>: cancelled and refunded.\n{orders}",
+    "push.completed": "🏁 <b>Rental period over</b>\n{orders}",
+    "push.cancelled": "✖ <b>Cancelled by the provider</b>\n{orders}",
+    "push.failed": "❌ <b>Order failed</b>\n{orders}",
+    "push.status": "❔ <b>Status update</b> (a status this bot does not know yet)\n{orders}",
+    "push.recovered": "✅ Found the order(s) of submission #{submission} after the connection "
+    "problem; tracking them now:\n{orders}",
+    "push.not_created": "Submission #{submission} was not created after all: nothing was "
+    "charged. You can order again with /new.",
+    "push.unresolved": "Submission #{submission}: the provider offers no way to tell whether "
+    "it was created. Please check your provider account.",
+    # balance
+    "balance.header": "<b>Balances</b>",
+    "balance.line": "<b>{provider}</b>: {trx} TRX\nDeposit address: <code>{address}</code>",
+    # provider-specific refusals
+    "feee.duration_unsupported": (
+        "{provider} can't rent for this duration. It offers 5 min, 10 min, 1 h, 3 h, "
+        "1–30 days, or any number of seconds from 600 that is a multiple of 3."
+    ),
+    # errors
+    "error.auth": "{provider} rejected the operator's API key ({code}). The operator must fix "
+    "the bot's configuration.",
+    "error.validation": "{provider} rejected the request (field: {field}).",
+    "error.rate_limited": "{provider} is busy right now. Please try again in a few seconds.",
+    "error.unavailable": "{provider} can't be reached right now. Please try again later.",
+    "error.business": "{provider} refused: {code} {detail}",
+    "error.internal": "Something went wrong while handling that. If you were ordering, check "
+    "/orders before trying again.",
+    "error.tronsave.INTERNAL_BALANCE_ACCOUNT_TOO_LOW": "The operator's {provider} balance is "
+    "too low for this order.",
+    "error.tronsave.INTERNAL_ACCOUNT_NOT_FOUND": "The operator's {provider} account was not "
+    "found.",
+    "error.tronsave.PRICE_EXCEED_MAX_PRICE_REQUIRED": "The current price is above your max "
+    "price. Try a higher max price or wait.",
+    "error.tronsave.MUST_BE_WAIT_PREVIOUS_ORDER_FILLED": "An identical order is still waiting "
+    "to be matched. Wait for it, or cancel it in /orders.",
+    "error.tronsave.CANNOT_FULFILLED": "{provider} can't fill this order right now.",
+    "error.tronsave.MIN_PRICE_INVALID": "The max price is below {provider}'s minimum.",
+    "error.tronsave.INVALID_PARAMS": "{provider} rejected the order's parameters.",
+    "error.feee.PRICE_ABOVE_MAX": "The price rose above your max price just before ordering; "
+    "nothing was ordered.",
+    "error.feee.20002": "The operator's {provider} balance is too low for this order.",
+    "error.feee.20005": "The receiving address is not activated on TRON yet; {provider} can't "
+    "deliver to it.",
+    "error.feee.20009": "{provider} has no energy available right now. Try again later.",
+    "error.feee.20012": "{provider} refused the bot's IP address (whitelist). The operator must "
+    "fix it.",
+    "error.feee.20013": "{provider} refused the bot's User-Agent (whitelist). The operator "
+    "must fix FEEE_USER_AGENT.",
+    "error.feee.20014": "This address has too many unfinished {provider} orders. Wait for them "
+    "to finish.",
+}

@@ -1,0 +1,183 @@
+"""Chinese catalog: the same keys and placeholders as `en` (a test enforces it)."""
+
+from typing import Final
+
+MESSAGES: Final[dict[str, str]] = {
+    "command.new": "租用能量",
+    "command.orders": "我的订单",
+    "command.balance": "服务商余额",
+    "command.language": "语言 / Language",
+    "command.help": "使用帮助",
+    "command.cancel": "退出当前下单流程",
+    "start.text": (
+        "⚡ <b>TRON 能量租赁</b>\n"
+        "租用能量，转 USDT 时不再燃烧 TRX。告诉我数量、时长、最高单价和接收地址，"
+        "我会显示预估费用、提交订单，并在订单匹配后立即通知你。"
+    ),
+    "help.text": (
+        "<b>命令</b>\n"
+        "/new — 租用能量（逐步填写）\n"
+        "/new 65000 15m 70 T… T… — 直接到订单确认：数量、时长、最高单价、地址\n"
+        "/orders — 我的订单，可取消或确认\n"
+        "/balance — 服务商余额和充值地址\n"
+        "/language — 中文 / English\n"
+        "/cancel — 退出下单流程\n\n"
+        "时长：900（秒）、15m、1h、3d。价格单位为 SUN/能量（1 TRX = 1,000,000 SUN）。\n"
+        "订单匹配后，完成转账再点 <b>立即确认以获退款</b>：租赁提前结束，未使用部分退款。"
+    ),
+    "stray.text": "没看懂。发送 /new 租用能量，或发送 /help 查看帮助。",
+    "auth.denied": (
+        "你没有使用此机器人下单的权限。你的 Telegram ID 是 <code>{user_id}</code>，"
+        "请让运营者把它加入 ALLOWED_USER_IDS。"
+    ),
+    "auth.denied_short": "没有权限。你的 Telegram ID 是 {user_id}，请让运营者添加。",
+    "language.choose": "请选择语言：",
+    "language.zh": "中文",
+    "language.en": "English",
+    "language.auto": "自动（跟随 Telegram）",
+    "language.set": "语言已设为：中文。",
+    "unit.s": "{n} 秒",
+    "unit.m": "{n} 分钟",
+    "unit.h": "{n} 小时",
+    "unit.d": "{n} 天",
+    "provider.tronsave": "TronSave",
+    "provider.feee": "Feee.io",
+    "ask.amount": (
+        "每个地址需要多少能量？请输入整数。\n"
+        "转 USDT 时，若收款方已持有 USDT 约需 <b>65,000</b> 能量，否则约需 <b>131,000</b>。"
+    ),
+    "ask.duration": "租用多长时间？例如 <code>900</code>（秒）、<code>15m</code>、"
+    "<code>1h</code>、<code>3d</code>。",
+    "ask.price": "你能接受的最高单价（SUN/能量，整数，例如 70）？",
+    "ask.receivers": "哪些地址接收能量？发送一个或多个 TRON 地址，用空格、逗号或换行分隔（最多 100 个）。",
+    "ask.deadline": (
+        "最长匹配时间？超时未匹配的订单会被取消并退款。例如 <code>300</code>、"
+        "<code>5m</code>、<code>30m</code>。"
+    ),
+    "choice.amount_holder": "{value}（已持有）",
+    "choice.amount_new": "{value}（新收款方）",
+    "input.amount_not_number": "这不是一个整数能量数量。",
+    "input.amount_range": "能量数量必须在 {min} 到 {max} 之间。",
+    "input.duration_format": "无法识别时长。请使用如 900、15m、1h 或 3d 的格式。",
+    "input.duration_range": "时长必须在 {min} 到 {max} 秒之间。",
+    "input.deadline_range": "匹配时限必须在 {min} 到 {max} 秒之间。",
+    "input.price_not_integer": "最高单价必须是整数 SUN，例如 70。",
+    "input.price_range": "最高单价必须在 {min} 到 {max} SUN/能量之间。",
+    "input.receivers_empty": "请至少发送一个 TRON 地址。",
+    "input.receivers_invalid": (
+        "有 {count} 个地址不是有效的 TRON 地址：{addresses}\nTRON 地址为 34 个字符，以 T 开头。"
+    ),
+    "input.receivers_too_many": "每个订单最多 {max} 个地址（你发送了 {count} 个）。",
+    "summary.text": (
+        "<b>订单确认</b>\n"
+        "能量：{amount} × {count} 个地址\n"
+        "时长：{duration}\n"
+        "最高单价：{price} SUN/能量\n"
+        "接收地址：\n{receivers}\n\n"
+        "{quotes}\n\n"
+        "匹配时限：{deadline}"
+    ),
+    "summary.quote": "<b>{provider}</b>：{unit} SUN/能量，合计 <b>{total} TRX</b>",
+    "summary.balance": "余额：{trx} TRX",
+    "summary.can_match_yes": "当前可匹配：是",
+    "summary.can_match_no": "当前可匹配：不能全部匹配",
+    "summary.above_max": "⚠️ 当前价格（{price} SUN）高于你的最高单价，订单会被拒绝。"
+    "请提高最高单价重新下单，或稍后再试。",
+    "summary.balance_low": "⚠️ 余额不足以支付此订单。",
+    "summary.cannot_match": "⚠️ 目前只能满足 {available} 个地址，其余地址会在时限内等待匹配。",
+    "summary.no_provider": "目前没有服务商可以按此条件接单。",
+    "summary.use_buttons": "请使用订单确认下方的按钮，或发送 /cancel。",
+    "summary.stale": "此表单已关闭。发送 /new 重新下单。",
+    "button.confirm": "✅ 确认，向 {provider} 下单",
+    "button.deadline": "⏱ 修改匹配时限",
+    "button.cancel": "✖ 取消",
+    "button.provider": "{provider} · {total} TRX",
+    "button.provider_chosen": "● {provider} · {total} TRX",
+    "button.new_order": "⚡ 租用能量",
+    "button.my_orders": "📋 我的订单",
+    "button.language": "🌐 语言",
+    "button.confirm_order": "✅ 立即确认以获退款 #{id}",
+    "button.confirm_all": "✅ 全部 {count} 个立即确认以获退款",
+    "button.cancel_order": "✖ 取消 #{id}",
+    "button.prev": "◀ 较新",
+    "button.next": "较早 ▶",
+    "conversation.cancelled": "已退出下单流程，未提交任何订单。",
+    "conversation.nothing_to_cancel": "没有可取消的操作。",
+    "submit.sending": "正在提交…",
+    "submit.done": "✅ 已向 {provider} 提交 {count} 个订单。\n{orders}\n\n订单匹配后我会立即通知你。",
+    "submit.partial": "部分地址未下单：{reason}",
+    "submit.failed": "❌ 订单未提交。{reason}",
+    "submit.recovered": "⚠️ 下单时与 {provider} 的连接中断，但我已找到它创建的订单并在跟踪：\n{orders}",
+    "submit.uncertain": (
+        "⚠️ 下单时与 {provider} 的连接中断，暂时无法确定订单是否已创建。"
+        "我正在核实，稍后通知你。在此期间请不要重复下单。"
+    ),
+    "submit.unresolved": (
+        "⚠️ 下单时与 {provider} 的连接中断，且 {provider} 无法查询该订单。"
+        "请先检查你的 {provider} 账户再重新下单。"
+    ),
+    "order.line": "#{id} · {provider} · <code>{receiver}</code> · {amount} · {state}",
+    "order.charge": "扣费：{trx} TRX",
+    "order.refund": "退款：{trx} TRX",
+    "order.net": "净费用：{trx} TRX",
+    "order.refund_pending": "退款：服务商尚未显示，请稍后在 /orders 查看。",
+    "orders.empty": "此聊天还没有订单。发送 /new 租用能量。",
+    "orders.header": "<b>订单</b>（第 {page}/{pages} 页，共 {total} 个）\n\n{orders}",
+    "state.pending": "⏳ 等待匹配",
+    "state.matched": "⚡ 生效中",
+    "state.confirmed": "✅ 已确认",
+    "state.completed": "🏁 已结束",
+    "state.cancelled": "✖ 已取消",
+    "state.expired": "⌛ 未匹配，已退款",
+    "state.failed": "❌ 失败",
+    "state.unknown": "❔ 状态“{raw}”",
+    "action.invalid": "此按钮在这里无效。请使用 /orders。",
+    "action.working": "处理中…",
+    "action.confirm.header": "<b>确认结果</b>",
+    "action.confirm.done": "{order}\n✅ 已确认：租赁已结束，未使用部分将退款。",
+    "action.confirm.already": "{order}\n已经确认过。",
+    "action.confirm.not_allowed": "{order}\n只有生效中（已匹配）的订单可以确认。",
+    "action.confirm.refused": "{order}\n❌ 确认失败：{reason}",
+    "action.cancel.header": "<b>取消结果</b>",
+    "action.cancel.done": "{order}\n✅ 已取消并退款。",
+    "action.cancel.already": "{order}\n已经取消过。",
+    "action.cancel.not_allowed": "{order}\n此订单现在无法取消。",
+    "action.cancel.refused": "{order}\n❌ 取消失败：{reason}",
+    "push.matched": "⚡ <b>能量已到账</b>\n{orders}\n\n转账完成后点击确认，可提前结束租赁并退还未使用部分。",
+    "push.delivery": "{amount} 能量已委托给 <code>{receiver}</code>，交易 <code>{txid}</code>",
+    "push.expired": "⌛ <b>超过匹配时限未匹配</b>：已取消并退款。\n{orders}",
+    "push.completed": "🏁 <b>租赁期已结束</b>\n{orders}",
+    "push.cancelled": "✖ <b>服务商已取消订单</b>\n{orders}",
+    "push.failed": "❌ <b>订单失败</b>\n{orders}",
+    "push.status": "❔ <b>状态更新</b>（机器人尚不认识的状态）\n{orders}",
+    "push.recovered": "✅ 连接问题后已找到提交 #{submission} 的订单，正在跟踪：\n{orders}",
+    "push.not_created": "提交 #{submission} 最终未创建，未扣费。你可以用 /new 重新下单。",
+    "push.unresolved": "提交 #{submission}：服务商无法查询它是否已创建，请检查你的服务商账户。",
+    "balance.header": "<b>余额</b>",
+    "balance.line": "<b>{provider}</b>：{trx} TRX\n充值地址：<code>{address}</code>",
+    "feee.duration_unsupported": (
+        "{provider} 不支持此时长。可选：5 分钟、10 分钟、1 小时、3 小时、1–30 天，"
+        "或不少于 600 且为 3 的倍数的秒数。"
+    ),
+    "error.auth": "{provider} 拒绝了运营者的 API 密钥（{code}），需要运营者修正机器人配置。",
+    "error.validation": "{provider} 拒绝了请求（字段：{field}）。",
+    "error.rate_limited": "{provider} 当前繁忙，请几秒后重试。",
+    "error.unavailable": "暂时无法连接 {provider}，请稍后重试。",
+    "error.business": "{provider} 拒绝：{code} {detail}",
+    "error.internal": "处理时出错了。如果你在下单，请先查看 /orders 再重试。",
+    "error.tronsave.INTERNAL_BALANCE_ACCOUNT_TOO_LOW": "运营者的 {provider} 余额不足以支付此订单。",
+    "error.tronsave.INTERNAL_ACCOUNT_NOT_FOUND": "找不到运营者的 {provider} 账户。",
+    "error.tronsave.PRICE_EXCEED_MAX_PRICE_REQUIRED": "当前价格高于你的最高单价。请提高最高单价或稍后再试。",
+    "error.tronsave.MUST_BE_WAIT_PREVIOUS_ORDER_FILLED": "相同的订单仍在等待匹配。请等待它完成，"
+    "或在 /orders 中取消。",
+    "error.tronsave.CANNOT_FULFILLED": "{provider} 目前无法完成此订单。",
+    "error.tronsave.MIN_PRICE_INVALID": "最高单价低于 {provider} 的最低价格。",
+    "error.tronsave.INVALID_PARAMS": "{provider} 拒绝了订单参数。",
+    "error.feee.PRICE_ABOVE_MAX": "下单前价格已高于你的最高单价，未下单。",
+    "error.feee.20002": "运营者的 {provider} 余额不足以支付此订单。",
+    "error.feee.20005": "接收地址尚未在 TRON 上激活，{provider} 无法委托。",
+    "error.feee.20009": "{provider} 当前没有可用能量，请稍后重试。",
+    "error.feee.20012": "{provider} 拒绝了机器人的 IP（白名单），需要运营者处理。",
+    "error.feee.20013": "{provider} 拒绝了机器人的 User-Agent（白名单），需要运营者修正 FEEE_USER_AGENT。",
+    "error.feee.20014": "该地址在 {provider} 的未完成订单过多，请等待其完成。",
+}

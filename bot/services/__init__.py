@@ -1,0 +1,1 @@
+"""Order logic, the poller and the runtime container the handlers use."""

@@ -1,0 +1,160 @@
+"""Feee.io behind the provider-neutral interface.
+
+Feee differs from TronSave in ways the bot absorbs here: one order per receiver, no
+max-price parameter (checked against a fresh quote just before ordering), a fixed set
+of durations, no early confirmation, cancellation only after five minutes, and no
+order list to reconcile a lost answer with.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+
+from bot.domain import OrderState, ProviderName
+from bot.providers import feee
+from bot.providers.errors import ProviderBusinessError, ProviderError, ProviderUnavailable
+from bot.providers.feee import FeeeClient, FeeeDuration, FeeeOrder, UnsupportedDuration
+from bot.services.ports import (
+    ActionOutcome,
+    Balance,
+    OrderRequest,
+    Quote,
+    Settlement,
+    StatusUpdate,
+    SubmitResult,
+)
+from bot.storage.repository import NewOrder, Order, Submission
+
+log = logging.getLogger(__name__)
+
+PRICE_ABOVE_MAX = "PRICE_ABOVE_MAX"
+
+
+def _update(order: FeeeOrder) -> StatusUpdate:
+    return StatusUpdate(
+        provider_order_id=order.order_no,
+        state=feee.order_state(order),
+        raw_status=str(order.status),
+        delivered_amount=order.frozen_resource_value or None,
+        delegate_txid=order.frozen_tx_id or None,
+        refund_sun=order.refund_sun or None,
+        ends_at=float(order.rent_expire_time) if order.rent_expire_time else None,
+        provider_created_at=float(order.create_time) if order.create_time else None,
+    )
+
+
+class FeeeProvider:
+    name = ProviderName.FEEE
+    supports_confirm = False
+
+    def __init__(self, client: FeeeClient, *, clock: Callable[[], float] = time.time) -> None:
+        self._client = client
+        self._clock = clock
+        self.key_id = client.key_id
+
+    def check_request(self, request: OrderRequest) -> str | None:
+        try:
+            FeeeDuration.from_seconds(request.duration_sec)
+        except UnsupportedDuration:
+            return "feee.duration_unsupported"
+        return None
+
+    async def quote(self, request: OrderRequest) -> Quote:
+        duration = FeeeDuration.from_seconds(request.duration_sec)
+        price = await self._client.price(resource_value=request.amount, duration=duration)
+        account = await self._client.account()
+        return Quote(
+            provider=self.name,
+            unit_price_sun=price.price_in_sun,
+            total_sun=price.pay_sun * len(request.receivers),
+            balance_sun=account.balance_sun,
+            can_match=None,
+        )
+
+    async def submit(self, request: OrderRequest) -> SubmitResult:
+        duration = FeeeDuration.from_seconds(request.duration_sec)
+        # Feee takes no max price: enforce the user's with a fresh quote.
+        price = await self._client.price(resource_value=request.amount, duration=duration)
+        if price.price_in_sun > request.max_price:
+            raise ProviderBusinessError(
+                "feee", PRICE_ABOVE_MAX, f"{price.price_in_sun} > {request.max_price}"
+            )
+        placed: list[NewOrder] = []
+        for receiver in request.receivers:
+            try:
+                order = await self._client.submit(
+                    receive_address=receiver, resource_value=request.amount, duration=duration
+                )
+            except ProviderError as exc:
+                if not placed:
+                    raise
+                # Keep what was placed; the rest is reported with the reason.
+                if isinstance(exc, ProviderUnavailable) and exc.outcome_unknown:
+                    log.warning("feee order for one receiver may or may not exist: %s", exc.code)
+                return SubmitResult(placed, exc)
+            update = _update(order)
+            placed.append(
+                NewOrder(
+                    provider_order_id=order.order_no,
+                    receiver=receiver,
+                    amount=request.amount,
+                    duration_sec=request.duration_sec,
+                    state=update.state,
+                    raw_status=update.raw_status,
+                    charge_sun=order.pay_sun or None,
+                    provider_created_at=update.provider_created_at,
+                )
+            )
+        return SubmitResult(placed)
+
+    async def recover(self, submission: Submission) -> list[NewOrder] | None:
+        return None  # Feee has no order list to search
+
+    async def track(self, orders: Sequence[Order]) -> list[StatusUpdate]:
+        updates: list[StatusUpdate] = []
+        for order in orders:
+            try:
+                updates.append(_update(await self._client.query(order.provider_order_id)))
+            except ProviderBusinessError as exc:
+                log.warning("feee query for order %s refused: %s", order.id, exc.code)
+        return updates
+
+    async def confirm(self, orders: Sequence[Order]) -> list[ActionOutcome]:
+        return []
+
+    async def cancel(self, orders: Sequence[Order]) -> list[ActionOutcome]:
+        outcomes: list[ActionOutcome] = []
+        for order in orders:
+            try:
+                result = await self._client.cancel(order.provider_order_id)
+            except ProviderBusinessError as exc:
+                outcomes.append(
+                    ActionOutcome(order.provider_order_id, False, f"{exc.code} {exc.detail}")
+                )
+                continue
+            done = feee.order_state(result) is OrderState.CANCELLED or result.status == 11
+            outcomes.append(
+                ActionOutcome(
+                    order.provider_order_id,
+                    done,
+                    None if done else str(result.status),
+                    refund_sun=result.refund_sun or None,
+                )
+            )
+        return outcomes
+
+    async def settlements(self, orders: Sequence[Order]) -> list[Settlement]:
+        return []
+
+    def can_cancel(self, order: Order, now: float) -> bool:
+        created = order.provider_created_at or order.created_at
+        return order.state is OrderState.PENDING and now - created > feee.CANCEL_MIN_AGE_SECONDS
+
+    async def balance(self) -> Balance:
+        account = await self._client.account()
+        return Balance(self.name, account.balance_sun, account.recharge_address)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,372 @@
+"""Order logic: quote, submit without ever double-ordering, confirm, cancel, list."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.domain import NoticeKind, OrderState, ProviderName, SubmissionState
+from bot.providers.errors import ProviderError, ProviderUnavailable
+from bot.services.ports import Balance, EnergyProvider, OrderRequest, Quote
+from bot.storage.repository import (
+    NewNotification,
+    NewOrder,
+    Order,
+    Repository,
+    Submission,
+    Transition,
+)
+
+log = logging.getLogger(__name__)
+
+
+class SubmitStatus(StrEnum):
+    SUBMITTED = "submitted"
+    RECOVERED = "recovered"  # the answer was lost, but the orders were found and adopted
+    UNCERTAIN = "uncertain"  # the answer was lost; the poller keeps looking
+    UNRESOLVED = "unresolved"  # the answer was lost and the provider cannot be asked
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    submission: Submission
+    status: SubmitStatus
+    orders: list[Order]
+    error: ProviderError | None = None
+
+
+class ActionStatus(StrEnum):
+    DONE = "done"
+    REFUSED = "refused"  # the provider said no (fail_reason)
+    ALREADY = "already"  # already in the wanted end state: nothing sent
+    NOT_ALLOWED = "not_allowed"  # the order's state does not allow it: nothing sent
+
+
+@dataclass(frozen=True)
+class ActionReport:
+    order: Order
+    status: ActionStatus
+    fail_reason: str | None = None
+
+
+class NotYourOrder(Exception):
+    """A button named an order that does not belong to the chat it was pressed in."""
+
+
+class OrderService:
+    def __init__(
+        self,
+        repo: Repository,
+        providers: Mapping[ProviderName, EnergyProvider],
+        *,
+        clock: Callable[[], float] = time.time,
+        recovery_window: float = 600.0,
+        sending_stale_after: float = 120.0,
+    ) -> None:
+        self.repo = repo
+        self.providers = dict(providers)
+        self._clock = clock
+        self._recovery_window = recovery_window
+        self._sending_stale_after = sending_stale_after
+        # One action at a time per chat: a double press waits, then sees the new state.
+        self._chat_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    def provider(self, name: ProviderName | str) -> EnergyProvider:
+        return self.providers[ProviderName(name)]
+
+    async def quotes(
+        self, request: OrderRequest, names: Sequence[ProviderName] | None = None
+    ) -> dict[ProviderName, Quote | ProviderError]:
+        """Quotes from each provider that can serve the request, fetched side by side."""
+        chosen = [n for n in (names or list(self.providers)) if n in self.providers]
+
+        async def one(name: ProviderName) -> Quote | ProviderError:
+            try:
+                return await self.providers[name].quote(request)
+            except ProviderError as exc:
+                return exc
+
+        results = await asyncio.gather(*(one(n) for n in chosen))
+        return dict(zip(chosen, results, strict=True))
+
+    # -- submitting --------------------------------------------------------------------
+
+    async def submit(
+        self, *, chat_id: int, user_id: int, provider: ProviderName, request: OrderRequest
+    ) -> SubmitOutcome:
+        """Record the submission first, then send it once. A lost answer is reconciled,
+        never retried: the history is searched and any orders found are adopted."""
+        adapter = self.provider(provider)
+        sub = await self.repo.create_submission(
+            chat_id=chat_id,
+            user_id=user_id,
+            provider=provider.value,
+            key_id=adapter.key_id,
+            amount=request.amount,
+            duration_sec=request.duration_sec,
+            max_price=request.max_price,
+            deadline_sec=request.deadline_sec,
+            receivers=request.receivers,
+            now=self._clock(),
+        )
+        try:
+            result = await adapter.submit(request)
+        except ProviderUnavailable as exc:
+            if not exc.outcome_unknown:
+                return await self._failed(sub, exc)
+            log.warning("submission %s: outcome unknown (%s); reconciling", sub.id, exc.code)
+            await self.repo.set_submission_state(
+                sub.id,
+                SubmissionState.UNCERTAIN,
+                now=self._clock(),
+                expected=[SubmissionState.SENDING],
+                error_code=exc.code,
+            )
+            return await self._reconcile_now(sub, exc)
+        except ProviderError as exc:
+            return await self._failed(sub, exc)
+        if not result.orders and result.error is not None:
+            return await self._failed(sub, result.error)
+        orders = await self.repo.record_orders(sub, result.orders, now=self._clock())
+        log.info("submission %s: %d orders stored", sub.id, len(orders))
+        return SubmitOutcome(sub, SubmitStatus.SUBMITTED, orders, result.error)
+
+    async def _failed(self, sub: Submission, exc: ProviderError) -> SubmitOutcome:
+        await self.repo.set_submission_state(
+            sub.id,
+            SubmissionState.FAILED,
+            now=self._clock(),
+            expected=[SubmissionState.SENDING],
+            error_code=exc.code,
+        )
+        return SubmitOutcome(sub, SubmitStatus.FAILED, [], exc)
+
+    async def _reconcile_now(self, sub: Submission, exc: ProviderError) -> SubmitOutcome:
+        try:
+            found = await self._recover(sub)
+        except ProviderError as lookup_error:
+            log.warning("submission %s: history lookup failed: %s", sub.id, lookup_error.code)
+            return SubmitOutcome(sub, SubmitStatus.UNCERTAIN, [], exc)
+        if found is None:
+            await self.repo.set_submission_state(
+                sub.id,
+                SubmissionState.UNRESOLVED,
+                now=self._clock(),
+                expected=[SubmissionState.UNCERTAIN],
+                error_code=exc.code,
+            )
+            return SubmitOutcome(sub, SubmitStatus.UNRESOLVED, [], exc)
+        if not found:
+            return SubmitOutcome(sub, SubmitStatus.UNCERTAIN, [], exc)
+        orders = await self.repo.record_orders(sub, found, now=self._clock())
+        return SubmitOutcome(sub, SubmitStatus.RECOVERED, orders, exc)
+
+    async def _recover(self, sub: Submission) -> list[NewOrder] | None:
+        """Adopt, per receiver, the oldest candidate no other submission owns."""
+        candidates = await self.provider(sub.provider).recover(sub)
+        if not candidates:
+            return candidates
+        taken = await self.repo.known_provider_ids(
+            sub.provider, [o.provider_order_id for o in candidates]
+        )
+        picked: dict[str | None, NewOrder] = {}
+        for order in candidates:
+            if order.provider_order_id not in taken and order.receiver not in picked:
+                picked[order.receiver] = order
+        return list(picked.values())
+
+    async def reconcile_submissions(self) -> None:
+        """Settle submissions whose answer was lost, including those a crash interrupted.
+
+        Found orders are adopted with a push; after the recovery window with nothing
+        found, the user is told nothing was created.
+        """
+        now = self._clock()
+        for sub in await self.repo.submissions_in(
+            [SubmissionState.SENDING, SubmissionState.UNCERTAIN]
+        ):
+            if sub.provider not in self.providers:
+                continue
+            if sub.state is SubmissionState.SENDING:
+                if now - sub.created_at < self._sending_stale_after:
+                    continue  # probably still being sent by a handler right now
+                await self.repo.set_submission_state(
+                    sub.id, SubmissionState.UNCERTAIN, now=now, expected=[SubmissionState.SENDING]
+                )
+            try:
+                found = await self._recover(sub)
+            except ProviderError as exc:
+                log.warning("submission %s: history lookup failed: %s", sub.id, exc.code)
+                continue
+            await self._settle_reconciled(sub, found, now)
+
+    async def _settle_reconciled(
+        self, sub: Submission, found: list[NewOrder] | None, now: float
+    ) -> None:
+        payload = {"submission_id": sub.id}
+        if found:
+            await self.repo.record_orders(
+                sub,
+                found,
+                now=now,
+                notify=NewNotification(sub.chat_id, NoticeKind.RECOVERED, payload),
+            )
+            log.info("submission %s: adopted %d orders from history", sub.id, len(found))
+        elif found is None:
+            await self.repo.set_submission_state(
+                sub.id,
+                SubmissionState.UNRESOLVED,
+                now=now,
+                expected=[SubmissionState.UNCERTAIN],
+                notify=NewNotification(sub.chat_id, NoticeKind.UNRESOLVED, payload),
+            )
+        elif now - sub.created_at > self._recovery_window:
+            await self.repo.set_submission_state(
+                sub.id,
+                SubmissionState.FAILED,
+                now=now,
+                expected=[SubmissionState.UNCERTAIN],
+                error_code="NOT_CREATED",
+                notify=NewNotification(sub.chat_id, NoticeKind.NOT_CREATED, payload),
+            )
+
+    # -- acting on orders --------------------------------------------------------------
+
+    async def owned_orders(self, chat_id: int, order_ids: Sequence[int]) -> list[Order]:
+        orders = await self.repo.orders_by_ids(order_ids)
+        if len(orders) != len(set(order_ids)) or any(o.chat_id != chat_id for o in orders):
+            raise NotYourOrder
+        return orders
+
+    async def confirm(self, *, chat_id: int, order_ids: Sequence[int]) -> list[ActionReport]:
+        """End matched rentals early. Orders in any other state are reported, not sent."""
+        async with self._chat_locks[chat_id]:
+            orders = await self.owned_orders(chat_id, order_ids)
+            reports = await self._act(
+                orders,
+                allowed=lambda o: o.state is OrderState.MATCHED,
+                done_state=OrderState.CONFIRMED,
+                call=lambda adapter, batch: adapter.confirm(batch),
+                supported=lambda adapter: adapter.supports_confirm,
+            )
+        await self._settle(
+            [r.order for r in reports if r.status in (ActionStatus.DONE, ActionStatus.ALREADY)]
+        )
+        fresh = {o.id: o for o in await self.repo.orders_by_ids([r.order.id for r in reports])}
+        return [ActionReport(fresh[r.order.id], r.status, r.fail_reason) for r in reports]
+
+    async def confirm_submission(self, *, chat_id: int, submission_id: int) -> list[ActionReport]:
+        """ "Confirm all": every matched order of one submission in this chat."""
+        orders = [
+            o for o in await self.repo.orders_of_submission(submission_id) if o.chat_id == chat_id
+        ]
+        if not orders:
+            raise NotYourOrder
+        matched = [o.id for o in orders if o.state is OrderState.MATCHED]
+        return await self.confirm(chat_id=chat_id, order_ids=matched or [o.id for o in orders])
+
+    async def cancel(self, *, chat_id: int, order_ids: Sequence[int]) -> list[ActionReport]:
+        async with self._chat_locks[chat_id]:
+            orders = await self.owned_orders(chat_id, order_ids)
+            now = self._clock()
+            reports = await self._act(
+                orders,
+                allowed=lambda o: self.provider(o.provider).can_cancel(o, now),
+                done_state=OrderState.CANCELLED,
+                call=lambda adapter, batch: adapter.cancel(batch),
+                supported=lambda adapter: True,
+            )
+        fresh = {o.id: o for o in await self.repo.orders_by_ids([r.order.id for r in reports])}
+        return [ActionReport(fresh[r.order.id], r.status, r.fail_reason) for r in reports]
+
+    async def _act(
+        self,
+        orders: Sequence[Order],
+        *,
+        allowed: Callable[[Order], bool],
+        done_state: OrderState,
+        call: Callable[[EnergyProvider, list[Order]], object],
+        supported: Callable[[EnergyProvider], bool],
+    ) -> list[ActionReport]:
+        reports: dict[int, ActionReport] = {}
+        by_provider: defaultdict[str, list[Order]] = defaultdict(list)
+        for order in orders:
+            adapter = self.providers.get(ProviderName(order.provider))
+            if order.state is done_state:
+                reports[order.id] = ActionReport(order, ActionStatus.ALREADY)
+            elif adapter is None or not supported(adapter) or not allowed(order):
+                reports[order.id] = ActionReport(order, ActionStatus.NOT_ALLOWED)
+            else:
+                by_provider[order.provider].append(order)
+        for provider, batch in by_provider.items():
+            adapter = self.provider(provider)
+            outcomes = await call(adapter, batch)  # type: ignore[misc]
+            by_id = {o.provider_order_id: o for o in outcomes}
+            transitions = []
+            for order in batch:
+                outcome = by_id.get(order.provider_order_id)
+                if outcome is not None and outcome.success:
+                    changes: dict[str, object] = {"closed_at": self._clock()}
+                    if outcome.refund_sun is not None:
+                        changes["refund_sun"] = outcome.refund_sun
+                    transitions.append(Transition(order, done_state, order.raw_status, changes))
+                    reports[order.id] = ActionReport(order, ActionStatus.DONE)
+                else:
+                    reason = outcome.fail_reason if outcome is not None else None
+                    reports[order.id] = ActionReport(order, ActionStatus.REFUSED, reason)
+            won = {t.order.id for t in await self.repo.apply(transitions, now=self._clock())}
+            for t in transitions:
+                if t.order.id not in won:
+                    # The poller moved it meanwhile; the provider still did what we asked.
+                    log.info("order %s changed while being acted on", t.order.id)
+        return [reports[o.id] for o in orders]
+
+    async def _settle(self, orders: Sequence[Order]) -> None:
+        """Fetch charge and refund figures; missing figures are simply shown as pending."""
+        by_provider: defaultdict[str, list[Order]] = defaultdict(list)
+        for order in orders:
+            by_provider[order.provider].append(order)
+        for provider, batch in by_provider.items():
+            try:
+                found = await self.provider(provider).settlements(batch)
+            except ProviderError as exc:
+                log.warning("settlement lookup failed: %s", exc.code)
+                continue
+            ids = {o.provider_order_id: o.id for o in batch}
+            for s in found:
+                changes = {"charge_sun": s.charge_sun, "refund_sun": s.refund_sun}
+                await self.repo.update_order_details(
+                    ids[s.provider_order_id], **{k: v for k, v in changes.items() if v is not None}
+                )
+
+    # -- reading -----------------------------------------------------------------------
+
+    async def chat_orders(
+        self, chat_id: int, *, page: int, page_size: int
+    ) -> tuple[list[Order], int]:
+        return await self.repo.chat_orders(chat_id, offset=page * page_size, limit=page_size)
+
+    def can_cancel(self, order: Order) -> bool:
+        adapter = self.providers.get(ProviderName(order.provider))
+        return adapter is not None and adapter.can_cancel(order, self._clock())
+
+    def can_confirm(self, order: Order) -> bool:
+        adapter = self.providers.get(ProviderName(order.provider))
+        return (
+            adapter is not None and adapter.supports_confirm and order.state is OrderState.MATCHED
+        )
+
+    async def balances(self) -> list[Balance | ProviderError]:
+        async def one(adapter: EnergyProvider) -> Balance | ProviderError:
+            try:
+                return await adapter.balance()
+            except ProviderError as exc:
+                return exc
+
+        return list(await asyncio.gather(*(one(a) for a in self.providers.values())))

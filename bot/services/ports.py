@@ -1,0 +1,124 @@
+"""What the order logic needs from a provider, in the bot's own terms.
+
+Each provider gets an adapter (`tronsave_provider`, `feee_provider`) that speaks its
+client's dialect and answers in these types, so the services and handlers never branch
+on which provider they talk to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.domain import OrderState, ProviderName
+from bot.providers.errors import ProviderError
+from bot.storage.repository import NewOrder, Order, Submission
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    amount: int  # energy units per receiver
+    duration_sec: int
+    max_price: int  # SUN per energy unit
+    receivers: tuple[str, ...]
+    deadline_sec: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    provider: ProviderName
+    unit_price_sun: int
+    total_sun: int  # for all receivers
+    balance_sun: int | None
+    can_match: bool | None  # None: the provider does not say
+    receivers_available: int | None = None
+
+    def within(self, max_price: int) -> bool:
+        return self.unit_price_sun <= max_price
+
+    @property
+    def balance_sufficient(self) -> bool | None:
+        return None if self.balance_sun is None else self.balance_sun >= self.total_sun
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """Orders the provider accepted, and the error that stopped the rest (if any)."""
+
+    orders: list[NewOrder]
+    error: ProviderError | None = None
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    provider_order_id: str
+    state: OrderState
+    raw_status: str
+    delivered_amount: int | None = None
+    delegate_txid: str | None = None
+    refund_sun: int | None = None
+    ends_at: float | None = None  # rental end, if the provider tells it
+    provider_created_at: float | None = None  # creation time on the provider's clock
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    """Result of confirming or cancelling one order."""
+
+    provider_order_id: str
+    success: bool
+    fail_reason: str | None = None
+    refund_sun: int | None = None
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """Money facts for one order, learnt after the fact (e.g. from TronSave history)."""
+
+    provider_order_id: str
+    charge_sun: int | None
+    refund_sun: int | None
+
+
+@dataclass(frozen=True)
+class Balance:
+    provider: ProviderName
+    balance_sun: int
+    deposit_address: str | None
+
+
+class EnergyProvider(Protocol):
+    name: ProviderName
+    key_id: str
+    supports_confirm: bool
+    # Tracking requests a poll cycle may send are paced inside the adapter.
+
+    def check_request(self, request: OrderRequest) -> str | None:
+        """A catalog key explaining why this provider cannot serve the request, or None."""
+        ...
+
+    async def quote(self, request: OrderRequest) -> Quote: ...
+
+    async def submit(self, request: OrderRequest) -> SubmitResult:
+        """Place the order. Raises ProviderError when nothing was (or may have been) placed."""
+        ...
+
+    async def recover(self, submission: Submission) -> list[NewOrder] | None:
+        """Orders an uncertain submission may have created, oldest first (several per
+        receiver possible; the caller skips those already stored). None: cannot tell."""
+        ...
+
+    async def track(self, orders: Sequence[Order]) -> list[StatusUpdate]: ...
+
+    async def confirm(self, orders: Sequence[Order]) -> list[ActionOutcome]: ...
+
+    async def cancel(self, orders: Sequence[Order]) -> list[ActionOutcome]: ...
+
+    async def settlements(self, orders: Sequence[Order]) -> list[Settlement]: ...
+
+    def can_cancel(self, order: Order, now: float) -> bool: ...
+
+    async def balance(self) -> Balance: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,799 @@
+"""Feee.io open-API simulator: an HTTP server speaking the documented v2/v3 order API.
+
+Run by hand::
+
+    python -m bot.simulators.feee --port 8082 --api-key test-key \
+        [--qps 5] [--auto-deliver-after 5] [--balance 1000] [--ua-whitelist "My UA/1.0"]
+
+Every path is served both under ``/open`` (the real base ``https://feee.io/open``) and at
+the root, so ``FEEE_BASE_URL`` may be ``http://127.0.0.1:PORT/open``. Headers ``key`` and
+``User-Agent``. Every answer uses the envelope ``{code, msg, request_id, data}``:
+
+* ``GET /v2/order/price`` (endpoint name ``price_v2``), ``GET /v3/order/price``
+  (``price_v3``)
+* ``POST /v2/order/submit`` (``submit_v2``), ``POST /v3/order/create`` (``create_v3``)
+* ``GET /v2/order/query?order_no=`` (``query``)
+* ``POST /v2/order/cancel`` ``{"order_no"}`` (``cancel``; the answer also has
+  ``"pagination": null``)
+* ``GET /v2/api/query`` (``api_query``)
+
+Documented behaviour reproduced: durations ``d`` 1-30, ``h`` 1 or 3, ``m`` 10, or a
+non-zero ``rent_time_second`` (>= 600, multiple of 3) overriding them; v3 is a fixed
+5-minute rental; ``resource_type`` 1 only; BuyOrderDetail fields and the official status
+enum (4 paid/awaiting delegation, 6 delegated, 7 failed, 9 reclaimed, 12 cancelled, 15
+partially delegated; business_status 1 Pending, 2 Filled, 3 Finished, 4 Closed); split
+parents (``is_split: 1``, ``sub_order[]``); cancel only more than 5 minutes after
+creation and before delivery, refunding ``pay_amount``; codes 20002 (balance), 20005
+(receiver not activated), 20009 (no resources), 20012/20013 (IP/User-Agent whitelist),
+20014 (too many incomplete orders for the address); TRX amounts as JSON decimals.
+
+Control API (no auth), besides the shared ``/_sim/`` routes of `BaseSimulator`:
+``POST /_sim/orders/deliver`` / ``/_sim/orders/reclaim`` (``{"order_no"}``, omitted = all
+eligible), ``POST /_sim/orders/split`` (``{"order_no", "parts": [values] | count}``),
+``POST /_sim/orders/fail`` (``{"order_no"}``), ``POST /_sim/orders/set-status``
+(``{"order_no", "status", "business_status"?}``).
+
+Invented where the docs are silent:
+
+* Codes: 10001 bad parameter (message names it, also for malformed JSON), 10002 missing
+  or wrong ``key``, 20004 order not found, 20015 cancel refused (message says why), 429
+  rate limited. Business errors are sent with HTTP 200; rate limiting with HTTP 429,
+  unknown routes with HTTP 404 and a simulated fault with HTTP 500, each in the envelope
+  (``code`` = the HTTP status). ``msg`` is "success" ("ok" for cancel).
+* Rate limit: ``qps`` accepted requests per key in any 1-second window, across endpoints;
+  key and whitelist failures are not counted. Checks run key -> IP -> User-Agent -> limit.
+* ``resource_value`` minimum 32,000 (``min_resource_value``; third-party figure); a
+  missing ``rent_time_second`` means 0; ``rent_duration``/``rent_time_unit`` stay
+  required even when overridden and are echoed as sent; ``rent_time_second`` in answers
+  is the effective rental length in seconds. v3 answers show 5 / "m" / 300.
+* Price: ``pay_amount`` = resource_value x price_in_sun x days / 1e6 + ``service_fee``
+  (a fixed 0.56 TRX, the doc example's fee), days = rent_duration for ``d``, else
+  ceil(seconds / 86400) with a minimum of 1. v3 uses ``price_v3`` and one day.
+* Submit checks, in order: parameters, address format, not activated (20005), no
+  resources (20009), 5 or more incomplete orders (status 1/3/4/5/11/13/15) for the address
+  (20014), balance (20002). The balance is charged at once, so ``pay_time`` =
+  ``create_time``; ``order_no`` = UTC yymmddHHMMSS + 10-digit counter (22 digits).
+* ``is_lock`` is 1 and ``lock_period`` 28,800 for rentals of a day or more, else 200.
+* Split: children get their own 22-digit ``order_no`` and a share of ``pay_amount``; a
+  parent shows the children's common status when they all agree, otherwise 15 (or 9/7
+  once every child is final); its ``frozen_tx_id`` is the first child's once all are
+  delivered. Children can be queried but not cancelled.
+* Fail (status 7, business 4) refunds ``pay_amount`` to the balance. Reclaim at rental
+  end: status 9, business 3, no refund. Cancellable statuses: 1, 3, 4.
+* ``/v2/api/query``: ``whitelist`` = ``{"ip": [...], "user_agent": [...]}``; "today"
+  counters sum orders created since 00:00 UTC, net of refunds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from bot.money import SUN_PER_TRX
+from bot.simulators.base import (
+    ApiError,
+    BaseSimulator,
+    Coercer,
+    ControlRoute,
+    Request,
+    Response,
+    Route,
+    WindowLimiter,
+    as_bool,
+    as_decimal,
+    as_int,
+    as_optional_float,
+    as_optional_str_set,
+    as_str,
+    as_str_set,
+    cli_parser,
+    coerce_changes,
+    derive_address,
+    new_txid,
+    serve,
+)
+from bot.tron_address import is_valid_address
+
+CODE_PARAM = 10001
+CODE_AUTH = 10002
+CODE_BALANCE = 20002
+CODE_NOT_FOUND = 20004
+CODE_NOT_ACTIVATED = 20005
+CODE_NO_RESOURCES = 20009
+CODE_IP = 20012
+CODE_USER_AGENT = 20013
+CODE_TOO_MANY_ORDERS = 20014
+CODE_CANCEL_REFUSED = 20015
+
+PAID = 4  # paid, awaiting delegation
+DELEGATED = 6
+FAILED = 7
+RECLAIMED = 9
+CANCELLED = 12
+PARTIAL = 15
+BUSINESS_PENDING, BUSINESS_FILLED, BUSINESS_FINISHED, BUSINESS_CLOSED = 1, 2, 3, 4
+
+INCOMPLETE = frozenset({1, 3, 4, 5, 11, 13, 15})
+CANCELLABLE = frozenset({1, 3, 4})
+FINAL = frozenset({2, 7, 9, 10, 12, 14})
+TRX_QUANTUM = Decimal("0.000001")
+
+
+@dataclass(frozen=True)
+class FeeeSettings:
+    api_key: str = "test-key"
+    qps: int = 5
+    price_v2: int = 100  # SUN per energy unit per day
+    price_v3: int = 80
+    service_fee: Decimal = Decimal("0.56")  # TRX per order
+    auto_deliver_after: float | None = None  # seconds after creation; None = manual only
+    no_resources: bool = False
+    not_activated: frozenset[str] = frozenset()
+    ua_whitelist: frozenset[str] | None = None
+    ip_whitelist: frozenset[str] | None = None
+    min_resource_value: int = 32_000
+    max_incomplete_orders: int = 5
+    cancel_after: float = 300.0  # seconds after creation
+
+
+_COERCERS: dict[str, Coercer] = {
+    "api_key": as_str,
+    "qps": as_int,
+    "price_v2": as_int,
+    "price_v3": as_int,
+    "service_fee": as_decimal,
+    "auto_deliver_after": as_optional_float,
+    "no_resources": as_bool,
+    "not_activated": as_str_set,
+    "ua_whitelist": as_optional_str_set,
+    "ip_whitelist": as_optional_str_set,
+    "min_resource_value": as_int,
+    "max_incomplete_orders": as_int,
+    "cancel_after": as_optional_float,
+    "balance": as_decimal,
+}
+
+
+def _seconds(timestamp: float | None) -> int:
+    return 0 if timestamp is None else int(timestamp)
+
+
+@dataclass(frozen=True)
+class _Duration:
+    amount: int
+    unit: str
+    seconds: int
+    days: int  # billing multiplier
+
+
+V3_DURATION = _Duration(5, "m", 300, 1)
+
+
+@dataclass
+class FeeeOrder:
+    order_no: str
+    receive_address: str
+    resource_value: int
+    price_in_sun: int
+    duration: _Duration
+    pay_amount: Decimal
+    create_time: float
+    is_child: bool = False
+    status: int = PAID
+    business_status: int = BUSINESS_PENDING
+    freeze_time: float | None = None
+    rent_expire_time: float | None = None
+    frozen_tx_id: str = ""
+    frozen_resource_value: int = 0
+    refund_amount: Decimal = Decimal(0)
+    refund_time: float | None = None
+    children: list[FeeeOrder] = field(default_factory=list)
+
+    @property
+    def units(self) -> list[FeeeOrder]:
+        """What gets delivered: the children of a split order, else the order itself."""
+        return self.children or [self]
+
+    def shift(self, seconds: float) -> None:
+        self.create_time -= seconds
+        for name in ("freeze_time", "rent_expire_time", "refund_time"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, value - seconds)
+        for child in self.children:
+            child.shift(seconds)
+
+    def detail(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "order_no": self.order_no,
+            "order_type": 0,
+            "resource_type": 1,
+            "receive_address": self.receive_address,
+            "price_in_sun": self.price_in_sun,
+            "freeze_time": _seconds(self.freeze_time),
+            "create_time": _seconds(self.create_time),
+            "resource_value": self.resource_value,
+            "frozen_resource_value": self.frozen_resource_value,
+            "rent_duration": self.duration.amount,
+            "rent_time_unit": self.duration.unit,
+            "rent_time_second": self.duration.seconds,
+            "rent_expire_time": _seconds(self.rent_expire_time),
+            "frozen_tx_id": self.frozen_tx_id,
+            "pay_time": _seconds(self.create_time),
+            "pay_amount": self.pay_amount,
+            "refund_amount": self.refund_amount,
+            "refund_time": _seconds(self.refund_time),
+            "is_split": 1 if self.children else 0,
+            "is_lock": 1,
+            "lock_period": 28_800 if self.duration.seconds >= 86_400 else 200,
+            "status": self.status,
+            "business_status": self.business_status,
+        }
+        if self.children:
+            data["sub_order"] = [child.detail() for child in self.children]
+        return data
+
+
+def _envelope(code: int, msg: str, data: object = None) -> dict[str, object]:
+    return {"code": code, "msg": msg, "request_id": str(uuid.uuid4()), "data": data}
+
+
+def _refuse(code: int, msg: str) -> ApiError:
+    return ApiError(Response(200, _envelope(code, msg)))
+
+
+def _int_param(params: Mapping[str, object], name: str, default: int | None = None) -> int:
+    """An integer from a JSON body or a query string (where everything is text)."""
+    raw = params.get(name)
+    if raw is None or raw == "":
+        if default is None:
+            raise _refuse(CODE_PARAM, f"{name} is required")
+        return default
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.lstrip("-").isdigit():
+        return int(raw)
+    raise _refuse(CODE_PARAM, f"{name} must be an integer")
+
+
+def _duration(params: Mapping[str, object]) -> _Duration:
+    amount = _int_param(params, "rent_duration")
+    unit = params.get("rent_time_unit")
+    if not isinstance(unit, str) or not unit:
+        raise _refuse(CODE_PARAM, "rent_time_unit is required")
+    seconds = _int_param(params, "rent_time_second", default=0)
+    if seconds != 0:
+        if seconds < 600 or seconds % 3:
+            raise _refuse(CODE_PARAM, "rent_time_second must be at least 600 and a multiple of 3")
+        return _Duration(amount, unit, seconds, max(1, math.ceil(seconds / 86_400)))
+    if unit == "d":
+        if not 1 <= amount <= 30:
+            raise _refuse(CODE_PARAM, "rent_duration must be between 1 and 30 for unit d")
+        return _Duration(amount, unit, amount * 86_400, amount)
+    if unit == "h":
+        if amount not in (1, 3):
+            raise _refuse(CODE_PARAM, "rent_duration must be 1 or 3 for unit h")
+        return _Duration(amount, unit, amount * 3_600, 1)
+    if unit == "m":
+        if amount != 10:
+            raise _refuse(CODE_PARAM, "rent_duration must be 10 for unit m")
+        return _Duration(amount, unit, 600, 1)
+    raise _refuse(CODE_PARAM, "rent_time_unit must be one of d, h, m")
+
+
+def _body(request: Request) -> Mapping[str, object]:
+    try:
+        body = request.json()
+    except ValueError as exc:
+        raise _refuse(CODE_PARAM, "request body is not valid JSON") from exc
+    if not isinstance(body, dict):
+        raise _refuse(CODE_PARAM, "request body must be a JSON object")
+    return body
+
+
+class FeeeSimulator(BaseSimulator):
+    endpoints = ("price_v2", "price_v3", "submit_v2", "create_v3", "query", "cancel", "api_query")
+
+    def __init__(
+        self,
+        *,
+        api_key: str = "test-key",
+        qps: int = 5,
+        price_v2: int = 100,
+        price_v3: int = 80,
+        service_fee: Decimal | str = Decimal("0.56"),
+        balance: Decimal | str | int = Decimal(1000),
+        auto_deliver_after: float | None = None,
+        no_resources: bool = False,
+        not_activated: Sequence[str] = (),
+        ua_whitelist: Sequence[str] | None = None,
+        ip_whitelist: Sequence[str] | None = None,
+        min_resource_value: int = 32_000,
+        max_incomplete_orders: int = 5,
+        cancel_after: float = 300.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        super().__init__(host=host, port=port)
+        self._initial = FeeeSettings(
+            api_key=api_key,
+            qps=qps,
+            price_v2=price_v2,
+            price_v3=price_v3,
+            service_fee=as_decimal(service_fee),
+            auto_deliver_after=auto_deliver_after,
+            no_resources=no_resources,
+            not_activated=frozenset(not_activated),
+            ua_whitelist=None if ua_whitelist is None else frozenset(ua_whitelist),
+            ip_whitelist=None if ip_whitelist is None else frozenset(ip_whitelist),
+            min_resource_value=min_resource_value,
+            max_incomplete_orders=max_incomplete_orders,
+            cancel_after=cancel_after,
+        )
+        self._initial_balance = as_decimal(balance)
+        self._settings = self._initial
+        self._balance = self._initial_balance
+        self._orders: dict[str, FeeeOrder] = {}  # top-level orders, creation order
+        self._index: dict[str, FeeeOrder] = {}  # top-level orders and split children
+        self._open: dict[str, FeeeOrder] = {}  # top-level orders not yet final
+        self._limiter = WindowLimiter()
+        self._numbers = itertools.count(secrets.randbelow(10**9))
+        self._register_routes()
+
+    @property
+    def recharge_address(self) -> str:
+        return derive_address(f"feee-sim:recharge:{self._settings.api_key}")
+
+    def _order_no(self) -> str:
+        stamp = datetime.fromtimestamp(self.now(), UTC).strftime("%y%m%d%H%M%S")
+        return f"{stamp}{next(self._numbers) % 10**10:010d}"
+
+    # ---- Python control API (thread-safe) ---------------------------------------------
+
+    def balance(self) -> Decimal:
+        with self._lock:
+            return self._balance
+
+    def order(self, order_no: str) -> dict[str, object] | None:
+        with self._lock:
+            self._tick_locked()
+            found = self._index.get(order_no)
+            return found.detail() if found else None
+
+    def deliver(self, order_no: str | None = None) -> list[str]:
+        """Delegate now: one order or child, a split parent's waiting children, or all."""
+        with self._lock:
+            self._tick_locked()
+            now = self.now()
+            done = [unit.order_no for unit in self._units(order_no) if unit.status == PAID]
+            for number in done:
+                self._deliver(self._index[number], now)
+            self._settle()
+            return done
+
+    def reclaim(self, order_no: str | None = None) -> list[str]:
+        """End the rental now for delegated orders (status 9), as at rent_expire_time."""
+        with self._lock:
+            self._tick_locked()
+            now = self.now()
+            done = [u.order_no for u in self._units(order_no) if u.status == DELEGATED]
+            for number in done:
+                self._reclaim(self._index[number], now)
+            self._settle()
+            return done
+
+    def fail(self, order_no: str) -> list[str]:
+        """Delegation failed (status 7) for an order or child not yet delegated; refunds."""
+        with self._lock:
+            self._tick_locked()
+            now = self.now()
+            done = [unit.order_no for unit in self._units(order_no) if unit.status == PAID]
+            for number in done:
+                self._fail(self._index[number], now)
+            self._settle()
+            return done
+
+    def split(self, order_no: str, parts: int | Sequence[int]) -> dict[str, object]:
+        """Split a waiting order into children of the given sizes (or N equal parts)."""
+        with self._lock:
+            self._tick_locked()
+            order = self._orders.get(order_no)
+            if order is None or order.children or order.status != PAID:
+                raise ValueError(f"order {order_no} is not a waiting, unsplit order")
+            if isinstance(parts, int):
+                if parts < 2:
+                    raise ValueError("split into at least 2 parts")
+                share, extra = divmod(order.resource_value, parts)
+                sizes = [share + (1 if i < extra else 0) for i in range(parts)]
+            else:
+                sizes = list(parts)
+            if len(sizes) < 2 or min(sizes) < 1 or sum(sizes) != order.resource_value:
+                raise ValueError(f"parts must be >= 2 positive values summing to {order.resource_value}")
+            paid = Decimal(0)
+            for index, size in enumerate(sizes):
+                last = index == len(sizes) - 1
+                share_paid = (order.pay_amount * size / order.resource_value).quantize(
+                    TRX_QUANTUM, rounding=ROUND_DOWN
+                )
+                child = FeeeOrder(
+                    order_no=self._order_no(),
+                    receive_address=order.receive_address,
+                    resource_value=size,
+                    price_in_sun=order.price_in_sun,
+                    duration=order.duration,
+                    pay_amount=order.pay_amount - paid if last else share_paid,
+                    create_time=order.create_time,
+                    is_child=True,
+                )
+                paid += child.pay_amount
+                order.children.append(child)
+                self._index[child.order_no] = child
+            self._roll_up(order)
+            return order.detail()
+
+    def set_status(
+        self, order_no: str, status: int, business_status: int | None = None
+    ) -> dict[str, object]:
+        """Force any status code; no other side effect."""
+        with self._lock:
+            order = self._index.get(order_no)
+            if order is None:
+                raise KeyError(f"no order {order_no}")
+            order.status = status
+            if business_status is not None:
+                order.business_status = business_status
+            self._settle()
+            return order.detail()
+
+    def _units(self, order_no: str | None) -> list[FeeeOrder]:
+        if order_no is None:
+            return [unit for order in self._open.values() for unit in order.units]
+        order = self._index.get(order_no)
+        if order is None:
+            raise KeyError(f"no order {order_no}")
+        return order.units
+
+    # ---- lifecycle (lock held) ----------------------------------------------------------
+
+    def _deliver(self, unit: FeeeOrder, at: float) -> None:
+        unit.status, unit.business_status = DELEGATED, BUSINESS_FILLED
+        unit.frozen_tx_id = new_txid()
+        unit.frozen_resource_value = unit.resource_value
+        unit.freeze_time = at
+        unit.rent_expire_time = at + unit.duration.seconds
+
+    def _reclaim(self, unit: FeeeOrder, at: float) -> None:
+        unit.status, unit.business_status = RECLAIMED, BUSINESS_FINISHED
+
+    def _fail(self, unit: FeeeOrder, at: float) -> None:
+        unit.status, unit.business_status = FAILED, BUSINESS_CLOSED
+        self._refund(unit, at)
+
+    def _refund(self, unit: FeeeOrder, at: float) -> None:
+        unit.refund_amount = unit.pay_amount
+        unit.refund_time = at
+        self._balance += unit.pay_amount
+
+    def _roll_up(self, parent: FeeeOrder) -> None:
+        """A split parent's fields follow its children."""
+        children = parent.children
+        statuses = {child.status for child in children}
+        if len(statuses) == 1:
+            parent.status = children[0].status
+            parent.business_status = children[0].business_status
+        elif statuses <= FINAL:
+            delivered = any(child.frozen_tx_id for child in children)
+            parent.status = RECLAIMED if delivered else FAILED
+            parent.business_status = BUSINESS_FINISHED if delivered else BUSINESS_CLOSED
+        else:
+            parent.status, parent.business_status = PARTIAL, BUSINESS_PENDING
+        parent.frozen_resource_value = sum(child.frozen_resource_value for child in children)
+        parent.refund_amount = sum((child.refund_amount for child in children), Decimal(0))
+        parent.refund_time = max((c.refund_time for c in children if c.refund_time), default=None)
+        parent.freeze_time = max((c.freeze_time for c in children if c.freeze_time), default=None)
+        parent.rent_expire_time = max(
+            (c.rent_expire_time for c in children if c.rent_expire_time), default=None
+        )
+        all_delivered = all(child.frozen_tx_id for child in children)
+        parent.frozen_tx_id = children[0].frozen_tx_id if all_delivered else ""
+
+    def _settle(self) -> None:
+        for order in list(self._open.values()):
+            if order.children:
+                self._roll_up(order)
+            if order.status in FINAL:
+                del self._open[order.order_no]
+
+    def _tick_locked(self) -> None:
+        now = self.now()
+        auto = self._settings.auto_deliver_after
+        for order in self._open.values():
+            for unit in order.units:
+                if unit.status == PAID and auto is not None and unit.create_time + auto <= now:
+                    self._deliver(unit, unit.create_time + auto)
+                expiry = unit.rent_expire_time
+                if unit.status == DELEGATED and expiry is not None and expiry <= now:
+                    self._reclaim(unit, expiry)
+        self._settle()
+
+    def _shift_locked(self, seconds: float) -> None:
+        for order in self._orders.values():
+            order.shift(seconds)
+
+    # ---- base hooks -------------------------------------------------------------------
+
+    def _state_locked(self) -> dict[str, object]:
+        return {
+            "balance": self._balance,
+            "orders": [order.detail() for order in self._orders.values()],
+            "config": self._config_locked(),
+        }
+
+    def _config_locked(self) -> dict[str, object]:
+        settings = {f.name: getattr(self._settings, f.name) for f in fields(self._settings)}
+        return {**settings, "balance": self._balance}
+
+    def _configure_locked(self, changes: Mapping[str, object]) -> None:
+        coerced = coerce_changes(changes, _COERCERS)
+        if "balance" in coerced:
+            self._balance = coerced.pop("balance")
+        if "cancel_after" in coerced and coerced["cancel_after"] is None:
+            coerced["cancel_after"] = 0.0
+        self._settings = replace(self._settings, **coerced)
+
+    def _reset_locked(self) -> None:
+        self._settings = self._initial
+        self._balance = self._initial_balance
+        self._orders.clear()
+        self._index.clear()
+        self._open.clear()
+        self._limiter.clear()
+
+    def _gate(self, request: Request, route: Route) -> Response | None:
+        settings = self._settings
+        key = request.headers.get("key", "")
+        if not key:
+            return Response(200, _envelope(CODE_AUTH, "api key is required"))
+        if key != settings.api_key:
+            return Response(200, _envelope(CODE_AUTH, "api key is invalid"))
+        if settings.ip_whitelist is not None and request.client_ip not in settings.ip_whitelist:
+            return Response(200, _envelope(CODE_IP, "IP is not in the whitelist"))
+        user_agent = request.headers.get("user-agent", "")
+        if settings.ua_whitelist is not None and user_agent not in settings.ua_whitelist:
+            return Response(200, _envelope(CODE_USER_AGENT, "User-Agent is not in the whitelist"))
+        if not self._limiter.admit(key, settings.qps, 1.0):
+            return Response(429, _envelope(429, "too many requests"))
+        return None
+
+    def _not_found(self, request: Request) -> Response:
+        return Response(404, _envelope(404, "not found"))
+
+    def _fault_response(self, route: Route) -> Response:
+        return Response(500, _envelope(500, "internal server error"))
+
+    def _api_routes(self) -> list[Route]:
+        handlers = [
+            ("GET", "/v2/order/price", "price_v2", self._price_v2),
+            ("GET", "/v3/order/price", "price_v3", self._price_v3),
+            ("POST", "/v2/order/submit", "submit_v2", self._submit_v2),
+            ("POST", "/v3/order/create", "create_v3", self._create_v3),
+            ("GET", "/v2/order/query", "query", self._query),
+            ("POST", "/v2/order/cancel", "cancel", self._cancel),
+            ("GET", "/v2/api/query", "api_query", self._api_query),
+        ]
+        return [
+            Route(method, prefix + path, name, handler)
+            for prefix in ("", "/open")
+            for method, path, name, handler in handlers
+        ]
+
+    def _extra_control_routes(self) -> list[ControlRoute]:
+        def optional_no(body: Mapping[str, Any]) -> str | None:
+            raw = body.get("order_no")
+            return None if raw is None else as_str(raw)
+
+        def split(body: Mapping[str, Any]) -> object:
+            parts = body["parts"]
+            sizes = as_int(parts) if not isinstance(parts, list) else [as_int(p) for p in parts]
+            return self.split(as_str(body["order_no"]), sizes)
+
+        def set_status(body: Mapping[str, Any]) -> object:
+            business = body.get("business_status")
+            return self.set_status(
+                as_str(body["order_no"]),
+                as_int(body["status"]),
+                None if business is None else as_int(business),
+            )
+
+        return [
+            ControlRoute(
+                "POST", "/_sim/orders/deliver", lambda b: {"order_nos": self.deliver(optional_no(b))}
+            ),
+            ControlRoute(
+                "POST", "/_sim/orders/reclaim", lambda b: {"order_nos": self.reclaim(optional_no(b))}
+            ),
+            ControlRoute(
+                "POST",
+                "/_sim/orders/fail",
+                lambda b: {"order_nos": self.fail(as_str(b["order_no"]))},
+            ),
+            ControlRoute("POST", "/_sim/orders/split", split),
+            ControlRoute("POST", "/_sim/orders/set-status", set_status),
+        ]
+
+    # ---- API handlers (lock held) -------------------------------------------------------
+
+    def _resource_value(self, params: Mapping[str, object]) -> int:
+        value = _int_param(params, "resource_value")
+        if value < self._settings.min_resource_value:
+            raise _refuse(
+                CODE_PARAM, f"resource_value must be at least {self._settings.min_resource_value}"
+            )
+        return value
+
+    def _quote(self, value: int, price: int, duration: _Duration) -> dict[str, object]:
+        energy_trx = Decimal(value * price * duration.days) / SUN_PER_TRX
+        fee = self._settings.service_fee
+        return {
+            "resource_value": value,
+            "pay_amount": energy_trx + fee,
+            "service_amount": fee,
+            "rent_duration": duration.amount,
+            "rent_time_unit": duration.unit,
+            "rent_time_second": duration.seconds,
+            "price_in_sun": price,
+        }
+
+    def _price_v2(self, request: Request) -> Response:
+        value = self._resource_value(request.query)
+        quote = self._quote(value, self._settings.price_v2, _duration(request.query))
+        return Response(200, _envelope(0, "success", quote))
+
+    def _price_v3(self, request: Request) -> Response:
+        value = self._resource_value(request.query)
+        quote = self._quote(value, self._settings.price_v3, V3_DURATION)
+        return Response(200, _envelope(0, "success", quote))
+
+    def _submit_v2(self, request: Request) -> Response:
+        body = _body(request)
+        return self._place(body, self._settings.price_v2, lambda: _duration(body))
+
+    def _create_v3(self, request: Request) -> Response:
+        return self._place(_body(request), self._settings.price_v3, lambda: V3_DURATION)
+
+    def _place(
+        self, body: Mapping[str, object], price: int, duration_of: Any
+    ) -> Response:
+        if _int_param(body, "resource_type", default=1) != 1:
+            raise _refuse(CODE_PARAM, "resource_type must be 1 (energy)")
+        address = body.get("receive_address")
+        if not isinstance(address, str) or not address:
+            raise _refuse(CODE_PARAM, "receive_address is required")
+        value = self._resource_value(body)
+        duration: _Duration = duration_of()
+        if not is_valid_address(address):
+            raise _refuse(CODE_PARAM, "receive_address is not a valid TRON address")
+        settings = self._settings
+        if address in settings.not_activated:
+            raise _refuse(CODE_NOT_ACTIVATED, "the receiving address is not activated")
+        if settings.no_resources:
+            raise _refuse(CODE_NO_RESOURCES, "no resources available, please try again later")
+        incomplete = sum(
+            1
+            for order in self._open.values()
+            if order.receive_address == address and order.status in INCOMPLETE
+        )
+        if incomplete >= settings.max_incomplete_orders:
+            raise _refuse(
+                CODE_TOO_MANY_ORDERS,
+                "the address has too many incomplete orders, please wait for them to finish",
+            )
+        pay_amount: Decimal = self._quote(value, price, duration)["pay_amount"]  # type: ignore[assignment]
+        if self._balance < pay_amount:
+            raise _refuse(CODE_BALANCE, "insufficient balance")
+        self._balance -= pay_amount
+        order = FeeeOrder(
+            order_no=self._order_no(),
+            receive_address=address,
+            resource_value=value,
+            price_in_sun=price,
+            duration=duration,
+            pay_amount=pay_amount,
+            create_time=self.now(),
+        )
+        self._orders[order.order_no] = self._index[order.order_no] = order
+        self._open[order.order_no] = order
+        return Response(200, _envelope(0, "success", order.detail()))
+
+    def _query(self, request: Request) -> Response:
+        order_no = request.query.get("order_no", "")
+        if not order_no:
+            raise _refuse(CODE_PARAM, "order_no is required")
+        order = self._index.get(order_no)
+        if order is None:
+            raise _refuse(CODE_NOT_FOUND, "order not found")
+        return Response(200, _envelope(0, "success", order.detail()))
+
+    def _cancel(self, request: Request) -> Response:
+        order_no = _body(request).get("order_no")
+        if not isinstance(order_no, str) or not order_no:
+            raise _refuse(CODE_PARAM, "order_no is required")
+        order = self._index.get(order_no)
+        if order is None:
+            raise _refuse(CODE_NOT_FOUND, "order not found")
+        now = self.now()
+        if order.is_child:
+            raise _refuse(CODE_CANCEL_REFUSED, "sub-orders cannot be cancelled")
+        if now - order.create_time <= self._settings.cancel_after:
+            raise _refuse(
+                CODE_CANCEL_REFUSED, "only orders created more than 5 minutes ago can be cancelled"
+            )
+        if order.status not in CANCELLABLE:
+            raise _refuse(CODE_CANCEL_REFUSED, "the order status does not allow cancellation")
+        order.status, order.business_status = CANCELLED, BUSINESS_CLOSED
+        self._refund(order, now)
+        self._settle()
+        return Response(200, {**_envelope(0, "ok", order.detail()), "pagination": None})
+
+    def _api_query(self, request: Request) -> Response:
+        settings = self._settings
+        midnight = datetime.fromtimestamp(self.now(), UTC).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        today = [o for o in self._orders.values() if o.create_time >= midnight.timestamp()]
+        data = {
+            "trx_money": self._balance,
+            "recharge_address": self.recharge_address,
+            "today_energy_value": sum(o.resource_value for o in today if not o.refund_amount),
+            "today_consume_trx_amount": sum(
+                (o.pay_amount - o.refund_amount for o in today), Decimal(0)
+            ),
+            "whitelist": {
+                "ip": settings.ip_whitelist or frozenset(),
+                "user_agent": settings.ua_whitelist or frozenset(),
+            },
+            "qps": settings.qps,
+        }
+        return Response(200, _envelope(0, "success", data))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = cli_parser("Feee.io open API simulator", default_port=8082)
+    parser.add_argument("--qps", type=int, default=5, help="requests per second per key")
+    parser.add_argument("--price-v2", type=int, default=100, help="SUN per energy per day")
+    parser.add_argument("--price-v3", type=int, default=80, help="SUN per energy (5 min)")
+    parser.add_argument("--service-fee", default="0.56", help="TRX per order")
+    parser.add_argument("--balance", default="1000", help="TRX")
+    parser.add_argument("--auto-deliver-after", type=float, default=None, help="seconds")
+    parser.add_argument("--min-resource-value", type=int, default=32_000)
+    parser.add_argument("--no-resources", action="store_true", help="answer 20009")
+    parser.add_argument(
+        "--ua-whitelist", action="append", default=None, help="allowed User-Agent (repeatable)"
+    )
+    args = parser.parse_args(argv)
+    simulator = FeeeSimulator(
+        api_key=args.api_key,
+        qps=args.qps,
+        price_v2=args.price_v2,
+        price_v3=args.price_v3,
+        service_fee=args.service_fee,
+        balance=args.balance,
+        auto_deliver_after=args.auto_deliver_after,
+        min_resource_value=args.min_resource_value,
+        no_resources=args.no_resources,
+        ua_whitelist=args.ua_whitelist,
+        host=args.host,
+        port=args.port,
+    )
+    serve(simulator, args.log_level)
+
+
+if __name__ == "__main__":
+    main()
