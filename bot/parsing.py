@@ -18,8 +18,9 @@ MAX_DEADLINE = 86_400
 MAX_RECEIVERS = 100
 
 _UNITS = {"s": 1, "m": 60, "h": 3_600, "d": 86_400}
-_DURATION = re.compile(r"^\s*(\d{1,9})\s*([smhd]?)\s*$", re.IGNORECASE)
-_AMOUNT = re.compile(r"^\s*(\d[\d,_ ]*)\s*([km]?)\s*$", re.IGNORECASE)
+# [0-9], not \d: \d also matches other scripts' digits (full-width ones too), which int() takes.
+_DURATION = re.compile(r"^\s*([0-9]{1,9})\s*([smhd]?)\s*$", re.IGNORECASE)
+_AMOUNT = re.compile(r"^\s*([0-9][0-9,_ ]*)\s*([km]?)\s*$", re.IGNORECASE)
 # ASCII and full-width commas/semicolons and the ideographic comma, as typed on CJK keyboards.
 _SEPARATORS = re.compile("[\\s,;\uff0c\uff1b\u3001]+")
 

@@ -43,6 +43,8 @@ def verify(secret: bytes, chat_id: int, data: str) -> Action | None:
         return None
     if not parts[2].isdecimal() or len(parts[2]) > 18:
         return None
+    if not parts[3].isascii():  # compare_digest raises TypeError on non-ASCII str
+        return None
     payload = ":".join(parts[:3])
     if not hmac.compare_digest(parts[3], _tag(secret, chat_id, payload)):
         return None

@@ -91,13 +91,13 @@ def dump_json(value: object) -> bytes:
 
 def as_int(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"expected an integer, got {value!r}")
+        raise TypeError(f"expected an integer, got {value!r}")
     return int(value)
 
 
 def as_float(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(f"expected a number, got {value!r}")
+        raise TypeError(f"expected a number, got {value!r}")
     return float(value)
 
 
@@ -107,7 +107,7 @@ def as_optional_float(value: object) -> float | None:
 
 def as_decimal(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise ValueError(f"expected a decimal amount, got {value!r}")
+        raise TypeError(f"expected a decimal amount, got {value!r}")
     try:
         result = Decimal(str(value))
     except InvalidOperation as exc:
@@ -119,19 +119,19 @@ def as_decimal(value: object) -> Decimal:
 
 def as_bool(value: object) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {value!r}")
+        raise TypeError(f"expected true or false, got {value!r}")
     return value
 
 
 def as_str(value: object) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"expected a string, got {value!r}")
+        raise TypeError(f"expected a string, got {value!r}")
     return value
 
 
 def as_str_set(value: object) -> frozenset[str]:
     if not isinstance(value, list | tuple | set | frozenset):
-        raise ValueError(f"expected a list of strings, got {value!r}")
+        raise TypeError(f"expected a list of strings, got {value!r}")
     return frozenset(as_str(item) for item in value)
 
 
@@ -156,7 +156,7 @@ def body_object(value: object) -> Mapping[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ValueError("the request body must be a JSON object")
+        raise TypeError("the request body must be a JSON object")
     return cast(dict[str, Any], value)
 
 
@@ -312,7 +312,9 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+    protocol_version = "HTTP/1.1"  # keep-alive, like the real servers
+    # Headers and body go out in two writes; with Nagle on, delayed ACKs add ~40 ms each.
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_GET(self) -> None:
@@ -358,7 +360,7 @@ class _Handler(BaseHTTPRequestHandler):
             # The client gave up (e.g. timed out during a "delay" fault): nothing to do.
             self.close_connection = True
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib name)
+    def log_message(self, format: str, *args: Any) -> None:
         # Requests are logged by BaseSimulator.handle, with the endpoint name and status.
         pass
 

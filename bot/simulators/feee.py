@@ -88,6 +88,7 @@ from bot.simulators.base import (
     WindowLimiter,
     as_bool,
     as_decimal,
+    as_float,
     as_int,
     as_optional_float,
     as_optional_str_set,
@@ -156,7 +157,7 @@ _COERCERS: dict[str, Coercer] = {
     "ip_whitelist": as_optional_str_set,
     "min_resource_value": as_int,
     "max_incomplete_orders": as_int,
-    "cancel_after": as_optional_float,
+    "cancel_after": as_float,
     "balance": as_decimal,
 }
 
@@ -382,10 +383,9 @@ class FeeeSimulator(BaseSimulator):
         """End the rental now for delegated orders (status 9), as at rent_expire_time."""
         with self._lock:
             self._tick_locked()
-            now = self.now()
             done = [u.order_no for u in self._units(order_no) if u.status == DELEGATED]
             for number in done:
-                self._reclaim(self._index[number], now)
+                self._reclaim(self._index[number])
             self._settle()
             return done
 
@@ -415,7 +415,9 @@ class FeeeSimulator(BaseSimulator):
             else:
                 sizes = list(parts)
             if len(sizes) < 2 or min(sizes) < 1 or sum(sizes) != order.resource_value:
-                raise ValueError(f"parts must be >= 2 positive values summing to {order.resource_value}")
+                raise ValueError(
+                    f"parts must be >= 2 positive values summing to {order.resource_value}"
+                )
             paid = Decimal(0)
             for index, size in enumerate(sizes):
                 last = index == len(sizes) - 1
@@ -469,7 +471,7 @@ class FeeeSimulator(BaseSimulator):
         unit.freeze_time = at
         unit.rent_expire_time = at + unit.duration.seconds
 
-    def _reclaim(self, unit: FeeeOrder, at: float) -> None:
+    def _reclaim(self, unit: FeeeOrder) -> None:
         unit.status, unit.business_status = RECLAIMED, BUSINESS_FINISHED
 
     def _fail(self, unit: FeeeOrder, at: float) -> None:
@@ -520,7 +522,7 @@ class FeeeSimulator(BaseSimulator):
                     self._deliver(unit, unit.create_time + auto)
                 expiry = unit.rent_expire_time
                 if unit.status == DELEGATED and expiry is not None and expiry <= now:
-                    self._reclaim(unit, expiry)
+                    self._reclaim(unit)
         self._settle()
 
     def _shift_locked(self, seconds: float) -> None:
@@ -544,8 +546,6 @@ class FeeeSimulator(BaseSimulator):
         coerced = coerce_changes(changes, _COERCERS)
         if "balance" in coerced:
             self._balance = coerced.pop("balance")
-        if "cancel_after" in coerced and coerced["cancel_after"] is None:
-            coerced["cancel_after"] = 0.0
         self._settings = replace(self._settings, **coerced)
 
     def _reset_locked(self) -> None:
@@ -614,10 +614,14 @@ class FeeeSimulator(BaseSimulator):
 
         return [
             ControlRoute(
-                "POST", "/_sim/orders/deliver", lambda b: {"order_nos": self.deliver(optional_no(b))}
+                "POST",
+                "/_sim/orders/deliver",
+                lambda b: {"order_nos": self.deliver(optional_no(b))},
             ),
             ControlRoute(
-                "POST", "/_sim/orders/reclaim", lambda b: {"order_nos": self.reclaim(optional_no(b))}
+                "POST",
+                "/_sim/orders/reclaim",
+                lambda b: {"order_nos": self.reclaim(optional_no(b))},
             ),
             ControlRoute(
                 "POST",
@@ -638,13 +642,15 @@ class FeeeSimulator(BaseSimulator):
             )
         return value
 
-    def _quote(self, value: int, price: int, duration: _Duration) -> dict[str, object]:
+    def _pay_amount(self, value: int, price: int, duration: _Duration) -> Decimal:
         energy_trx = Decimal(value * price * duration.days) / SUN_PER_TRX
-        fee = self._settings.service_fee
+        return energy_trx + self._settings.service_fee
+
+    def _quote(self, value: int, price: int, duration: _Duration) -> dict[str, object]:
         return {
             "resource_value": value,
-            "pay_amount": energy_trx + fee,
-            "service_amount": fee,
+            "pay_amount": self._pay_amount(value, price, duration),
+            "service_amount": self._settings.service_fee,
             "rent_duration": duration.amount,
             "rent_time_unit": duration.unit,
             "rent_time_second": duration.seconds,
@@ -663,21 +669,18 @@ class FeeeSimulator(BaseSimulator):
 
     def _submit_v2(self, request: Request) -> Response:
         body = _body(request)
-        return self._place(body, self._settings.price_v2, lambda: _duration(body))
+        return self._place(body, self._settings.price_v2, _duration(body))
 
     def _create_v3(self, request: Request) -> Response:
-        return self._place(_body(request), self._settings.price_v3, lambda: V3_DURATION)
+        return self._place(_body(request), self._settings.price_v3, V3_DURATION)
 
-    def _place(
-        self, body: Mapping[str, object], price: int, duration_of: Any
-    ) -> Response:
+    def _place(self, body: Mapping[str, object], price: int, duration: _Duration) -> Response:
         if _int_param(body, "resource_type", default=1) != 1:
             raise _refuse(CODE_PARAM, "resource_type must be 1 (energy)")
         address = body.get("receive_address")
         if not isinstance(address, str) or not address:
             raise _refuse(CODE_PARAM, "receive_address is required")
         value = self._resource_value(body)
-        duration: _Duration = duration_of()
         if not is_valid_address(address):
             raise _refuse(CODE_PARAM, "receive_address is not a valid TRON address")
         settings = self._settings
@@ -695,7 +698,7 @@ class FeeeSimulator(BaseSimulator):
                 CODE_TOO_MANY_ORDERS,
                 "the address has too many incomplete orders, please wait for them to finish",
             )
-        pay_amount: Decimal = self._quote(value, price, duration)["pay_amount"]  # type: ignore[assignment]
+        pay_amount = self._pay_amount(value, price, duration)
         if self._balance < pay_amount:
             raise _refuse(CODE_BALANCE, "insufficient balance")
         self._balance -= pay_amount

@@ -34,9 +34,11 @@ Invented where the docs are silent:
   requests later refused by validation or a fault are. ``user_info`` follows the v2 limit
   of 15 requests per second instead of the Fast Charge 1 per 2 s.
 * Required fields: estimate ``receiver_count``, ``amount``, ``duration_sec``; create all
-  five. ``amount``, ``duration_sec``, ``deadline`` and ``receiver_count`` must be integers
-  >= 1 (the docs say Number; ``receiver_count`` is a String in the table, so numeric
-  strings are accepted for every number, like Fastify's ``coerceTypes``). Unknown fields
+  five. Numbers must be >= 1 (``max_price_accept`` >= 0); ``receiver_count`` must be an
+  integer; a fractional ``amount``/``duration_sec``/``deadline`` gives ``TSAS:408
+  INVALID_PARAMS Invalid <field>``. ``receiver_count`` is a String in the docs' table, so
+  numeric strings are accepted for every number (as Fastify's ``coerceTypes`` does; other
+  coercions such as true -> 1 are refused). Unknown fields
   are ignored (Fastify ``removeAdditional``). Malformed JSON gives Fastify's
   ``FST_ERR_CTP_INVALID_JSON_BODY`` 400.
 * Business error numbers: ``TSAS:403 INTERNAL_BALANCE_ACCOUNT_TOO_LOW``, ``TSAS:405
@@ -323,18 +325,19 @@ def _json_body(request: Request) -> object:
 _ORDER_IDS = (_Field("order_ids", "string_array"),)
 _ESTIMATE = (
     _Field("receiver_count", "integer", 1),
-    _Field("amount", "integer", 1),
+    _Field("amount", "number", 1),
     _Field("max_price_accept", "number", 0),
     _Field("resource_type", "string", allowed=("ENERGY",)),
-    _Field("duration_sec", "integer", 1),
+    _Field("duration_sec", "number", 1),
 )
 _CREATE = (
-    _Field("amount", "integer", 1),
-    _Field("duration_sec", "integer", 1),
+    _Field("amount", "number", 1),
+    _Field("duration_sec", "number", 1),
     _Field("max_price_accept", "number", 0),
     _Field("receivers", "string_array", 1),
-    _Field("deadline", "integer", 1),
+    _Field("deadline", "number", 1),
 )
+_WHOLE = ("amount", "duration_sec", "deadline")
 _HISTORY = (
     _Field("from", "string"),
     _Field("to", "string"),
@@ -345,6 +348,13 @@ _HISTORY = (
 
 def _business_400(message: str) -> ApiError:
     return ApiError(Response(400, {"error": True, "message": message}))
+
+
+def _require_whole(body: Mapping[str, object]) -> None:
+    """Energy amounts and seconds are Numbers in the docs, but only whole ones make sense."""
+    for name in _WHOLE:
+        if isinstance(body.get(name), float):  # integral values were already made ints
+            raise _business_400(f"TSAS:408 INVALID_PARAMS Invalid {name}")
 
 
 # --------------------------------------------------------------------------------------
@@ -673,6 +683,7 @@ class TronSaveSimulator(BaseSimulator):
         body = _validate(
             "body", _json_body(request), ("receiver_count", "amount", "duration_sec"), _ESTIMATE
         )
+        _require_whole(body)
         count: int = body["receiver_count"]
         duration: int = body["duration_sec"]
         charge = self._per_order_charge(body["amount"], duration) * count
@@ -696,6 +707,7 @@ class TronSaveSimulator(BaseSimulator):
     def _create(self, request: Request) -> Response:
         required = ("amount", "duration_sec", "max_price_accept", "receivers", "deadline")
         body = _validate("body", _json_body(request), required, _CREATE)
+        _require_whole(body)
         receivers: list[str] = body["receivers"]
         if not all(is_valid_address(receiver) for receiver in receivers):
             raise _business_400(INVALID_RECEIVER)

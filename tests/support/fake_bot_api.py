@@ -248,7 +248,11 @@ class BotApiEmulator:
         name = self.canonical(method)
         if name is None:
             raise ApiError(404, "Not Found")
-        return self._handlers[name](params)
+        try:
+            return self._handlers[name](params)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # Malformed parameters: Telegram answers 400 rather than dropping the connection.
+            raise ApiError(400, f"Bad Request: invalid parameters ({exc!r})") from exc
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -309,3 +309,6 @@ def test_server_long_polling() -> None:
             assert other.post("getUpdates").json()["result"] == []
         waiter.join(timeout=2)
         assert result[0].status_code == 409
+
+        with pytest.raises(AssertionError, match=r"no matching message in chat 7 .* seen: \[\]"):
+            tg.wait_for_message(CHAT, timeout=0.05)

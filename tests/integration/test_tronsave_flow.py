@@ -1,0 +1,186 @@
+"""The TronSave story through a real PTB Application: order, push, confirm, cancel."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.domain import OrderState
+from bot.simulators.tronsave import TronSaveSimulator
+from bot.tron_address import address_from_bytes
+from tests.integration.harness import ALICE, MALLORY, TS_KEY, Bot, make_settings, running_bot
+
+A1 = address_from_bytes(b"\x11" * 20)
+A2 = address_from_bytes(b"\x22" * 20)
+
+
+@pytest.fixture
+def sim() -> Iterator[TronSaveSimulator]:
+    simulator = TronSaveSimulator(api_key=TS_KEY, rate_interval=0.0, unit_price=60)
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, sim: TronSaveSimulator) -> AsyncIterator[Bot]:
+    settings = make_settings(tmp_path, tronsave_api_key=TS_KEY, tronsave_base_url=sim.base_url)
+    async with running_bot(settings) as running:
+        yield running
+
+
+async def order_through_the_form(bot: Bot) -> None:
+    await bot.command("/new")
+    assert "How much energy" in bot.last().text  # type: ignore[operator]
+    await bot.say("65000")
+    assert "For how long" in (bot.last().text or "")
+    await bot.say("15m")
+    assert "max price" in (bot.last().text or "")
+    await bot.say("70")
+    assert "addresses" in (bot.last().text or "")
+    await bot.say(f"{A1}, {A2}\n{A1}")
+
+
+async def test_full_story_order_match_push_confirm_refund(bot: Bot, sim: TronSaveSimulator) -> None:
+    await order_through_the_form(bot)
+    summary = bot.last()
+    text = summary.text or ""
+    assert "65,000 × 2 address(es)" in text  # the duplicate was dropped
+    assert "60 SUN/unit" in text and "7.8 TRX" in text  # 65,000 × 60 × 2 SUN
+    assert "Matching deadline: 5 min" in text
+    await bot.press(summary, "Confirm")
+    assert "Submitted to TronSave: 2 order(s)" in (bot.last().text or "")
+    orders = await bot.rt.repo.orders_of_submission(1)
+    assert [o.receiver for o in orders] == [A1, A2]
+    assert {o.provider_order_id for o in orders} == {str(o["_id"]) for o in sim.state()["orders"]}  # type: ignore[index,union-attr]
+
+    sim.match()
+    await bot.poll()
+    push = bot.last()
+    assert "Energy delivered" in (push.text or "")
+    assert f"#{orders[0].id}" in (push.text or "") and f"#{orders[1].id}" in (push.text or "")
+    await bot.press(push, f"Confirm now for a refund #{orders[0].id}")
+    reply = bot.last().text or ""
+    assert "Confirmed" in reply
+    assert "Refunded:" in reply and "Net cost:" in reply
+    confirmed = await bot.rt.repo.get_order(orders[0].id)
+    assert confirmed is not None and confirmed.state is OrderState.CONFIRMED
+    assert confirmed.charge_sun == 65_000 * 60
+    assert confirmed.refund_sun is not None and 0 < confirmed.refund_sun < confirmed.charge_sun
+
+    # Pressing the same button again changes nothing and calls nothing.
+    confirms_before = sim.request_log()["counts"].get("confirm", 0)  # type: ignore[union-attr]
+    await bot.press(push, f"Confirm now for a refund #{orders[0].id}")
+    assert "Already confirmed" in (bot.last().text or "")
+    assert sim.request_log()["counts"].get("confirm", 0) == confirms_before  # type: ignore[union-attr]
+
+
+async def test_every_bad_answer_is_explained_and_asked_again(bot: Bot, sim: TronSaveSimulator) -> None:
+    await bot.command("/new")
+    for bad, expected in [("lots", "not a whole number"), ("5", "between 10000")]:
+        await bot.say(bad)
+        assert expected in (bot.last().text or "")
+        assert "How much energy" in (bot.last().text or "")
+    await bot.say("65000")
+    await bot.say("forever")
+    assert "couldn't read that duration" in (bot.last().text or "")
+    await bot.say("1m")
+    assert "between 300" in (bot.last().text or "")
+    await bot.say("1h")
+    await bot.say("70.5")
+    assert "whole number of SUN" in (bot.last().text or "")
+    await bot.say("70")
+    await bot.say("TQk2eKHE9ZfCdVmyPnh8DfRMUF5b123456")
+    assert "not valid TRON addresses" in (bot.last().text or "")
+    assert "Which addresses" in (bot.last().text or "")
+    assert sim.state()["orders"] == []
+    assert await bot.rt.repo.chat_orders(ALICE, offset=0, limit=5) == ([], 0)
+
+
+async def test_shortcut_goes_straight_to_the_summary(bot: Bot) -> None:
+    await bot.command(f"/new 65000 15m 70 {A1} {A2}")
+    assert "Order summary" in (bot.last().text or "")
+    await bot.command("/new 65000 15m abc")
+    assert "whole number of SUN" in (bot.last().text or "")
+
+
+async def test_summary_confirm_pressed_twice_submits_once(bot: Bot, sim: TronSaveSimulator) -> None:
+    await bot.command(f"/new 65000 15m 70 {A1}")
+    summary = bot.last()
+    await bot.press(summary, "Confirm")
+    await bot.press(summary, "Confirm")
+    assert len(sim.state()["orders"]) == 1  # type: ignore[arg-type]
+
+
+async def test_cancel_leaves_without_submitting(bot: Bot, sim: TronSaveSimulator) -> None:
+    await bot.command("/new")
+    await bot.say("65000")
+    await bot.command("/cancel")
+    assert "Nothing was submitted" in (bot.last().text or "")
+    await bot.say("15m")  # no longer in the form
+    assert "/new" in (bot.last().text or "")
+    assert sim.state()["orders"] == []
+
+
+async def test_stranger_is_told_their_id_and_nothing_is_spent(bot: Bot, sim: TronSaveSimulator) -> None:
+    await bot.command("/new", user=MALLORY)
+    assert str(MALLORY) in (bot.last(MALLORY).text or "")
+    assert "ALLOWED_USER_IDS" in (bot.last(MALLORY).text or "")
+    await bot.command("/balance", user=MALLORY)
+    assert str(MALLORY) in (bot.last(MALLORY).text or "")
+    assert sim.request_log()["counts"] == {} or sim.request_log()["counts"].get("user_info", 0) == 0  # type: ignore[union-attr]
+
+
+async def test_forged_and_foreign_buttons_are_refused_without_an_api_call(bot: Bot, sim: TronSaveSimulator) -> None:
+    await bot.command(f"/new 65000 15m 70 {A1}")
+    await bot.press(bot.last(), "Confirm")
+    sim.match()
+    await bot.poll()
+    push = bot.last()
+    before = dict(sim.request_log()["counts"])  # type: ignore[arg-type]
+    await bot.press_data("a:c:1:AAAAAAAAAAA", push)  # forged tag
+    answers = [c for m, c in bot.api.calls if m == "answerCallbackQuery"]
+    assert "not valid" in str(answers[-1].get("text"))
+    # A genuine button of ALICE's chat pressed in another chat (by an allowed user).
+    genuine = push.reply_markup["inline_keyboard"][0][0]["callback_data"]  # type: ignore[index]
+    await bot.press_data(genuine, push, user=1002, chat=1002)
+    # A stranger pressing the genuine button in the right chat.
+    await bot.press_data(genuine, push, user=MALLORY)
+    assert dict(sim.request_log()["counts"]) == before  # type: ignore[arg-type]
+    order = await bot.rt.repo.get_order(1)
+    assert order is not None and order.state is OrderState.MATCHED
+
+
+async def test_orders_lists_and_cancels_a_pending_order(bot: Bot, sim: TronSaveSimulator) -> None:
+    await bot.command(f"/new 65000 15m 70 {A1} {A2}")
+    await bot.press(bot.last(), "Confirm")
+    await bot.command("/orders")
+    listing = bot.last()
+    assert "waiting for a match" in (listing.text or "")
+    await bot.press(listing, "Cancel #2")
+    assert "Cancelled and refunded" in (bot.last().text or "")
+    cancelled = [o for o in sim.state()["orders"] if o["status"] == "Cancelled"]  # type: ignore[union-attr]
+    assert len(cancelled) == 1
+
+
+async def test_a_blocked_chat_is_marked_and_not_retried(bot: Bot, sim: TronSaveSimulator) -> None:
+    await bot.command(f"/new 65000 15m 70 {A1}")
+    await bot.press(bot.last(), "Confirm")
+    bot.api.block_chat(ALICE)
+    sim.match()
+    await bot.poll()
+    assert await bot.rt.repo.is_chat_blocked(ALICE)
+    sends = len(bot.api.calls_of("sendMessage"))
+    await bot.poll()
+    assert len(bot.api.calls_of("sendMessage")) == sends
+
+
+async def test_chinese_users_get_chinese(bot: Bot) -> None:
+    await bot.command("/new", lang="zh-hans")
+    assert "每个地址需要多少能量" in (bot.last().text or "")
+    await bot.command("/language")
+    await bot.press(bot.last(), "English")
+    await bot.command("/help")
+    assert "Commands" in (bot.last().text or "")

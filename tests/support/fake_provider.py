@@ -1,0 +1,128 @@
+"""A scriptable in-memory `EnergyProvider` for service and poller tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from bot.domain import OrderState, ProviderName
+from bot.providers.errors import ProviderError
+from bot.services.ports import (
+    ActionOutcome,
+    Balance,
+    OrderRequest,
+    Quote,
+    Settlement,
+    StatusUpdate,
+    SubmitResult,
+)
+from bot.storage.repository import NewOrder, Order, Submission
+
+
+@dataclass
+class FakeProvider:
+    name: ProviderName = ProviderName.TRONSAVE
+    key_id: str = "fakekey"
+    supports_confirm: bool = True
+    unit_price: int = 60
+    statuses: dict[str, str] = field(default_factory=dict)  # provider id -> raw status
+    submit_error: ProviderError | None = None
+    create_despite_error: bool = False  # the order exists although the answer was lost
+    history: list[NewOrder] = field(default_factory=list)
+    recover_result: str = "history"  # "history" or "none" (provider cannot tell)
+    confirm_fail: dict[str, str] = field(default_factory=dict)
+    refunds: dict[str, int] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+    clock: Callable[[], float] = time.time
+    _next: int = 0
+
+    def _new_id(self) -> str:
+        self._next += 1
+        return f"{self.name.value}-{self._next:04d}"
+
+    def check_request(self, request: OrderRequest) -> str | None:
+        return None
+
+    async def quote(self, request: OrderRequest) -> Quote:
+        self.calls.append("quote")
+        total = self.unit_price * request.amount * len(request.receivers)
+        return Quote(self.name, self.unit_price, total, 10**12, True, len(request.receivers))
+
+    async def submit(self, request: OrderRequest) -> SubmitResult:
+        self.calls.append("submit")
+        orders = [
+            NewOrder(
+                self._new_id(),
+                r,
+                request.amount,
+                request.duration_sec,
+                raw_status="Pending",
+                deadline_at=self.clock() + request.deadline_sec,
+            )
+            for r in request.receivers
+        ]
+        if self.submit_error is not None:
+            if self.create_despite_error:
+                self.history.extend(orders)
+                for o in orders:
+                    self.statuses[o.provider_order_id] = "Pending"
+            raise self.submit_error
+        for o in orders:
+            self.statuses[o.provider_order_id] = "Pending"
+        self.history.extend(orders)
+        return SubmitResult(orders)
+
+    async def recover(self, submission: Submission) -> list[NewOrder] | None:
+        self.calls.append("recover")
+        if self.recover_result == "none":
+            return None
+        return [o for o in self.history if o.receiver in submission.receivers]
+
+    async def track(self, orders: Sequence[Order]) -> list[StatusUpdate]:
+        self.calls.append(f"track:{len(orders)}")
+        states = {
+            "Pending": OrderState.PENDING,
+            "Matched": OrderState.MATCHED,
+            "Completed": OrderState.MATCHED,
+        }
+        return [
+            StatusUpdate(o.provider_order_id, states.get(raw, OrderState.UNKNOWN), raw)
+            for o in orders
+            if (raw := self.statuses.get(o.provider_order_id)) is not None
+        ]
+
+    async def confirm(self, orders: Sequence[Order]) -> list[ActionOutcome]:
+        self.calls.append(f"confirm:{len(orders)}")
+        return [
+            ActionOutcome(
+                o.provider_order_id,
+                o.provider_order_id not in self.confirm_fail,
+                self.confirm_fail.get(o.provider_order_id),
+            )
+            for o in orders
+        ]
+
+    async def cancel(self, orders: Sequence[Order]) -> list[ActionOutcome]:
+        self.calls.append(f"cancel:{len(orders)}")
+        return [ActionOutcome(o.provider_order_id, True) for o in orders]
+
+    async def settlements(self, orders: Sequence[Order]) -> list[Settlement]:
+        self.calls.append("settlements")
+        return [
+            Settlement(
+                o.provider_order_id,
+                o.amount * self.unit_price,
+                self.refunds.get(o.provider_order_id),
+            )
+            for o in orders
+        ]
+
+    def can_cancel(self, order: Order, now: float) -> bool:
+        return order.state is OrderState.PENDING
+
+    async def balance(self) -> Balance:
+        return Balance(self.name, 123_000_000, "TDeposit")
+
+    async def aclose(self) -> None:
+        return None
