@@ -48,6 +48,7 @@ def _update(order: FeeeOrder) -> StatusUpdate:
 class FeeeProvider:
     name = ProviderName.FEEE
     supports_confirm = False
+    track_batch = 25  # one query per order: commit every few seconds at 5 requests/s
 
     def __init__(self, client: FeeeClient, *, clock: Callable[[], float] = time.time) -> None:
         self._client = client

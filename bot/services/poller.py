@@ -80,18 +80,19 @@ class Poller:
             for o in open_orders
             if o.id not in local_ids and o.state in (OrderState.PENDING, OrderState.UNKNOWN)
         ]
-        if not to_track:
-            return
         report.tracked += len(to_track)
-        updates = await adapter.track(to_track)
-        by_id = {u.provider_order_id: u for u in updates}
-        now = self._clock()
-        transitions = [
-            t
-            for o in to_track
-            if (t := self._tracked_transition(o, by_id.get(o.provider_order_id), now))
-        ]
-        await self._commit(transitions, report)
+        # Chunks never split a submission, so its orders' changes make one push; each
+        # chunk is committed (and its pushes released) before the next request.
+        for chunk in _chunks_by_submission(to_track, adapter.track_batch):
+            updates = await adapter.track(chunk)
+            by_id = {u.provider_order_id: u for u in updates}
+            now = self._clock()
+            transitions = [
+                t
+                for o in chunk
+                if (t := self._tracked_transition(o, by_id.get(o.provider_order_id), now))
+            ]
+            await self._commit(transitions, report)
 
     def _local_transition(self, order: Order, now: float) -> Transition | None:
         if order.state is not OrderState.MATCHED:
@@ -148,6 +149,18 @@ class Poller:
         report.changed += len(won)
         if any(t.state is not t.order.state or t.raw_status != t.order.raw_status for t in won):
             self.on_notices()
+
+
+def _chunks_by_submission(orders: Sequence[Order], size: int) -> list[list[Order]]:
+    by_submission: defaultdict[int, list[Order]] = defaultdict(list)
+    for order in orders:
+        by_submission[order.submission_id].append(order)
+    chunks: list[list[Order]] = [[]]
+    for group in by_submission.values():
+        if chunks[-1] and len(chunks[-1]) + len(group) > size:
+            chunks.append([])
+        chunks[-1].extend(group)
+    return [c for c in chunks if c]
 
 
 def _group_notices(won: list[Transition]) -> list[NewNotification]:

@@ -92,7 +92,7 @@ class EnergyProvider(Protocol):
     name: ProviderName
     key_id: str
     supports_confirm: bool
-    # Tracking requests a poll cycle may send are paced inside the adapter.
+    track_batch: int  # orders per `track` call; the poller commits after each call
 
     def check_request(self, request: OrderRequest) -> str | None:
         """A catalog key explaining why this provider cannot serve the request, or None."""

@@ -47,7 +47,7 @@ class TronSaveProvider:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
-        self._chunk = track_chunk
+        self.track_batch = track_chunk
         self._clock = clock
         self.key_id = client.key_id
 
@@ -133,8 +133,8 @@ class TronSaveProvider:
     async def track(self, orders: Sequence[Order]) -> list[StatusUpdate]:
         updates: list[StatusUpdate] = []
         ids = [o.provider_order_id for o in orders]
-        for start in range(0, len(ids), self._chunk):
-            results = await self._client.track(ids[start : start + self._chunk])
+        for start in range(0, len(ids), self.track_batch):
+            results = await self._client.track(ids[start : start + self.track_batch])
             updates.extend(StatusUpdate(r.order_id, state_of(r.status), r.status) for r in results)
         return updates
 

@@ -35,24 +35,77 @@ class Bot:
         assert isinstance(rt, Runtime)
         return rt
 
-    async def command(self, text: str, *, user: int = ALICE, chat: int | None = None, lang: str = "en", chat_type: str = "private") -> None:
+    async def command(
+        self,
+        text: str,
+        *,
+        user: int = ALICE,
+        chat: int | None = None,
+        lang: str = "en",
+        chat_type: str = "private",
+    ) -> None:
         await self.app.process_update(
-            ptb_command_update(self.app.bot, text, user_id=user, chat_id=chat or user, language_code=lang, chat_type=chat_type)
+            ptb_command_update(
+                self.app.bot,
+                text,
+                user_id=user,
+                chat_id=chat or user,
+                language_code=lang,
+                chat_type=chat_type,
+            )
         )
 
-    async def say(self, text: str, *, user: int = ALICE, chat: int | None = None, lang: str = "en", chat_type: str = "private") -> None:
+    async def say(
+        self,
+        text: str,
+        *,
+        user: int = ALICE,
+        chat: int | None = None,
+        lang: str = "en",
+        chat_type: str = "private",
+    ) -> None:
         await self.app.process_update(
-            ptb_text_update(self.app.bot, text, user_id=user, chat_id=chat or user, language_code=lang, chat_type=chat_type)
+            ptb_text_update(
+                self.app.bot,
+                text,
+                user_id=user,
+                chat_id=chat or user,
+                language_code=lang,
+                chat_type=chat_type,
+            )
         )
 
-    async def press(self, message: SentMessage, label: str, *, user: int = ALICE, chat: int | None = None, lang: str = "en") -> None:
-        await self.press_data(find_button(message, label), message, user=user, chat=chat, lang=lang)
+    async def press(
+        self,
+        message: SentMessage,
+        label: str,
+        *,
+        user: int = ALICE,
+        chat: int | None = None,
+        lang: str = "en",
+    ) -> None:
+        await self.press_data(
+            find_button(message, label), message, user=user, chat=chat, lang=lang
+        )
 
-    async def press_data(self, data: str, message: SentMessage, *, user: int = ALICE, chat: int | None = None, lang: str = "en") -> None:
+    async def press_data(
+        self,
+        data: str,
+        message: SentMessage,
+        *,
+        user: int = ALICE,
+        chat: int | None = None,
+        lang: str = "en",
+    ) -> None:
         await self.app.process_update(
             ptb_callback_update(
-                self.app.bot, data, user_id=user, chat_id=chat or message.chat_id,
-                message_id=message.message_id, message_text=message.text or "", language_code=lang,
+                self.app.bot,
+                data,
+                user_id=user,
+                chat_id=chat or message.chat_id,
+                message_id=message.message_id,
+                message_text=message.text or "",
+                language_code=lang,
             )
         )
 

@@ -43,7 +43,9 @@ async def order_through_the_form(bot: Bot) -> None:
     await bot.say(f"{A1}, {A2}\n{A1}")
 
 
-async def test_full_story_order_match_push_confirm_refund(bot: Bot, sim: TronSaveSimulator) -> None:
+async def test_full_story_order_match_push_confirm_refund(
+    bot: Bot, sim: TronSaveSimulator
+) -> None:
     await order_through_the_form(bot)
     summary = bot.last()
     text = summary.text or ""
@@ -77,7 +79,9 @@ async def test_full_story_order_match_push_confirm_refund(bot: Bot, sim: TronSav
     assert sim.request_log()["counts"].get("confirm", 0) == confirms_before  # type: ignore[union-attr]
 
 
-async def test_every_bad_answer_is_explained_and_asked_again(bot: Bot, sim: TronSaveSimulator) -> None:
+async def test_every_bad_answer_is_explained_and_asked_again(
+    bot: Bot, sim: TronSaveSimulator
+) -> None:
     await bot.command("/new")
     for bad, expected in [("lots", "not a whole number"), ("5", "between 10000")]:
         await bot.say(bad)
@@ -106,7 +110,9 @@ async def test_shortcut_goes_straight_to_the_summary(bot: Bot) -> None:
     assert "whole number of SUN" in (bot.last().text or "")
 
 
-async def test_summary_confirm_pressed_twice_submits_once(bot: Bot, sim: TronSaveSimulator) -> None:
+async def test_summary_confirm_pressed_twice_submits_once(
+    bot: Bot, sim: TronSaveSimulator
+) -> None:
     await bot.command(f"/new 65000 15m 70 {A1}")
     summary = bot.last()
     await bot.press(summary, "Confirm")
@@ -124,16 +130,22 @@ async def test_cancel_leaves_without_submitting(bot: Bot, sim: TronSaveSimulator
     assert sim.state()["orders"] == []
 
 
-async def test_stranger_is_told_their_id_and_nothing_is_spent(bot: Bot, sim: TronSaveSimulator) -> None:
+async def test_stranger_is_told_their_id_and_nothing_is_spent(
+    bot: Bot, sim: TronSaveSimulator
+) -> None:
     await bot.command("/new", user=MALLORY)
     assert str(MALLORY) in (bot.last(MALLORY).text or "")
     assert "ALLOWED_USER_IDS" in (bot.last(MALLORY).text or "")
     await bot.command("/balance", user=MALLORY)
     assert str(MALLORY) in (bot.last(MALLORY).text or "")
-    assert sim.request_log()["counts"] == {} or sim.request_log()["counts"].get("user_info", 0) == 0  # type: ignore[union-attr]
+    assert (
+        sim.request_log()["counts"] == {} or sim.request_log()["counts"].get("user_info", 0) == 0
+    )  # type: ignore[union-attr]
 
 
-async def test_forged_and_foreign_buttons_are_refused_without_an_api_call(bot: Bot, sim: TronSaveSimulator) -> None:
+async def test_forged_and_foreign_buttons_are_refused_without_an_api_call(
+    bot: Bot, sim: TronSaveSimulator
+) -> None:
     await bot.command(f"/new 65000 15m 70 {A1}")
     await bot.press(bot.last(), "Confirm")
     sim.match()

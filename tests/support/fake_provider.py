@@ -25,6 +25,7 @@ class FakeProvider:
     name: ProviderName = ProviderName.TRONSAVE
     key_id: str = "fakekey"
     supports_confirm: bool = True
+    track_batch: int = 500
     unit_price: int = 60
     statuses: dict[str, str] = field(default_factory=dict)  # provider id -> raw status
     submit_error: ProviderError | None = None

@@ -188,7 +188,9 @@ def test_price_out_of_range(text: str) -> None:
     assert info.value.params == {"min": MIN_PRICE, "max": MAX_PRICE}
 
 
-@pytest.mark.parametrize("text", ["70.5", "７０", "-70", "+70", "70 sun", "", "1,000", "7 0", "70k"])
+@pytest.mark.parametrize(
+    "text", ["70.5", "７０", "-70", "+70", "70 sun", "", "1,000", "7 0", "70k"]
+)
 def test_price_not_integer(text: str) -> None:
     with pytest.raises(InputError) as info:
         parse_price(text)

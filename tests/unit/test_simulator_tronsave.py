@@ -45,10 +45,16 @@ def order_body(*receivers: str, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-@pytest.fixture
-def sim() -> Iterator[TronSaveSimulator]:
+@pytest.fixture(scope="module")
+def server() -> Iterator[TronSaveSimulator]:
     with TronSaveSimulator(api_key=KEY, rate_interval=0, balance=100_000_000) as simulator:
         yield simulator
+
+
+@pytest.fixture
+def sim(server: TronSaveSimulator) -> TronSaveSimulator:
+    server.reset()  # one server for the module; each test starts from the constructor state
+    return server
 
 
 @pytest.fixture
@@ -77,7 +83,12 @@ def statuses(client: httpx.Client, ids: list[str]) -> list[str]:
 
 
 def test_estimate_prices_per_receiver_and_started_day(client: httpx.Client) -> None:
-    body = {"receiver_count": 2, "amount": 65_000, "duration_sec": 90_000, "resource_type": "ENERGY"}
+    body = {
+        "receiver_count": 2,
+        "amount": 65_000,
+        "duration_sec": 90_000,
+        "resource_type": "ENERGY",
+    }
     response = client.post(ESTIMATE, json=body)
     assert response.status_code == 200
     assert response.json() == {
@@ -423,7 +434,9 @@ def test_rental_end_completes_without_refund(sim: TronSaveSimulator, client: htt
     assert order["repay_amount"] == 0
 
 
-def test_cancel_only_pending_with_full_refund(sim: TronSaveSimulator, client: httpx.Client) -> None:
+def test_cancel_only_pending_with_full_refund(
+    sim: TronSaveSimulator, client: httpx.Client
+) -> None:
     pending, matched = create(client, ADDR_A, ADDR_B)
     sim.match([matched])
     results = client.post(CANCEL, json={"order_ids": [pending, matched]}).json()
