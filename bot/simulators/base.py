@@ -374,6 +374,8 @@ class BaseSimulator(ABC):
 
     #: Endpoint names accepted in fault rules (besides "*").
     endpoints: tuple[str, ...] = ()
+    #: Every route, control routes included, is also served under each of these prefixes.
+    path_prefixes: tuple[str, ...] = ("",)
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, log_limit: int = 100_000):
         self._host = host
@@ -390,10 +392,11 @@ class BaseSimulator(ABC):
 
     def _register_routes(self) -> None:
         """Called by subclasses at the end of `__init__`, once their state exists."""
-        for route in self._api_routes():
-            self._routes[(route.method, route.path)] = route
-        for control in (*self._base_control_routes(), *self._extra_control_routes()):
-            self._control[(control.method, control.path)] = control
+        for prefix in self.path_prefixes:
+            for route in self._api_routes():
+                self._routes[(route.method, prefix + route.path)] = route
+            for control in (*self._base_control_routes(), *self._extra_control_routes()):
+                self._control[(control.method, prefix + control.path)] = control
 
     # ---- running -----------------------------------------------------------------------
 
@@ -513,7 +516,7 @@ class BaseSimulator(ABC):
 
     def handle(self, request: Request) -> Response:
         """Answer one HTTP request (called on the server's handler threads)."""
-        if request.path.startswith("/_sim/"):
+        if any(request.path.startswith(f"{prefix}/_sim/") for prefix in self.path_prefixes):
             return self._handle_control(request)
         arrived_at = time.time()
         route = self._routes.get((request.method, request.path))

@@ -5,8 +5,9 @@ Run by hand::
     python -m bot.simulators.feee --port 8082 --api-key test-key \
         [--qps 5] [--auto-deliver-after 5] [--balance 1000] [--ua-whitelist "My UA/1.0"]
 
-Every path is served both under ``/open`` (the real base ``https://feee.io/open``) and at
-the root, so ``FEEE_BASE_URL`` may be ``http://127.0.0.1:PORT/open``. Headers ``key`` and
+Every path, the ``/_sim/`` control routes included, is served both under ``/open`` (the
+real base is ``https://feee.io/open``) and at the root, so ``FEEE_BASE_URL`` may be
+``http://127.0.0.1:PORT/open``. Headers ``key`` and
 ``User-Agent``. Every answer uses the envelope ``{code, msg, request_id, data}``:
 
 * ``GET /v2/order/price`` (endpoint name ``price_v2``), ``GET /v3/order/price``
@@ -301,6 +302,7 @@ def _body(request: Request) -> Mapping[str, object]:
 
 class FeeeSimulator(BaseSimulator):
     endpoints = ("price_v2", "price_v3", "submit_v2", "create_v3", "query", "cancel", "api_query")
+    path_prefixes = ("", "/open")  # the real base URL is https://feee.io/open
 
     def __init__(
         self,
@@ -579,19 +581,14 @@ class FeeeSimulator(BaseSimulator):
         return Response(500, _envelope(500, "internal server error"))
 
     def _api_routes(self) -> list[Route]:
-        handlers = [
-            ("GET", "/v2/order/price", "price_v2", self._price_v2),
-            ("GET", "/v3/order/price", "price_v3", self._price_v3),
-            ("POST", "/v2/order/submit", "submit_v2", self._submit_v2),
-            ("POST", "/v3/order/create", "create_v3", self._create_v3),
-            ("GET", "/v2/order/query", "query", self._query),
-            ("POST", "/v2/order/cancel", "cancel", self._cancel),
-            ("GET", "/v2/api/query", "api_query", self._api_query),
-        ]
         return [
-            Route(method, prefix + path, name, handler)
-            for prefix in ("", "/open")
-            for method, path, name, handler in handlers
+            Route("GET", "/v2/order/price", "price_v2", self._price_v2),
+            Route("GET", "/v3/order/price", "price_v3", self._price_v3),
+            Route("POST", "/v2/order/submit", "submit_v2", self._submit_v2),
+            Route("POST", "/v3/order/create", "create_v3", self._create_v3),
+            Route("GET", "/v2/order/query", "query", self._query),
+            Route("POST", "/v2/order/cancel", "cancel", self._cancel),
+            Route("GET", "/v2/api/query", "api_query", self._api_query),
         ]
 
     def _extra_control_routes(self) -> list[ControlRoute]:
