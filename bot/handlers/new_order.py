@@ -64,7 +64,6 @@ END = ConversationHandler.END
 # Common values offered as buttons; they go through the same parsers as typed text.
 _CHOICES: dict[str, list[tuple[str, str]]] = {
     AMOUNT: [("65000", "choice.amount_holder"), ("131000", "choice.amount_new")],
-    DURATION: [("15m", ""), ("1h", ""), ("1d", ""), ("3d", "")],
     PRICE: [("50", ""), ("60", ""), ("70", ""), ("90", "")],
     DEADLINE: [("2m", ""), ("5m", ""), ("10m", ""), ("30m", "")],
 }
@@ -92,19 +91,40 @@ def _drop_draft(update: Update, context: Context) -> None:
     _drafts(context).pop(str(chat_id_of(update)), None)
 
 
-def _question_markup(update: Update, lang: Lang, step: str) -> ReplyMarkup:
-    chat = update.effective_chat
-    if chat is not None and chat.type != ChatType.PRIVATE:
-        # In groups the bot only sees replies to itself (privacy mode): ask for one.
-        return ForceReply(selective=True)
-    row = [
+def _token(seconds: int) -> str:
+    """Shortest typed form of a duration, e.g. 3600 -> "1h"."""
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return str(seconds)
+
+
+def _buttons_for(context: Context, lang: Lang, step: str) -> list[InlineKeyboardButton]:
+    if step == DURATION:
+        # Offer what the configured providers can serve (Feee's durations are fixed).
+        seconds = sorted(
+            {s for p in runtime(context).orders.providers.values() for s in p.durations}
+        )
+        return [
+            InlineKeyboardButton(duration(lang, s), callback_data=f"w:{step}:{_token(s)}")
+            for s in seconds
+        ]
+    return [
         InlineKeyboardButton(
             t(lang, label, value=num(int(value))) if label else value,
             callback_data=f"w:{step}:{value}",
         )
         for value, label in _CHOICES.get(step, [])
     ]
-    rows = [row] if row else []
+
+
+def _question_markup(update: Update, context: Context, lang: Lang, step: str) -> ReplyMarkup:
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        # In groups the bot only sees replies to itself (privacy mode): ask for one.
+        return ForceReply(selective=True)
+    choices = _buttons_for(context, lang, step)
+    rows = [choices[i : i + 4] for i in range(0, len(choices), 4)]
     rows.append([InlineKeyboardButton(t(lang, "button.cancel"), callback_data="w:stop")])
     return InlineKeyboardMarkup(rows)
 
@@ -117,11 +137,13 @@ async def _reply(update: Update, text: str, markup: ReplyMarkup | None = None) -
     return await message.reply_text(text, reply_markup=markup)
 
 
-async def _ask(update: Update, lang: Lang, step: str, error: InputError | None = None) -> str:
+async def _ask(
+    update: Update, context: Context, lang: Lang, step: str, error: InputError | None = None
+) -> str:
     text = t(lang, f"ask.{step}")
     if error is not None:
         text = t(lang, error.key, **error.params) + "\n\n" + text
-    await _reply(update, text, _question_markup(update, lang, step))
+    await _reply(update, text, _question_markup(update, context, lang, step))
     return step
 
 
@@ -139,16 +161,16 @@ async def start_new(update: Update, context: Context) -> str | int:
     draft["deadline"] = runtime(context).default_deadline
     args = context.args or []
     if not args:
-        return await _ask(update, lang, AMOUNT)
+        return await _ask(update, context, lang, AMOUNT)
     # Power-user shortcut: /new AMOUNT DURATION PRICE ADDRESS [ADDRESS ...]
     values = [*args[:3], " ".join(args[3:])]
     for step, value in zip((AMOUNT, DURATION, PRICE, RECEIVERS), values, strict=False):
         if not value:
-            return await _ask(update, lang, step)
+            return await _ask(update, context, lang, step)
         try:
             draft[step] = _PARSERS[step](value)
         except InputError as exc:
-            return await _ask(update, lang, step, exc)
+            return await _ask(update, context, lang, step, exc)
     return await _show_summary(update, context, lang)
 
 
@@ -160,13 +182,13 @@ async def _answer(update: Update, context: Context, step: str, text: str) -> str
     try:
         value = _PARSERS[step](text)
     except InputError as exc:
-        return await _ask(update, lang, step, exc)
+        return await _ask(update, context, lang, step, exc)
     draft = _draft(update, context)
     draft[step] = value
     following = SUMMARY if step == DEADLINE else _NEXT[step]
     if following == SUMMARY:
         return await _show_summary(update, context, lang)
-    return await _ask(update, lang, following)
+    return await _ask(update, context, lang, following)
 
 
 def _text_step(step: str) -> Callable[[Update, Context], Any]:
@@ -317,7 +339,7 @@ async def change_deadline(update: Update, context: Context) -> str:
     assert query is not None
     await query.answer()
     await query.edit_message_reply_markup(None)
-    return await _ask(update, await user_lang(update, context), DEADLINE)
+    return await _ask(update, context, await user_lang(update, context), DEADLINE)
 
 
 async def summary_text(update: Update, context: Context) -> str:

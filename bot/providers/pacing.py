@@ -62,6 +62,6 @@ class Pacer:
         self._next_at[key] = max(self._next_at.get(key, 0.0), self._clock() + seconds)
 
     async def _wait_turn(self, key: str) -> None:
-        delay = self._next_at.get(key, 0.0) - self._clock()
-        if delay > 0:
+        # Re-check after sleeping: a push_back may have moved the time while we slept.
+        while (delay := self._next_at.get(key, 0.0) - self._clock()) > 0:
             await self._sleep(delay)

@@ -49,6 +49,7 @@ class FeeeProvider:
     name = ProviderName.FEEE
     supports_confirm = False
     track_batch = 25  # one query per order: commit every few seconds at 5 requests/s
+    durations: tuple[int, ...] = tuple(d.seconds for d in FeeeDuration.choices())
 
     def __init__(self, client: FeeeClient, *, clock: Callable[[], float] = time.time) -> None:
         self._client = client

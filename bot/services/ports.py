@@ -93,6 +93,7 @@ class EnergyProvider(Protocol):
     key_id: str
     supports_confirm: bool
     track_batch: int  # orders per `track` call; the poller commits after each call
+    durations: tuple[int, ...]  # rental lengths (seconds) to offer as buttons
 
     def check_request(self, request: OrderRequest) -> str | None:
         """A catalog key explaining why this provider cannot serve the request, or None."""

@@ -38,6 +38,7 @@ def state_of(status: str) -> OrderState:
 class TronSaveProvider:
     name = ProviderName.TRONSAVE
     supports_confirm = True
+    durations: tuple[int, ...] = (900, 3_600, 86_400, 3 * 86_400)
 
     def __init__(
         self,

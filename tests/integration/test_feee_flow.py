@@ -36,7 +36,9 @@ def feee() -> Iterator[FeeeSimulator]:
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, tronsave: TronSaveSimulator, feee: FeeeSimulator) -> AsyncIterator[Bot]:
+async def bot(
+    tmp_path: Path, tronsave: TronSaveSimulator, feee: FeeeSimulator
+) -> AsyncIterator[Bot]:
     settings = make_settings(
         tmp_path,
         tronsave_api_key=TS_KEY,
@@ -60,7 +62,9 @@ async def test_summary_shows_both_quotes_and_preselects_the_cheaper(bot: Bot) ->
     assert "✅ Confirm with Feee.io" in labels
 
 
-async def test_choosing_tronsave_switches_the_confirm_button(bot: Bot, tronsave: TronSaveSimulator) -> None:
+async def test_choosing_tronsave_switches_the_confirm_button(
+    bot: Bot, tronsave: TronSaveSimulator
+) -> None:
     await bot.command(f"/new 65000 1h 70 {A1}")
     await bot.press(bot.last(), "TronSave ·")
     summary = bot.last()
@@ -70,7 +74,9 @@ async def test_choosing_tronsave_switches_the_confirm_button(bot: Bot, tronsave:
     assert len(tronsave.state()["orders"]) == 1  # type: ignore[arg-type]
 
 
-async def test_feee_order_delivery_push_names_receiver_amount_and_tx(bot: Bot, feee: FeeeSimulator) -> None:
+async def test_feee_order_delivery_push_names_receiver_amount_and_tx(
+    bot: Bot, feee: FeeeSimulator
+) -> None:
     await bot.command(f"/new 65000 1h 70 {A1} {A2}")
     await bot.press(bot.last(), "Confirm with Feee.io")
     assert "Submitted to Feee.io: 2 order(s)" in (bot.last().text or "")
@@ -106,7 +112,9 @@ async def test_cancel_appears_only_after_five_minutes(bot: Bot, feee: FeeeSimula
     assert feee.order(order.provider_order_id)["status"] == 12  # type: ignore[index]
 
 
-async def test_price_rising_above_the_max_refuses_before_ordering(bot: Bot, feee: FeeeSimulator) -> None:
+async def test_price_rising_above_the_max_refuses_before_ordering(
+    bot: Bot, feee: FeeeSimulator
+) -> None:
     await bot.command(f"/new 65000 1h 50 {A1}")
     summary = bot.last()
     feee.configure(price_v2=55)
@@ -135,3 +143,39 @@ async def test_balance_shows_both_providers(bot: Bot) -> None:
     assert "<b>TronSave</b>: 1000 TRX" in text
     assert "<b>Feee.io</b>: 1000 TRX" in text
     assert text.count("Deposit address") == 2
+
+
+async def test_feee_durations_are_offered_as_buttons(bot: Bot) -> None:
+    await bot.command("/new")
+    await bot.say("65000")
+    labels = [b["text"] for b in buttons(bot.last())]
+    for label in ("5 min", "10 min", "1 h", "3 h", "1 d", "30 d"):
+        assert label in labels
+    await bot.press(bot.last(), "10 min")
+    assert "max price" in (bot.last().text or "")
+
+
+async def test_a_split_order_is_delivered_only_when_every_part_is(bot: Bot, feee: FeeeSimulator) -> None:
+    await bot.command(f"/new 65000 1h 70 {A1}")
+    await bot.press(bot.last(), "Confirm with Feee.io")
+    order = await bot.rt.repo.get_order(1)
+    assert order is not None
+    parts = feee.split(order.provider_order_id, [40_000, 25_000])
+    children = [str(c["order_no"]) for c in parts["sub_order"]]  # type: ignore[union-attr]
+    feee.deliver(children[0])
+    await bot.poll()
+    assert (await bot.rt.repo.get_order(1)).state is OrderState.PENDING  # type: ignore[union-attr]
+    feee.deliver(children[1])
+    await bot.poll()
+    assert (await bot.rt.repo.get_order(1)).state is OrderState.MATCHED  # type: ignore[union-attr]
+    assert "Energy delivered" in (bot.last().text or "")
+
+
+async def test_cancel_reply_shows_the_refund(bot: Bot, feee: FeeeSimulator) -> None:
+    await bot.command(f"/new 65000 1h 70 {A1}")
+    await bot.press(bot.last(), "Confirm with Feee.io")
+    feee.advance_clock(301)
+    await bot.poll()
+    await bot.command("/orders")
+    await bot.press(bot.last(), "Cancel #1")
+    assert "Refunded: 3.16 TRX" in (bot.last().text or "")

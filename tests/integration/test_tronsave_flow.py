@@ -196,3 +196,30 @@ async def test_chinese_users_get_chinese(bot: Bot) -> None:
     await bot.press(bot.last(), "English")
     await bot.command("/help")
     assert "Commands" in (bot.last().text or "")
+
+
+async def test_the_form_survives_a_restart(tmp_path: Path, sim: TronSaveSimulator) -> None:
+    settings = make_settings(tmp_path, tronsave_api_key=TS_KEY, tronsave_base_url=sim.base_url)
+    async with running_bot(settings) as first:
+        await first.command("/new")
+        await first.say("65000")
+        await first.say("15m")
+    async with running_bot(settings) as second:
+        await second.say("70")
+        assert "Which addresses" in (second.last().text or "")
+        await second.say(A1)
+        assert "Order summary" in (second.last().text or "")
+        assert "65,000 × 1 address(es)" in (second.last().text or "")
+
+
+async def test_orders_pages_through_many_orders(bot: Bot) -> None:
+    receivers = " ".join(address_from_bytes(bytes([i]) * 20) for i in range(1, 13))
+    await bot.command(f"/new 65000 15m 70 {receivers}")
+    await bot.press(bot.last(), "Confirm")
+    await bot.command("/orders")
+    first_page = bot.last()
+    assert "page 1/3, 12 in all" in (first_page.text or "")
+    assert "#12" in (first_page.text or "") and "#7" not in (first_page.text or "")
+    await bot.press(first_page, "Older")
+    edited = bot.messages()[-1]
+    assert "page 2/3" in (edited.text or "")

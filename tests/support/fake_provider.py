@@ -26,6 +26,7 @@ class FakeProvider:
     key_id: str = "fakekey"
     supports_confirm: bool = True
     track_batch: int = 500
+    durations: tuple[int, ...] = (900, 3600)
     unit_price: int = 60
     statuses: dict[str, str] = field(default_factory=dict)  # provider id -> raw status
     submit_error: ProviderError | None = None

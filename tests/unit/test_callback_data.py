@@ -140,7 +140,9 @@ def test_verify_never_raises_on_garbage() -> None:
     for i in range(200):
         # Well-formed prefixes with a random (often non-ASCII) tag or target.
         verb = rng.choice(["c", "ca", "x"])
-        junk = "".join(rng.choice(alphabets[i % len(alphabets)]) for _ in range(rng.randint(0, 16)))
+        junk = "".join(
+            rng.choice(alphabets[i % len(alphabets)]) for _ in range(rng.randint(0, 16))
+        )
         samples.extend([f"a:{verb}:{rng.randint(0, 10**18)}:{junk}", f"a:{verb}:{junk}:AAAA"])
     for i in range(100):
         # The real thing with one character replaced.

@@ -176,7 +176,9 @@ def test_submit_returns_a_waiting_order_and_charges(
 
 def test_paths_are_served_at_the_root_too(sim: FeeeSimulator) -> None:
     with httpx.Client(base_url=sim.base_url, headers={"key": KEY}) as root:
-        order = ok(root.post(CREATE_V3, json={"receive_address": ADDR_B, "resource_value": 40_000}))
+        order = ok(
+            root.post(CREATE_V3, json={"receive_address": ADDR_B, "resource_value": 40_000})
+        )
         assert order["rent_time_second"] == 300
         assert order["price_in_sun"] == 80
         assert ok(root.get(QUERY, params={"order_no": order["order_no"]}))["status"] == 4
@@ -271,7 +273,9 @@ def test_error500_fault_still_creates(sim: FeeeSimulator, client: httpx.Client) 
 def test_delay_fault_commits_before_answering(sim: FeeeSimulator, client: httpx.Client) -> None:
     sim.add_fault("create_v3", "delay", seconds=0.5)
     with pytest.raises(httpx.ReadTimeout):
-        client.post(CREATE_V3, json={"receive_address": ADDR_A, "resource_value": 40_000}, timeout=0.1)
+        client.post(
+            CREATE_V3, json={"receive_address": ADDR_A, "resource_value": 40_000}, timeout=0.1
+        )
     assert sim.balance() < Decimal(100)
 
 
@@ -311,7 +315,9 @@ def test_auto_deliver_then_reclaim_at_rental_end(sim: FeeeSimulator, client: htt
     assert (delivered["status"], delivered["business_status"]) == (6, 2)
     assert TXID.match(delivered["frozen_tx_id"])
     assert delivered["frozen_resource_value"] == 65_000
-    assert delivered["freeze_time"] == pytest.approx(order["create_time"] + 5, abs=1)
+    # Timestamps moved 6 s into the past; delivery happened 5 s after creation.
+    assert delivered["create_time"] == pytest.approx(order["create_time"] - 6, abs=1)
+    assert delivered["freeze_time"] == pytest.approx(delivered["create_time"] + 5, abs=1)
     assert delivered["rent_expire_time"] == pytest.approx(delivered["freeze_time"] + 3_600, abs=1)
     sim.advance_clock(3_600)
     finished = ok(client.get(QUERY, params={"order_no": order["order_no"]}))
@@ -332,7 +338,9 @@ def test_split_order_is_partial_until_every_child_is_delivered(
     sim: FeeeSimulator, client: httpx.Client
 ) -> None:
     order_no = submit(client)["order_no"]
-    split = client.post("/_sim/orders/split", json={"order_no": order_no, "parts": [40_000, 25_000]})
+    split = client.post(
+        "/_sim/orders/split", json={"order_no": order_no, "parts": [40_000, 25_000]}
+    )
     assert split.status_code == 200, split.text
     first, second = (child["order_no"] for child in split.json()["sub_order"])
     sim.deliver(first)

@@ -74,6 +74,12 @@ def stored_orders(sim: TronSaveSimulator) -> list[dict[str, Any]]:
     return cast(list[dict[str, Any]], sim.state()["orders"])
 
 
+def order_of(sim: TronSaveSimulator, order_id: str) -> dict[str, Any]:
+    order = sim.order(order_id)
+    assert order is not None
+    return order
+
+
 def statuses(client: httpx.Client, ids: list[str]) -> list[str]:
     results = client.post(TRACK, json={"order_ids": ids}).json()["results"]
     return [result["status"] for result in results]
@@ -105,7 +111,7 @@ def test_estimate_cannot_match_beyond_supply_or_max_price(
     sim: TronSaveSimulator, client: httpx.Client
 ) -> None:
     sim.configure(supply=1)
-    body = {"receiver_count": 2, "amount": 65_000, "duration_sec": 900}
+    body: dict[str, object] = {"receiver_count": 2, "amount": 65_000, "duration_sec": 900}
     assert client.post(ESTIMATE, json=body).json()["able_to_match"] is False
     body = {"receiver_count": "1", "amount": 65_000, "duration_sec": 900, "max_price_accept": 50}
     assert client.post(ESTIMATE, json=body).json()["able_to_match"] is False
@@ -262,7 +268,8 @@ def test_malformed_json_is_a_fastify_400(client: httpx.Client) -> None:
         (order_body(ADDR_A, "TQk2eKHE9ZfCdVmyPnh8DfRMUF5b123456"),
          "TSAS:408 INVALID_PARAMS Invalid receiver"),
         (order_body(max_price_accept=59), "TSAS:405 PRICE_EXCEED_MAX_PRICE_REQUIRED"),
-        (order_body(ADDR_A, ADDR_B, amount=1_000_000), "TSAS:403 INTERNAL_BALANCE_ACCOUNT_TOO_LOW"),
+        (order_body(ADDR_A, ADDR_B, amount=1_000_000),
+         "TSAS:403 INTERNAL_BALANCE_ACCOUNT_TOO_LOW"),
         (order_body(amount=65_000.5), "TSAS:408 INVALID_PARAMS Invalid amount"),
     ],
 )  # fmt: skip
@@ -368,8 +375,7 @@ def test_auto_match_after_delay_on_the_simulated_clock(
     assert statuses(client, ids) == ["Pending"]
     client.post("/_sim/clock/advance", json={"seconds": 6}).raise_for_status()
     assert statuses(client, ids) == ["Matched"]
-    order = sim.order(ids[0])
-    assert order is not None
+    order = order_of(sim, ids[0])
     assert order["is_matched"] is True
 
 
@@ -380,8 +386,7 @@ def test_supply_zero_pauses_auto_match_until_deadline(
     ids = create(client)
     sim.advance_clock(301)
     assert statuses(client, ids) == ["Expired"]
-    order = sim.order(ids[0])
-    assert order is not None
+    order = order_of(sim, ids[0])
     assert order["repay_amount"] == order["charge_amount"]
     assert order["repay_by"] == "Expired"
     assert order["paid_amount_actual"] == 0
@@ -407,8 +412,7 @@ def test_confirm_refunds_part_and_only_once(sim: TronSaveSimulator, client: http
             {"order_id": "f" * 24, "is_success": False, "fail_reason": "Order not found"},
         ]
     }
-    order = sim.order(matched)
-    assert order is not None
+    order = order_of(sim, matched)
     charge = 65_000 * 60
     assert order["repay_amount"] == pytest.approx(charge * 0.5 * 0.5, rel=0.01)
     assert order["paid_amount_actual"] == charge - order["repay_amount"]
@@ -429,8 +433,7 @@ def test_rental_end_completes_without_refund(sim: TronSaveSimulator, client: htt
     assert statuses(client, ids) == ["Completed"]
     result = client.post(CONFIRM, json={"order_ids": ids}).json()["confirmation_results"][0]
     assert result["fail_reason"] == "Order rental already ended"
-    order = sim.order(ids[0])
-    assert order is not None
+    order = order_of(sim, ids[0])
     assert order["repay_amount"] == 0
 
 
@@ -498,7 +501,7 @@ def test_history_pages_newest_first_and_filters_by_time(
 
 
 def test_bulk_load_over_http(sim: TronSaveSimulator, client: httpx.Client) -> None:
-    orders = [
+    orders: list[dict[str, Any]] = [
         {"order_id": f"{index:024x}", "receiver": ADDR_A, "amount": 65_000, "duration_sec": 900,
          "deadline": 300, "request_id": "a" * 24}
         for index in range(3)
