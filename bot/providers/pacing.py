@@ -62,6 +62,11 @@ class Pacer:
         self._next_at[key] = max(self._next_at.get(key, 0.0), self._clock() + seconds)
 
     async def _wait_turn(self, key: str) -> None:
-        # Re-check after sleeping: a push_back may have moved the time while we slept.
-        while (delay := self._next_at.get(key, 0.0) - self._clock()) > 0:
+        target = self._next_at.get(key, 0.0)
+        while (delay := target - self._clock()) > 0:
             await self._sleep(delay)
+            # A push_back while we slept moved the time on: wait for that too.
+            moved = self._next_at.get(key, 0.0)
+            if moved <= target:
+                return
+            target = moved

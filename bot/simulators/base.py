@@ -10,7 +10,16 @@ rest, identically for every provider:
 * fault injection ("delay", "error500", "drop");
 * the simulated clock: advancing it moves every stored timestamp into the past, then runs
   the lifecycle rules, so a client on the real clock sees its orders as older;
-* the `/_sim/...` control API and the command-line runner.
+* the `/_sim/...` control API (no auth) and the command-line runner.
+
+Shared control routes (JSON in and out; a bad request gets 400 ``{"error": "..."}``):
+``GET /_sim/state``, ``GET /_sim/requests``, ``POST /_sim/requests/clear``,
+``GET|POST /_sim/config`` (body: settings to change), ``GET /_sim/faults``,
+``POST /_sim/faults`` (``{"endpoint": name|"*", "mode", "seconds", "count": n|null}``),
+``POST /_sim/faults/clear``, ``POST /_sim/clock/advance`` (``{"seconds"}``),
+``POST /_sim/reset``. They mirror the thread-safe methods `state`, `request_log`,
+`clear_requests`, `config`/`configure`, `faults`/`add_fault`/`clear_faults`,
+`advance_clock` and `reset`.
 
 Request pipeline for an API route: route lookup (404 hook) -> `_gate` (auth, rate limit)
 -> "drop" fault -> handler -> "error500" fault -> "delay" fault (sleep after the commit,
@@ -595,8 +604,9 @@ class BaseSimulator(ABC):
             }
 
         def advance(body: Mapping[str, Any]) -> object:
-            self.advance_clock(as_float(body["seconds"]))
-            return self.state()
+            seconds = as_float(body["seconds"])
+            self.advance_clock(seconds)
+            return {"advanced": seconds}
 
         return [
             ControlRoute("GET", "/_sim/state", lambda _: self.state()),

@@ -153,7 +153,8 @@ async def running_bot(settings: Settings) -> AsyncIterator[Bot]:
     api = FakeBotApi()
     app = build_application(settings, request=api, get_updates_request=FakeBotApi())
     async with app:
-        assert app.post_init is not None and app.post_shutdown is not None
+        assert app.post_init is not None
+        assert app.post_shutdown is not None
         await app.post_init(app)
         try:
             yield Bot(app, api)

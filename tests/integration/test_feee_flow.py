@@ -10,9 +10,9 @@ import pytest
 from bot.domain import OrderState
 from bot.simulators.feee import FeeeSimulator
 from bot.simulators.tronsave import TronSaveSimulator
+from bot.tron_address import address_from_bytes
 from tests.integration.harness import FEEE_KEY, TS_KEY, Bot, make_settings, running_bot
 from tests.support.fake_bot_api import buttons
-from bot.tron_address import address_from_bytes
 
 A1 = address_from_bytes(b"\x33" * 20)
 A2 = address_from_bytes(b"\x44" * 20)
@@ -92,7 +92,8 @@ async def test_feee_order_delivery_push_names_receiver_amount_and_tx(
     assert "65,000 energy to" in text
     assert buttons(push) == []  # Feee has no early confirmation
     stored = await bot.rt.repo.get_order(orders[0].id)
-    assert stored is not None and stored.state is OrderState.MATCHED
+    assert stored is not None
+    assert stored.state is OrderState.MATCHED
     assert stored.delegate_txid == tx
 
 
@@ -108,7 +109,8 @@ async def test_cancel_appears_only_after_five_minutes(bot: Bot, feee: FeeeSimula
     await bot.press(listing, "Cancel #1")
     assert "Cancelled and refunded" in (bot.last().text or "")
     order = await bot.rt.repo.get_order(1)
-    assert order is not None and order.state is OrderState.CANCELLED
+    assert order is not None
+    assert order.state is OrderState.CANCELLED
     assert feee.order(order.provider_order_id)["status"] == 12  # type: ignore[index]
 
 
@@ -155,7 +157,9 @@ async def test_feee_durations_are_offered_as_buttons(bot: Bot) -> None:
     assert "max price" in (bot.last().text or "")
 
 
-async def test_a_split_order_is_delivered_only_when_every_part_is(bot: Bot, feee: FeeeSimulator) -> None:
+async def test_a_split_order_is_delivered_only_when_every_part_is(
+    bot: Bot, feee: FeeeSimulator
+) -> None:
     await bot.command(f"/new 65000 1h 70 {A1}")
     await bot.press(bot.last(), "Confirm with Feee.io")
     order = await bot.rt.repo.get_order(1)

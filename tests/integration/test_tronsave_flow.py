@@ -50,7 +50,8 @@ async def test_full_story_order_match_push_confirm_refund(
     summary = bot.last()
     text = summary.text or ""
     assert "65,000 × 2 address(es)" in text  # the duplicate was dropped
-    assert "60 SUN/unit" in text and "7.8 TRX" in text  # 65,000 × 60 × 2 SUN
+    assert "60 SUN/unit" in text
+    assert "7.8 TRX" in text
     assert "Matching deadline: 5 min" in text
     await bot.press(summary, "Confirm")
     assert "Submitted to TronSave: 2 order(s)" in (bot.last().text or "")
@@ -62,15 +63,19 @@ async def test_full_story_order_match_push_confirm_refund(
     await bot.poll()
     push = bot.last()
     assert "Energy delivered" in (push.text or "")
-    assert f"#{orders[0].id}" in (push.text or "") and f"#{orders[1].id}" in (push.text or "")
+    assert f"#{orders[0].id}" in (push.text or "")
+    assert f"#{orders[1].id}" in (push.text or "")
     await bot.press(push, f"Confirm now for a refund #{orders[0].id}")
     reply = bot.last().text or ""
     assert "Confirmed" in reply
-    assert "Refunded:" in reply and "Net cost:" in reply
+    assert "Refunded:" in reply
+    assert "Net cost:" in reply
     confirmed = await bot.rt.repo.get_order(orders[0].id)
-    assert confirmed is not None and confirmed.state is OrderState.CONFIRMED
+    assert confirmed is not None
+    assert confirmed.state is OrderState.CONFIRMED
     assert confirmed.charge_sun == 65_000 * 60
-    assert confirmed.refund_sun is not None and 0 < confirmed.refund_sun < confirmed.charge_sun
+    assert confirmed.refund_sun is not None
+    assert 0 < confirmed.refund_sun < confirmed.charge_sun
 
     # Pressing the same button again changes nothing and calls nothing.
     confirms_before = sim.request_log()["counts"].get("confirm", 0)  # type: ignore[union-attr]
@@ -162,7 +167,8 @@ async def test_forged_and_foreign_buttons_are_refused_without_an_api_call(
     await bot.press_data(genuine, push, user=MALLORY)
     assert dict(sim.request_log()["counts"]) == before  # type: ignore[arg-type]
     order = await bot.rt.repo.get_order(1)
-    assert order is not None and order.state is OrderState.MATCHED
+    assert order is not None
+    assert order.state is OrderState.MATCHED
 
 
 async def test_orders_lists_and_cancels_a_pending_order(bot: Bot, sim: TronSaveSimulator) -> None:
@@ -219,7 +225,8 @@ async def test_orders_pages_through_many_orders(bot: Bot) -> None:
     await bot.command("/orders")
     first_page = bot.last()
     assert "page 1/3, 12 in all" in (first_page.text or "")
-    assert "#12" in (first_page.text or "") and "#7" not in (first_page.text or "")
+    assert "#12" in (first_page.text or "")
+    assert "#7" not in (first_page.text or "")
     await bot.press(first_page, "Older")
     edited = bot.messages()[-1]
     assert "page 2/3" in (edited.text or "")

@@ -54,7 +54,8 @@ async def test_submit_stores_every_order_with_its_receiver(repo: Repository, clo
         (A2, OrderState.PENDING),
     ]
     sub = await repo.get_submission(outcome.submission.id)
-    assert sub is not None and sub.state is SubmissionState.SUBMITTED
+    assert sub is not None
+    assert sub.state is SubmissionState.SUBMITTED
     assert fake.calls == ["submit"]
 
 
@@ -68,10 +69,12 @@ async def test_business_refusal_fails_the_submission_and_stores_nothing(
         chat_id=10, user_id=20, provider=ProviderName.TRONSAVE, request=REQUEST
     )
     assert outcome.status is SubmitStatus.FAILED
-    assert outcome.error is not None and outcome.error.code == "INTERNAL_BALANCE_ACCOUNT_TOO_LOW"
+    assert outcome.error is not None
+    assert outcome.error.code == "INTERNAL_BALANCE_ACCOUNT_TOO_LOW"
     assert await repo.chat_orders(10, offset=0, limit=10) == ([], 0)
     sub = await repo.get_submission(outcome.submission.id)
-    assert sub is not None and sub.state is SubmissionState.FAILED
+    assert sub is not None
+    assert sub.state is SubmissionState.FAILED
     assert "recover" not in fake.calls
 
 
@@ -104,7 +107,7 @@ async def test_lost_answer_adopts_the_created_orders_exactly_once(
     assert fake.calls.count("submit") == 1  # never retried
     # A later reconcile pass finds nothing left to do and adds nothing.
     await svc.reconcile_submissions()
-    orders, total = await repo.chat_orders(10, offset=0, limit=10)
+    _orders, total = await repo.chat_orders(10, offset=0, limit=10)
     assert total == 2
     assert await repo.unsent_notifications() == []
 
@@ -123,12 +126,14 @@ async def test_lost_answer_with_nothing_created_becomes_not_created_after_the_wi
     clock.now += 60
     await svc.reconcile_submissions()
     sub = await repo.get_submission(outcome.submission.id)
-    assert sub is not None and sub.state is SubmissionState.UNCERTAIN
+    assert sub is not None
+    assert sub.state is SubmissionState.UNCERTAIN
     assert await repo.unsent_notifications() == []
     clock.now += 600
     await svc.reconcile_submissions()
     sub = await repo.get_submission(outcome.submission.id)
-    assert sub is not None and sub.state is SubmissionState.FAILED
+    assert sub is not None
+    assert sub.state is SubmissionState.FAILED
     notes = await repo.unsent_notifications()
     assert [(n.chat_id, n.kind) for n in notes] == [(10, NoticeKind.NOT_CREATED)]
 

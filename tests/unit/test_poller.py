@@ -111,7 +111,7 @@ async def test_matched_orders_are_not_tracked_and_complete_when_the_rental_ends(
 
 async def test_pending_past_deadline_is_reported_expired(repo: Repository) -> None:
     clock = Clock()
-    svc, poller, fake = setup(repo, clock)
+    svc, poller, _fake = setup(repo, clock)
     ids = await submit(svc)
     clock.now += 300 + 59
     await poller.run_cycle()

@@ -1,0 +1,221 @@
+"""Running `python -m bot` as a separate process against the fake Bot API and simulators.
+
+Each bot process gets a clean environment (nothing inherited that the bot's settings read),
+runs in the test's temporary directory (so no stray `.env` is picked up) and writes its
+stdout and stderr to a log file there, which the e2e conftest attaches to a failed test's
+report. A `BotLauncher` remembers every process it started and kills what is still running
+when the test ends.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.config import Settings
+from tests.support.telegram_server import FakeTelegramServer
+
+_T = TypeVar("_T")
+
+TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ-e2e0token"
+TS_KEY = "ts-e2e-key-0123456789abcdef"
+FEEE_KEY = "feee-e2e-key-fedcba9876543210"
+ALICE = 1001  # allowed
+MALLORY = 6666  # not allowed
+
+POLL_INTERVAL = 0.5
+HTTP_TIMEOUT = 2.0
+TRONSAVE_INTERVAL = 0.2  # the bot's pacing; the simulator's rate_interval must not exceed it
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 10.0
+
+# Names the bot's settings read (case-insensitively) are never inherited from the caller.
+_SETTINGS_NAMES = frozenset(name.upper() for name in Settings.model_fields)
+_STRIPPED_PREFIXES = ("TELEGRAM_", "TRONSAVE_", "FEEE_")
+
+
+def clean_environ(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`base` (default: os.environ) without anything that configures the bot."""
+    env = dict(os.environ if base is None else base)
+    for name in list(env):
+        upper = name.upper()
+        if upper.startswith(_STRIPPED_PREFIXES) or upper in _SETTINGS_NAMES:
+            del env[name]
+    env["PTB_TIMEDELTA"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def bot_env(
+    *,
+    telegram_url: str,
+    database: Path,
+    tronsave_url: str | None = None,
+    feee_url: str | None = None,
+    allowed: Iterable[int] = (ALICE,),
+    token: str | None = TOKEN,
+    **extra: str,
+) -> dict[str, str]:
+    """The environment of a bot process. `extra` adds or overrides variables by name."""
+    env = clean_environ()
+    values: dict[str, str] = {
+        "TELEGRAM_BASE_URL": telegram_url,
+        "DATABASE_PATH": str(database),
+        "ALLOWED_USER_IDS": ",".join(str(u) for u in allowed),
+        "POLL_INTERVAL_SECONDS": str(POLL_INTERVAL),
+        "HTTP_TIMEOUT_SECONDS": str(HTTP_TIMEOUT),
+        "LOG_LEVEL": "INFO",
+    }
+    if token is not None:
+        values["TELEGRAM_BOT_TOKEN"] = token
+    if tronsave_url is not None:
+        values["TRONSAVE_API_KEY"] = TS_KEY
+        values["TRONSAVE_BASE_URL"] = tronsave_url
+        values["TRONSAVE_MIN_INTERVAL_SECONDS"] = str(TRONSAVE_INTERVAL)
+    if feee_url is not None:
+        values["FEEE_API_KEY"] = FEEE_KEY
+        values["FEEE_BASE_URL"] = f"{feee_url}/open"
+    values.update(extra)
+    env.update(values)
+    return env
+
+
+def wait_until(
+    probe: Callable[[], _T | None],
+    *,
+    timeout: float,
+    what: str,
+    interval: float = 0.05,
+) -> _T:
+    """Call `probe` until it returns something other than None (or False)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if found is not None and found is not False:
+            return found
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def query_db(database: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Rows from the bot's database, read-only (WAL lets this run beside the bot)."""
+    uri = f"file:{database}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True, timeout=5)) as db:
+        return list(db.execute(sql, params).fetchall())
+
+
+@dataclass
+class BotProcess:
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    @property
+    def running(self) -> bool:
+        return self.popen.poll() is None
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def terminate(self, timeout: float = STOP_TIMEOUT) -> int:
+        """SIGTERM, then the exit code; a bot still running after `timeout` is killed and
+        the test fails."""
+        if self.running:
+            self.popen.send_signal(signal.SIGTERM)
+        try:
+            return self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(
+                f"the bot did not exit within {timeout}s of SIGTERM; log:\n{self.log()}"
+            ) from None
+
+    def kill(self) -> int:
+        """SIGKILL (no chance to clean up), then the exit code."""
+        if self.running:
+            os.kill(self.pid, signal.SIGKILL)
+        return self.popen.wait(STOP_TIMEOUT)
+
+
+class BotLauncher:
+    """Starts bot processes in `workdir` and makes sure none outlives the test."""
+
+    def __init__(self, workdir: Path, tg: FakeTelegramServer) -> None:
+        self.workdir = workdir
+        self.tg = tg
+        self.processes: list[BotProcess] = []
+
+    def start(self, env: Mapping[str, str], *, timeout: float = START_TIMEOUT) -> BotProcess:
+        """Start `python -m bot` and return once it polls the fake Bot API."""
+        before = self.tg.method_counts().get("getUpdates", 0)
+        log_path = self.workdir / f"bot-{len(self.processes) + 1}.log"
+        with log_path.open("wb") as log:
+            popen = subprocess.Popen(
+                [sys.executable, "-m", "bot"],
+                cwd=self.workdir,
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        proc = BotProcess(popen, log_path)
+        self.processes.append(proc)
+
+        def polling() -> bool | None:
+            if self.tg.method_counts().get("getUpdates", 0) > before:
+                return True
+            if not proc.running:
+                raise AssertionError(
+                    f"the bot exited with {proc.popen.returncode} before polling; "
+                    f"log:\n{proc.log()}"
+                )
+            return None
+
+        wait_until(polling, timeout=timeout, what="the bot's first getUpdates")
+        return proc
+
+    def cleanup(self) -> None:
+        for proc in self.processes:
+            if proc.running:
+                proc.kill()
+
+
+@dataclass(frozen=True)
+class Finished:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_bot_to_exit(env: Mapping[str, str], workdir: Path, timeout: float = 30.0) -> Finished:
+    """Run `python -m bot` expecting it to exit on its own (e.g. a configuration error)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=workdir,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Finished(
+        done.returncode,
+        done.stdout.decode(errors="replace"),
+        done.stderr.decode(errors="replace"),
+    )
