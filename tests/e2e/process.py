@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.config import Settings
-from tests.support.telegram_server import FakeTelegramServer
+from tests.support.fake_bot_api import buttons
+from tests.support.telegram_server import FakeTelegramServer, SentMessage, find_button
 
 _T = TypeVar("_T")
 
@@ -37,6 +38,7 @@ HTTP_TIMEOUT = 2.0
 TRONSAVE_INTERVAL = 0.2  # the bot's pacing; the simulator's rate_interval must not exceed it
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
+REPLY_TIMEOUT = 10.0
 
 # Names the bot's settings read (case-insensitively) are never inherited from the caller.
 _SETTINGS_NAMES = frozenset(name.upper() for name in Settings.model_fields)
@@ -219,3 +221,59 @@ def run_bot_to_exit(env: Mapping[str, str], workdir: Path, timeout: float = 30.0
         done.stdout.decode(errors="replace"),
         done.stderr.decode(errors="replace"),
     )
+
+
+@dataclass
+class TelegramUser:
+    """One user in their private chat with the bot, seen through the fake Bot API."""
+
+    tg: FakeTelegramServer
+    user_id: int
+
+    @property
+    def chat_id(self) -> int:
+        return self.user_id
+
+    def send(self, text: str) -> int:
+        """A command if `text` starts with "/", else plain text; returns its message id."""
+        if text.startswith("/"):
+            return self.tg.send_command(text, user_id=self.user_id, chat_id=self.chat_id)
+        return self.tg.send_text(text, user_id=self.user_id, chat_id=self.chat_id)
+
+    def messages(self) -> list[SentMessage]:
+        return self.tg.messages(self.chat_id)
+
+    def last_id(self) -> int:
+        """The newest bot message id (0 if none): later bot messages have larger ids."""
+        return max((m.message_id for m in self.messages()), default=0)
+
+    def wait_for(
+        self, contains: str | None = None, *, after: int, timeout: float = REPLY_TIMEOUT
+    ) -> SentMessage:
+        """The first bot message after `after`, or the first one containing `contains`."""
+
+        def matches(message: SentMessage) -> bool:
+            return contains is None or contains in (message.text or "")
+
+        return self.tg.wait_for_message(self.chat_id, matches, timeout=timeout, after=after)
+
+    def reply_to(self, text: str, *, timeout: float = REPLY_TIMEOUT) -> SentMessage:
+        """Send `text` and return the bot's next message, whatever it says."""
+        return self.wait_for(after=self.send(text), timeout=timeout)
+
+    def press(self, message: SentMessage, label: str) -> str:
+        """Press the button of `message` whose label contains `label`; returns the query id."""
+        return self.press_data(message, find_button(message, label))
+
+    def press_data(self, message: SentMessage, data: str) -> str:
+        return self.tg.press_button(
+            user_id=self.user_id, chat_id=self.chat_id, message_id=message.message_id, data=data
+        )
+
+    def count(self, contains: str) -> int:
+        return sum(contains in (m.text or "") for m in self.messages())
+
+
+def labels(message: SentMessage) -> list[str]:
+    """The labels of every inline button of `message`."""
+    return [str(button.get("text", "")) for button in buttons(message)]
