@@ -40,14 +40,28 @@ import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
-from typing import Any, Literal, Self, cast, get_args
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    Protocol,
+    Self,
+    TypeVar,
+    cast,
+    get_args,
+)
 from urllib.parse import parse_qsl, urlsplit
 
 from bot.tron_address import address_from_bytes
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 logger = logging.getLogger("bot.simulators")
 
@@ -659,6 +673,63 @@ class BaseSimulator(ABC):
 
     @abstractmethod
     def _reset_locked(self) -> None: ...
+
+
+class _Shiftable(Protocol):
+    def shift(self, seconds: float) -> None: ...
+
+
+SettingsT = TypeVar("SettingsT", bound="DataclassInstance")
+BalanceT = TypeVar("BalanceT", int, Decimal)
+OrderT = TypeVar("OrderT", bound=_Shiftable)
+
+
+class OrderBookSimulator(BaseSimulator, Generic[SettingsT, BalanceT, OrderT]):
+    """What both simulators keep alike: frozen settings changed at run time through
+    `coercers`, a balance, the orders (all, and those whose lifecycle still runs)."""
+
+    coercers: ClassVar[Mapping[str, Coercer]]
+
+    def __init__(self, settings: SettingsT, balance: BalanceT, *, host: str, port: int) -> None:
+        super().__init__(host=host, port=port)
+        self._initial: SettingsT = settings
+        self._settings: SettingsT = settings
+        self._initial_balance: BalanceT = balance
+        self._balance: BalanceT = balance
+        self._orders: dict[str, OrderT] = {}  # creation order
+        self._open: dict[str, OrderT] = {}  # lifecycle rules still apply
+        self._limiter = WindowLimiter()
+
+    @abstractmethod
+    def _order_json(self, order: OrderT) -> dict[str, object]: ...
+
+    def _state_locked(self) -> dict[str, object]:
+        return {
+            "balance": self._balance,
+            "orders": [self._order_json(order) for order in self._orders.values()],
+            "config": self._config_locked(),
+        }
+
+    def _config_locked(self) -> dict[str, object]:
+        settings = {f.name: getattr(self._settings, f.name) for f in fields(self._settings)}
+        return {**settings, "balance": self._balance}
+
+    def _configure_locked(self, changes: Mapping[str, object]) -> None:
+        coerced = coerce_changes(changes, self.coercers)
+        if "balance" in coerced:
+            self._balance = coerced.pop("balance")
+        self._settings = replace(self._settings, **coerced)
+
+    def _shift_locked(self, seconds: float) -> None:
+        for order in self._orders.values():
+            order.shift(seconds)
+
+    def _reset_locked(self) -> None:
+        self._settings = self._initial
+        self._balance = self._initial_balance
+        self._orders.clear()
+        self._open.clear()
+        self._limiter.clear()
 
 
 # --------------------------------------------------------------------------------------

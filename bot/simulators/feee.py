@@ -72,7 +72,7 @@ import math
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -80,13 +80,12 @@ from typing import Any
 from bot.money import SUN_PER_TRX
 from bot.simulators.base import (
     ApiError,
-    BaseSimulator,
     Coercer,
     ControlRoute,
+    OrderBookSimulator,
     Request,
     Response,
     Route,
-    WindowLimiter,
     as_bool,
     as_decimal,
     as_float,
@@ -96,7 +95,6 @@ from bot.simulators.base import (
     as_str,
     as_str_set,
     cli_parser,
-    coerce_changes,
     derive_address,
     new_txid,
     serve,
@@ -300,7 +298,8 @@ def _body(request: Request) -> Mapping[str, object]:
     return body
 
 
-class FeeeSimulator(BaseSimulator):
+class FeeeSimulator(OrderBookSimulator[FeeeSettings, Decimal, FeeeOrder]):
+    coercers = _COERCERS
     endpoints = ("price_v2", "price_v3", "submit_v2", "create_v3", "query", "cancel", "api_query")
     path_prefixes = ("", "/open")  # the real base URL is https://feee.io/open
 
@@ -324,8 +323,7 @@ class FeeeSimulator(BaseSimulator):
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        super().__init__(host=host, port=port)
-        self._initial = FeeeSettings(
+        settings = FeeeSettings(
             api_key=api_key,
             qps=qps,
             price_v2=price_v2,
@@ -340,13 +338,9 @@ class FeeeSimulator(BaseSimulator):
             max_incomplete_orders=max_incomplete_orders,
             cancel_after=cancel_after,
         )
-        self._initial_balance = as_decimal(balance)
-        self._settings = self._initial
-        self._balance = self._initial_balance
-        self._orders: dict[str, FeeeOrder] = {}  # top-level orders, creation order
+        # Orders are the top-level ones; split children are reached through `_index`.
+        super().__init__(settings, as_decimal(balance), host=host, port=port)
         self._index: dict[str, FeeeOrder] = {}  # top-level orders and split children
-        self._open: dict[str, FeeeOrder] = {}  # top-level orders not yet final
-        self._limiter = WindowLimiter()
         self._numbers = itertools.count(secrets.randbelow(10**9))
         self._register_routes()
 
@@ -527,36 +521,14 @@ class FeeeSimulator(BaseSimulator):
                     self._reclaim(unit)
         self._settle()
 
-    def _shift_locked(self, seconds: float) -> None:
-        for order in self._orders.values():
-            order.shift(seconds)
-
     # ---- base hooks -------------------------------------------------------------------
 
-    def _state_locked(self) -> dict[str, object]:
-        return {
-            "balance": self._balance,
-            "orders": [order.detail() for order in self._orders.values()],
-            "config": self._config_locked(),
-        }
-
-    def _config_locked(self) -> dict[str, object]:
-        settings = {f.name: getattr(self._settings, f.name) for f in fields(self._settings)}
-        return {**settings, "balance": self._balance}
-
-    def _configure_locked(self, changes: Mapping[str, object]) -> None:
-        coerced = coerce_changes(changes, _COERCERS)
-        if "balance" in coerced:
-            self._balance = coerced.pop("balance")
-        self._settings = replace(self._settings, **coerced)
+    def _order_json(self, order: FeeeOrder) -> dict[str, object]:
+        return order.detail()
 
     def _reset_locked(self) -> None:
-        self._settings = self._initial
-        self._balance = self._initial_balance
-        self._orders.clear()
+        super()._reset_locked()
         self._index.clear()
-        self._open.clear()
-        self._limiter.clear()
 
     def _gate(self, request: Request, route: Route) -> Response | None:
         settings = self._settings

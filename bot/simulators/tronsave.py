@@ -71,19 +71,18 @@ import itertools
 import math
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from bot.simulators.base import (
     ApiError,
-    BaseSimulator,
     Coercer,
     ControlRoute,
+    OrderBookSimulator,
     Request,
     Response,
     Route,
-    WindowLimiter,
     as_bool,
     as_float,
     as_int,
@@ -91,7 +90,6 @@ from bot.simulators.base import (
     as_str,
     body_object,
     cli_parser,
-    coerce_changes,
     derive_address,
     new_txid,
     serve,
@@ -360,7 +358,8 @@ def _require_whole(body: Mapping[str, object]) -> None:
 # --------------------------------------------------------------------------------------
 
 
-class TronSaveSimulator(BaseSimulator):
+class TronSaveSimulator(OrderBookSimulator[TronSaveSettings, int, FastChargeOrder]):
+    coercers = _COERCERS
     endpoints = ("estimate", "create", "track", "confirm", "cancel", "history", "user_info")
 
     def __init__(
@@ -379,8 +378,7 @@ class TronSaveSimulator(BaseSimulator):
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        super().__init__(host=host, port=port)
-        self._initial = TronSaveSettings(
+        settings = TronSaveSettings(
             api_key=api_key,
             rate_interval=rate_interval,
             user_info_rps=user_info_rps,
@@ -391,12 +389,7 @@ class TronSaveSimulator(BaseSimulator):
             confirm_refund_ratio=confirm_refund_ratio,
             estimate_checks_balance=estimate_checks_balance,
         )
-        self._initial_balance = balance
-        self._settings = self._initial
-        self._balance = balance
-        self._orders: dict[str, FastChargeOrder] = {}  # creation order
-        self._open: dict[str, FastChargeOrder] = {}  # not finished: lifecycle still applies
-        self._limiter = WindowLimiter()
+        super().__init__(settings, balance, host=host, port=port)
         self._id_counter = itertools.count(secrets.randbelow(1 << 20))
         self._id_random = secrets.token_hex(5)
         self._delegator = derive_address("tronsave-sim:delegator")
@@ -568,35 +561,10 @@ class TronSaveSimulator(BaseSimulator):
             if order.is_matched and end_at is not None and end_at <= now:
                 self._end_rental(order, end_at)
 
-    def _shift_locked(self, seconds: float) -> None:
-        for order in self._orders.values():
-            order.shift(seconds)
-
     # ---- base hooks -------------------------------------------------------------------
 
-    def _state_locked(self) -> dict[str, object]:
-        return {
-            "balance": self._balance,
-            "orders": [order.as_history() for order in self._orders.values()],
-            "config": self._config_locked(),
-        }
-
-    def _config_locked(self) -> dict[str, object]:
-        settings = {f.name: getattr(self._settings, f.name) for f in fields(self._settings)}
-        return {**settings, "balance": self._balance}
-
-    def _configure_locked(self, changes: Mapping[str, object]) -> None:
-        coerced = coerce_changes(changes, _COERCERS)
-        if "balance" in coerced:
-            self._balance = coerced.pop("balance")
-        self._settings = replace(self._settings, **coerced)
-
-    def _reset_locked(self) -> None:
-        self._settings = self._initial
-        self._balance = self._initial_balance
-        self._orders.clear()
-        self._open.clear()
-        self._limiter.clear()
+    def _order_json(self, order: FastChargeOrder) -> dict[str, object]:
+        return order.as_history()
 
     def _gate(self, request: Request, route: Route) -> Response | None:
         v2 = route.endpoint == "user_info"
