@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 
 from bot.handlers.common import Context, chat_id_of, ensure_allowed, runtime, user_lang
 from bot.handlers.render import error_text, provider_name, trx
-from bot.i18n import LANGS, Lang, as_lang, t
+from bot.i18n import LANGS, Lang, t
 from bot.providers.errors import ProviderError
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ async def on_error(update: object, context: Context) -> None:
         exc_info=context.error,
     )
     if isinstance(update, Update) and update.effective_chat is not None:
-        lang = as_lang(await user_lang(update, context))
+        lang = await user_lang(update, context)
         try:
             await context.bot.send_message(update.effective_chat.id, t(lang, "error.internal"))
         except TelegramError:

@@ -26,11 +26,6 @@ async def user_lang(update: Update, context: Context) -> Lang:
     return resolve_lang(stored, user.language_code)
 
 
-async def lang_of_user(context: Context, user_id: int) -> Lang:
-    """Language for a push to a user who is not the one sending this update."""
-    return resolve_lang(await runtime(context).repo.get_user_lang(user_id), None)
-
-
 async def ensure_allowed(update: Update, context: Context, lang: Lang) -> bool:
     """True if the sender may spend the operator's balance; otherwise tell them how."""
     user = update.effective_user

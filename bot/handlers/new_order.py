@@ -45,7 +45,7 @@ from bot.parsing import (
 )
 from bot.providers.errors import ProviderError
 from bot.services.orders import SubmitOutcome, SubmitStatus
-from bot.services.ports import OrderRequest, Quote
+from bot.services.ports import OrderRequest, Quote, Refusal
 
 ReplyMarkup = InlineKeyboardMarkup | ForceReply
 
@@ -255,15 +255,10 @@ async def _show_summary(update: Update, context: Context, lang: Lang) -> str:
     request = _request(draft)
     usable: dict[str, Quote] = {}
     blocks: list[str] = []
-    for name, adapter in rt.orders.providers.items():
-        refusal = adapter.check_request(request)
-        if refusal is not None:
-            blocks.append(t(lang, refusal, provider=provider_name(lang, name)))
-    quotes = await rt.orders.quotes(
-        request, [n for n, a in rt.orders.providers.items() if a.check_request(request) is None]
-    )
-    for name, result in quotes.items():
-        if isinstance(result, ProviderError):
+    for name, result in (await rt.orders.quotes(request)).items():
+        if isinstance(result, Refusal):
+            blocks.append(t(lang, result.key, provider=provider_name(lang, name)))
+        elif isinstance(result, ProviderError):
             blocks.append(error_text(lang, result))
         else:
             usable[name.value] = result

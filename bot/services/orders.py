@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from bot.domain import NoticeKind, OrderState, ProviderName, SubmissionState
 from bot.providers.errors import ProviderError, ProviderUnavailable
-from bot.services.ports import Balance, EnergyProvider, OrderRequest, Quote
+from bot.services.ports import Balance, EnergyProvider, OrderRequest, Quote, Refusal
 from bot.storage.repository import (
     NewNotification,
     NewOrder,
@@ -81,19 +81,22 @@ class OrderService:
         return self.providers[ProviderName(name)]
 
     async def quotes(
-        self, request: OrderRequest, names: Sequence[ProviderName] | None = None
-    ) -> dict[ProviderName, Quote | ProviderError]:
-        """Quotes from each provider that can serve the request, fetched side by side."""
-        chosen = [n for n in (names or list(self.providers)) if n in self.providers]
+        self, request: OrderRequest
+    ) -> dict[ProviderName, Quote | Refusal | ProviderError]:
+        """Every provider's answer to the request, fetched side by side."""
 
-        async def one(name: ProviderName) -> Quote | ProviderError:
+        async def one(adapter: EnergyProvider) -> Quote | Refusal | ProviderError:
+            key = adapter.check_request(request)
+            if key is not None:
+                return Refusal(adapter.name, key)
             try:
-                return await self.providers[name].quote(request)
+                return await adapter.quote(request)
             except ProviderError as exc:
                 return exc
 
-        results = await asyncio.gather(*(one(n) for n in chosen))
-        return dict(zip(chosen, results, strict=True))
+        names = list(self.providers)
+        results = await asyncio.gather(*(one(self.providers[n]) for n in names))
+        return dict(zip(names, results, strict=True))
 
     # -- submitting --------------------------------------------------------------------
 

@@ -43,6 +43,14 @@ class Quote:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """The provider cannot serve this request at all; `key` names the catalog message."""
+
+    provider: ProviderName
+    key: str
+
+
+@dataclass(frozen=True)
 class SubmitResult:
     """Orders the provider accepted, and the error that stopped the rest (if any)."""
 

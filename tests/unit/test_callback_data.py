@@ -144,7 +144,7 @@ def test_verify_never_raises_on_garbage() -> None:
             rng.choice(alphabets[i % len(alphabets)]) for _ in range(rng.randint(0, 16))
         )
         samples.extend([f"a:{verb}:{rng.randint(0, 10**18)}:{junk}", f"a:{verb}:{junk}:AAAA"])
-    for i in range(100):
+    for _ in range(100):
         # The real thing with one character replaced.
         pos = rng.randrange(len(valid))
         samples.append(valid[:pos] + chr(rng.randint(0x21, 0x3000)) + valid[pos + 1 :])

@@ -22,6 +22,7 @@ from bot.parsing import (
     parse_price,
     parse_receivers,
 )
+from bot.tron_address import address_from_bytes
 
 BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
 
@@ -280,8 +281,6 @@ def _raised_input_errors() -> list[InputError]:
             parser(text)
         errors.append(info.value)
     # too many: needs valid addresses
-    from bot.tron_address import address_from_bytes
-
     many = " ".join(address_from_bytes(i.to_bytes(20, "big")) for i in range(1, 102))
     with pytest.raises(InputError) as info:
         parse_receivers(many)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +74,7 @@ def requester(
     *,
     after: Callable[[], None] | None = None,
     delay_start: float = 0.0,
-) -> Callable[[], Awaitable[None]]:
+) -> Callable[[], Coroutine[Any, Any, None]]:
     async def request() -> None:
         if delay_start:
             await vt.sleep(delay_start)
@@ -246,17 +246,17 @@ async def test_exception_inside_slot_still_releases_and_paces() -> None:
     seen: list[float] = []
 
     async def failing() -> None:
-        with pytest.raises(RuntimeError):
-            async with pacer.slot("k"):
-                await vt.sleep(1.0)
-                raise RuntimeError("boom")
+        async with pacer.slot("k"):
+            await vt.sleep(1.0)
+            raise RuntimeError("boom")
 
     async def after() -> None:
         await vt.sleep(0.5)
         async with pacer.slot("k"):
             seen.append(vt.now)
 
-    await vt.run(failing(), after())
+    with pytest.raises(RuntimeError, match="boom"):
+        await vt.run(failing(), after())
     assert seen == [4.0]
 
 

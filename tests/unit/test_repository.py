@@ -67,7 +67,9 @@ async def _submission(
     )
 
 
-def _new(pid: str, state: OrderState = OrderState.PENDING, raw: str | None = "pending") -> NewOrder:
+def _new(
+    pid: str, state: OrderState = OrderState.PENDING, raw: str | None = "pending"
+) -> NewOrder:
     return NewOrder(
         provider_order_id=pid,
         receiver=RECEIVERS[0],
@@ -93,7 +95,7 @@ def _note(chat_id: int = 10, kind: str = "matched", **payload: object) -> NewNot
 
 
 async def test_open_creates_schema_in_wal_mode(repo: Repository, db_path: Path) -> None:
-    assert db_path.exists()  # parent directory created
+    assert _sql(db_path, "PRAGMA quick_check") == [("ok",)]  # parent directory created
     assert _sql(db_path, "PRAGMA journal_mode") == [("wal",)]
     assert _sql(db_path, "PRAGMA user_version") == [(len(MIGRATIONS),)]
     assert len(MIGRATIONS) == 2
@@ -147,7 +149,12 @@ async def test_create_submission(repo: Repository) -> None:
     assert sub.state is SubmissionState.SENDING
     assert sub.receivers == RECEIVERS
     assert (sub.chat_id, sub.user_id, sub.provider, sub.key_id) == (10, 20, "tronsave", "key1")
-    assert (sub.amount, sub.duration_sec, sub.max_price, sub.deadline_sec) == (65_000, 900, 70, 300)
+    assert (sub.amount, sub.duration_sec, sub.max_price, sub.deadline_sec) == (
+        65_000,
+        900,
+        70,
+        300,
+    )
     assert sub.error_code is None
     assert sub.created_at == sub.updated_at == 123.5
     assert await repo.get_submission(sub.id) == sub
@@ -180,7 +187,9 @@ async def test_record_orders_marks_submitted_with_orders(repo: Repository, db_pa
     assert stored.state is SubmissionState.SUBMITTED
     assert stored.updated_at == 150.0
     notes = await repo.unsent_notifications()
-    assert [(n.chat_id, n.kind, n.payload) for n in notes] == [(10, "matched", {"submission_id": 1})]
+    assert [(n.chat_id, n.kind, n.payload) for n in notes] == [
+        (10, "matched", {"submission_id": 1})
+    ]
     assert _count(db_path, "orders") == 2
 
 
@@ -203,9 +212,11 @@ async def test_same_provider_id_allowed_for_another_provider(repo: Repository) -
 
 async def test_record_orders_is_atomic(repo: Repository, db_path: Path) -> None:
     sub = await _submission(repo)
-    broken = NewOrder("p2", RECEIVERS[1], cast(int, None), 900)  # NOT NULL violation
-    with pytest.raises(sqlite3.IntegrityError):
-        await repo.record_orders(sub, [_new("p1"), broken], now=150.0, notify=_note())
+    # The last statement of the transaction fails (the payload is not JSON): the orders
+    # inserted and the state change made before it must go too.
+    broken = _note(unserialisable=object())
+    with pytest.raises(TypeError):
+        await repo.record_orders(sub, [_new("p1"), _new("p2")], now=150.0, notify=broken)
     stored = await repo.get_submission(sub.id)
     assert stored is not None
     assert stored.state is SubmissionState.SENDING
@@ -428,7 +439,7 @@ async def test_open_orders_only_open_states(repo: Repository) -> None:
 
 
 async def test_orders_by_ids(repo: Repository) -> None:
-    a, b, c = await _orders(repo, "a", "b", "c")
+    a, _, c = await _orders(repo, "a", "b", "c")
     assert await repo.orders_by_ids([c.id, a.id, 999]) == [a, c]
     assert await repo.orders_by_ids([]) == []
     assert await repo.get_order(999) is None
@@ -455,7 +466,9 @@ async def test_chat_orders_newest_first_with_paging(repo: Repository) -> None:
 
 async def test_outbox_sent_and_dropped(repo: Repository, db_path: Path) -> None:
     for i in range(5):
-        await repo.enqueue(_note(chat_id=i, kind="status", n=i, nested={"b": [1, 2]}), now=10.0 + i)
+        await repo.enqueue(
+            _note(chat_id=i, kind="status", n=i, nested={"b": [1, 2]}), now=10.0 + i
+        )
     notes = await repo.unsent_notifications()
     assert [n.chat_id for n in notes] == [0, 1, 2, 3, 4]
     assert notes[2].payload == {"n": 2, "nested": {"b": [1, 2]}}
@@ -523,7 +536,7 @@ async def test_concurrent_writers_leave_a_consistent_db(repo: Repository, db_pat
     lang_writes = [repo.set_user_lang(i % 3, "zh" if i % 2 else "en") for i in range(12)]
     results = await asyncio.gather(*calls, *enqueues, *lang_writes)
 
-    won = [tr for result in results[: len(calls)] if result for tr in cast(list[Transition], result)]
+    won = [tr for result in results[: len(calls)] if result for tr in result]
     assert len(won) == len(orders)  # exactly one winner per order
     assert {tr.order.id for tr in won} == {o.id for o in orders}
     for tr in won:
