@@ -86,7 +86,8 @@ def build_providers(
             api_key=settings.feee_api_key,
             base_url=settings.feee_base_url,
             user_agent=settings.feee_user_agent,
-            pacer=Pacer(1.0 / settings.feee_requests_per_second, hold=False),
+            # A little slack keeps request bursts clear of Feee's one-second window.
+            pacer=Pacer(1.0 / settings.feee_requests_per_second + 0.02, hold=False),
             timeout=settings.http_timeout_seconds,
             transport=transports.get(ProviderName.FEEE),
         )
@@ -126,15 +127,11 @@ def build_application(
         dispatcher.start()
         heartbeat = settings.effective_heartbeat_path
         touch_heartbeat(heartbeat)
+        # A long cycle also proves life after each chunk, not only at its end.
+        rt.poller.on_progress = lambda: touch_heartbeat(heartbeat)
         if app.job_queue is not None:
-            app.job_queue.run_repeating(
-                jobs.poll_orders,
-                interval=settings.poll_interval_seconds,
-                first=1.0,
-                name=jobs.POLL_JOB,
-                data=heartbeat,
-                job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60},
-            )
+            schedule = jobs.PollSchedule(settings.poll_interval_seconds, heartbeat)
+            jobs.schedule_poll(app.job_queue, schedule, delay=1.0)
         await _set_commands(app)
         log.info(
             "bot ready: providers %s, %d allowed users",

@@ -46,12 +46,14 @@ class Poller:
         deadline_grace: float,
         clock: Callable[[], float] = time.time,
         on_notices: Callable[[], None] = lambda: None,
+        on_progress: Callable[[], None] = lambda: None,
     ) -> None:
         self._orders = orders
         self._repo = orders.repo
         self._grace = deadline_grace
         self._clock = clock
         self.on_notices = on_notices
+        self.on_progress = on_progress  # called after each committed chunk
         self._warned_raw: set[tuple[int, str]] = set()
 
     async def run_cycle(self) -> CycleReport:
@@ -93,6 +95,7 @@ class Poller:
                 if (t := self._tracked_transition(o, by_id.get(o.provider_order_id), now))
             ]
             await self._commit(transitions, report)
+            self.on_progress()
 
     def _local_transition(self, order: Order, now: float) -> Transition | None:
         if order.state is not OrderState.MATCHED:

@@ -230,3 +230,22 @@ async def test_orders_pages_through_many_orders(bot: Bot) -> None:
     await bot.press(first_page, "Older")
     edited = bot.messages()[-1]
     assert "page 2/3" in (edited.text or "")
+
+
+async def test_the_poll_job_refreshes_the_heartbeat_and_schedules_the_next_cycle(
+    bot: Bot, sim: TronSaveSimulator, tmp_path: Path
+) -> None:
+    job_queue = bot.app.job_queue
+    assert job_queue is not None
+    (first,) = job_queue.get_jobs_by_name("order-poller")
+    heartbeat = tmp_path / "heartbeat"
+    heartbeat.unlink()
+    await bot.command(f"/new 65000 15m 70 {A1}")
+    await bot.press(bot.last(), "Confirm")
+    sim.match()
+    await first.run(bot.app)
+    await bot.settle()
+    assert heartbeat.exists()
+    assert "Energy delivered" in (bot.last().text or "")
+    scheduled = job_queue.get_jobs_by_name("order-poller")
+    assert len(scheduled) == 2  # the next cycle, queued when this one ended
