@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bot.app import BotApp, build_application
 from bot.config import Settings
 from bot.services.runtime import Runtime
+from bot.simulators.base import BaseSimulator
 from tests.support.fake_bot_api import FakeBotApi, SentMessage, find_button
 from tests.support.updates import ptb_callback_update, ptb_command_update, ptb_text_update
 
@@ -133,6 +134,15 @@ class Bot:
         raise AssertionError("outbox did not drain")
 
 
+def sim_orders(sim: BaseSimulator) -> list[dict[str, Any]]:
+    return cast(list[dict[str, Any]], sim.state()["orders"])
+
+
+def sim_counts(sim: BaseSimulator) -> dict[str, int]:
+    """Requests per endpoint the simulator accepted or refused."""
+    return dict(cast(dict[str, int], sim.request_log()["counts"]))
+
+
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "telegram_bot_token": TOKEN,
@@ -145,7 +155,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "feee_requests_per_second": 1000,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @asynccontextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -11,11 +12,24 @@ from bot.domain import OrderState
 from bot.simulators.feee import FeeeSimulator
 from bot.simulators.tronsave import TronSaveSimulator
 from bot.tron_address import address_from_bytes
-from tests.integration.harness import FEEE_KEY, TS_KEY, Bot, make_settings, running_bot
+from tests.integration.harness import (
+    FEEE_KEY,
+    TS_KEY,
+    Bot,
+    make_settings,
+    running_bot,
+    sim_orders,
+)
 from tests.support.fake_bot_api import buttons
 
 A1 = address_from_bytes(b"\x33" * 20)
 A2 = address_from_bytes(b"\x44" * 20)
+
+
+async def state_of(bot: Bot, order_id: int) -> OrderState:
+    order = await bot.rt.repo.get_order(order_id)
+    assert order is not None
+    return order.state
 
 
 @pytest.fixture
@@ -71,7 +85,7 @@ async def test_choosing_tronsave_switches_the_confirm_button(
     assert "✅ Confirm with TronSave" in [b["text"] for b in buttons(summary)]
     await bot.press(summary, "Confirm")
     assert "Submitted to TronSave" in (bot.last().text or "")
-    assert len(tronsave.state()["orders"]) == 1  # type: ignore[arg-type]
+    assert len(sim_orders(tronsave)) == 1
 
 
 async def test_feee_order_delivery_push_names_receiver_amount_and_tx(
@@ -122,7 +136,7 @@ async def test_price_rising_above_the_max_refuses_before_ordering(
     feee.configure(price_v2=55)
     await bot.press(summary, "Confirm with Feee.io")
     assert "price rose above your max price" in (bot.last().text or "")
-    assert feee.state()["orders"] == []
+    assert sim_orders(feee) == []
 
 
 async def test_a_duration_feee_cannot_serve_is_explained(bot: Bot) -> None:
@@ -165,13 +179,13 @@ async def test_a_split_order_is_delivered_only_when_every_part_is(
     order = await bot.rt.repo.get_order(1)
     assert order is not None
     parts = feee.split(order.provider_order_id, [40_000, 25_000])
-    children = [str(c["order_no"]) for c in parts["sub_order"]]  # type: ignore[union-attr]
+    children = [str(c["order_no"]) for c in cast(list[dict[str, Any]], parts["sub_order"])]
     feee.deliver(children[0])
     await bot.poll()
-    assert (await bot.rt.repo.get_order(1)).state is OrderState.PENDING  # type: ignore[union-attr]
+    assert await state_of(bot, 1) is OrderState.PENDING
     feee.deliver(children[1])
     await bot.poll()
-    assert (await bot.rt.repo.get_order(1)).state is OrderState.MATCHED  # type: ignore[union-attr]
+    assert await state_of(bot, 1) is OrderState.MATCHED
     assert "Energy delivered" in (bot.last().text or "")
 
 
