@@ -265,6 +265,14 @@ class TelegramUser:
         """Press the button of `message` whose label contains `label`; returns the query id."""
         return self.press_data(message, find_button(message, label))
 
+    def press_and_wait(
+        self, message: SentMessage, label: str, reply: str, *, timeout: float = REPLY_TIMEOUT
+    ) -> SentMessage:
+        """Press a button and return the first new bot message containing `reply`."""
+        before = self.last_id()
+        self.press(message, label)
+        return self.wait_for(reply, after=before, timeout=timeout)
+
     def press_data(self, message: SentMessage, data: str) -> str:
         return self.tg.press_button(
             user_id=self.user_id, chat_id=self.chat_id, message_id=message.message_id, data=data

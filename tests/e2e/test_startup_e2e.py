@@ -1,0 +1,137 @@
+"""Starting `python -m bot` for real: configuration errors, secrets kept out of the log,
+and the Docker health check against a running bot's heartbeat."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.simulators.tronsave import TronSaveSimulator
+from bot.tron_address import address_from_bytes
+from tests.e2e.process import (
+    TOKEN,
+    TS_KEY,
+    BotLauncher,
+    TelegramUser,
+    bot_env,
+    clean_environ,
+    run_bot_to_exit,
+    wait_until,
+)
+from tests.support.telegram_server import FakeTelegramServer
+
+pytestmark = pytest.mark.e2e
+
+A1 = address_from_bytes(b"\x55" * 20)
+
+
+def _healthcheck(env: dict[str, str], workdir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.healthcheck"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_missing_token_exits_2_with_one_line_naming_it(
+    tmp_path: Path, tronsave: TronSaveSimulator
+) -> None:
+    env = bot_env(
+        telegram_url="http://127.0.0.1:9/bot",
+        database=tmp_path / "bot.sqlite3",
+        tronsave_url=tronsave.base_url,
+        token=None,
+    )
+    assert "TELEGRAM_BOT_TOKEN" not in env
+    done = run_bot_to_exit(env, tmp_path)
+    assert done.returncode == 2, done
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "TELEGRAM_BOT_TOKEN" in lines[0]
+    assert done.stdout == ""
+    assert not (tmp_path / "bot.sqlite3").exists()  # refused before touching anything
+
+
+def test_no_provider_key_exits_2_saying_no_provider_is_configured(tmp_path: Path) -> None:
+    env = bot_env(telegram_url="http://127.0.0.1:9/bot", database=tmp_path / "bot.sqlite3")
+    assert not any(name.startswith(("TRONSAVE_", "FEEE_")) for name in env)
+    done = run_bot_to_exit(env, tmp_path)
+    assert done.returncode == 2, done
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "no provider configured" in lines[0]
+    assert TOKEN not in done.stderr
+
+
+def test_secrets_never_reach_the_log(
+    launcher: BotLauncher,
+    tg: FakeTelegramServer,
+    tronsave: TronSaveSimulator,
+    alice: TelegramUser,
+    tmp_path: Path,
+) -> None:
+    # DEBUG logs the most; the token is in every Bot API URL the bot calls.
+    env = bot_env(
+        telegram_url=tg.base_url,
+        database=tmp_path / "bot.sqlite3",
+        tronsave_url=tronsave.base_url,
+        LOG_LEVEL="DEBUG",
+    )
+    bot = launcher.start(env)
+    assert "TRON energy rental" in (alice.reply_to("/start").text or "")
+    summary = alice.wait_for("Order summary", after=alice.send(f"/new 65000 15m 70 {A1}"))
+    submitted = alice.press_and_wait(summary, "Confirm", "Submitted to TronSave")
+    tronsave.match()
+    alice.wait_for("Energy delivered", after=submitted.message_id)
+    assert bot.terminate() == 0
+
+    log = bot.log()
+    assert "bot ready" in log  # the log did capture the run
+    assert "getUpdates" in log  # including the Bot API calls, whose URLs hold the token
+    for secret in (TOKEN, TOKEN.split(":", 1)[1], TS_KEY):
+        assert secret not in log, f"a secret leaked into the log: {secret[:8]}..."
+
+
+def test_healthcheck_passes_against_a_running_bot(
+    launcher: BotLauncher,
+    tg: FakeTelegramServer,
+    tronsave: TronSaveSimulator,
+    tmp_path: Path,
+) -> None:
+    heartbeat = tmp_path / "health" / "heartbeat"
+    env = bot_env(
+        telegram_url=tg.base_url,
+        database=tmp_path / "bot.sqlite3",
+        tronsave_url=tronsave.base_url,
+        HEARTBEAT_PATH=str(heartbeat),
+    )
+    check_env = {
+        **clean_environ(),
+        "HEARTBEAT_PATH": env["HEARTBEAT_PATH"],
+        "POLL_INTERVAL_SECONDS": env["POLL_INTERVAL_SECONDS"],
+    }
+    before = _healthcheck(check_env, tmp_path)
+    assert before.returncode == 1, before  # no heartbeat yet: unhealthy
+    assert "does not exist" in before.stdout
+
+    bot = launcher.start(env)
+    first = wait_until(
+        lambda: heartbeat.read_text() if heartbeat.exists() else None,
+        timeout=5,
+        what="the heartbeat file",
+    )
+    # The poll job refreshes it every cycle.
+    wait_until(
+        lambda: heartbeat.read_text() != first, timeout=5, what="the heartbeat to be refreshed"
+    )
+    done = _healthcheck(check_env, tmp_path)
+    assert done.returncode == 0, done
+    assert done.stdout.startswith("ok:"), done.stdout
+    assert bot.terminate() == 0
