@@ -12,6 +12,7 @@ from bot.simulators.tronsave import TronSaveSimulator
 from bot.tron_address import address_from_bytes
 from tests.integration.harness import (
     ALICE,
+    BOB,
     MALLORY,
     TS_KEY,
     Bot,
@@ -256,3 +257,37 @@ async def test_the_poll_job_refreshes_the_heartbeat_and_schedules_the_next_cycle
     assert "Energy delivered" in (bot.last().text or "")
     scheduled = job_queue.get_jobs_by_name("order-poller")
     assert len(scheduled) == 2  # the next cycle, queued when this one ended
+
+
+async def test_in_a_group_only_allowed_users_may_press(bot: Bot, sim: TronSaveSimulator) -> None:
+    group = -100500
+    await bot.command(f"/new 65000 15m 70 {A1}", chat=group, chat_type="group")
+    await bot.press(bot.last(group), "Confirm")
+    sim.match()
+    await bot.poll()
+    push = bot.last(group)
+    confirm = "Confirm now for a refund #1"
+    await bot.press(push, confirm, user=MALLORY)
+    assert sim_counts(sim).get("confirm", 0) == 0
+    await bot.press(push, confirm, user=BOB)  # another allowed member of the group
+    assert "Confirmed" in (bot.last(group).text or "")
+    assert sim_counts(sim)["confirm"] == 1
+
+
+async def test_group_questions_ask_for_a_reply(bot: Bot) -> None:
+    await bot.command("/new", chat=-100501, chat_type="group")
+    sent = bot.api.sent_messages(-100501)[-1]
+    assert sent["reply_markup"]["force_reply"] is True
+
+
+async def test_the_command_menu_is_set_in_both_languages(bot: Bot) -> None:
+    menus = bot.api.commands()
+    assert [c["command"] for c in menus[("default", "")]] == [
+        "new",
+        "orders",
+        "balance",
+        "language",
+        "help",
+        "cancel",
+    ]
+    assert menus[("default", "zh")][0]["description"] == "租用能量"
