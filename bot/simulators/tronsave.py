@@ -70,7 +70,7 @@ from __future__ import annotations
 import itertools
 import math
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -108,6 +108,10 @@ DELEGATE_SUN_PER_ENERGY = 13_554  # 881,000,000 SUN for 65,000 energy in the doc
 TOO_LOW = "TSAS:403 INTERNAL_BALANCE_ACCOUNT_TOO_LOW"
 PRICE_TOO_HIGH = "TSAS:405 PRICE_EXCEED_MAX_PRICE_REQUIRED"
 INVALID_RECEIVER = "TSAS:408 INVALID_PARAMS Invalid receiver"
+
+
+def _waiting(order: FastChargeOrder) -> bool:
+    return order.status == PENDING and not order.is_matched
 
 
 @dataclass(frozen=True)
@@ -428,39 +432,36 @@ class TronSaveSimulator(OrderBookSimulator[TronSaveSettings, int, FastChargeOrde
 
     def match(self, order_ids: Iterable[str] | None = None) -> list[str]:
         """Match the given (or all) Pending orders now; returns the ids matched."""
-        with self._lock:
-            self._tick_locked()
-            now = self.now()
-            matched = []
-            for order in self._select(order_ids):
-                if order.status == PENDING and not order.is_matched:
-                    self._match(order, now)
-                    matched.append(order.id)
-            return matched
+        return self._each(order_ids, _waiting, self._match)
 
     def expire(self, order_ids: Iterable[str] | None = None) -> list[str]:
         """Expire the given (or all) Pending orders now, as if their deadline passed."""
-        with self._lock:
-            self._tick_locked()
-            now = self.now()
-            expired = []
-            for order in self._select(order_ids):
-                if order.status == PENDING and not order.is_matched:
-                    self._refund_all(order, EXPIRED, now)
-                    expired.append(order.id)
-            return expired
+        return self._each(
+            order_ids, _waiting, lambda order, now: self._refund_all(order, EXPIRED, now)
+        )
 
     def end_rental(self, order_ids: Iterable[str] | None = None) -> list[str]:
         """End the rental of the given (or all) matched, unconfirmed orders now."""
+        return self._each(
+            order_ids, lambda order: order.is_matched and not order.finished, self._end_rental
+        )
+
+    def _each(
+        self,
+        order_ids: Iterable[str] | None,
+        eligible: Callable[[FastChargeOrder], bool],
+        act: Callable[[FastChargeOrder, float], None],
+    ) -> list[str]:
+        """Apply `act` now to the selected orders it suits; returns their ids."""
         with self._lock:
             self._tick_locked()
             now = self.now()
-            ended = []
+            done = []
             for order in self._select(order_ids):
-                if order.is_matched and not order.finished:
-                    self._end_rental(order, now)
-                    ended.append(order.id)
-            return ended
+                if eligible(order):
+                    act(order, now)
+                    done.append(order.id)
+            return done
 
     def set_status(self, order_id: str, status: str) -> dict[str, object]:
         """Force any status word (e.g. one the docs do not list); no other side effect."""
