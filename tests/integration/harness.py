@@ -36,26 +36,6 @@ class Bot:
         assert isinstance(rt, Runtime)
         return rt
 
-    async def command(
-        self,
-        text: str,
-        *,
-        user: int = ALICE,
-        chat: int | None = None,
-        lang: str = "en",
-        chat_type: str = "private",
-    ) -> None:
-        await self.app.process_update(
-            ptb_command_update(
-                self.app.bot,
-                text,
-                user_id=user,
-                chat_id=chat or user,
-                language_code=lang,
-                chat_type=chat_type,
-            )
-        )
-
     async def say(
         self,
         text: str,
@@ -65,8 +45,10 @@ class Bot:
         lang: str = "en",
         chat_type: str = "private",
     ) -> None:
+        """Send a message as a user; text starting with "/" is sent as a command."""
+        build = ptb_command_update if text.startswith("/") else ptb_text_update
         await self.app.process_update(
-            ptb_text_update(
+            build(
                 self.app.bot,
                 text,
                 user_id=user,
@@ -75,6 +57,8 @@ class Bot:
                 chat_type=chat_type,
             )
         )
+
+    command = say
 
     async def press(
         self,
