@@ -44,7 +44,7 @@ from bot.parsing import (
     parse_receivers,
 )
 from bot.providers.errors import ProviderError
-from bot.services.orders import SubmitOutcome, SubmitStatus
+from bot.services.orders import SubmitOutcome, SubmitStatus, preferred_quote
 from bot.services.ports import OrderRequest, Quote, Refusal
 
 ReplyMarkup = InlineKeyboardMarkup | ForceReply
@@ -265,8 +265,7 @@ async def _show_summary(update: Update, context: Context, lang: Lang) -> str:
             blocks.append(_quote_line(lang, request, result))
     chosen = draft.get("provider")
     if chosen not in usable and usable:
-        # The cheaper offer is preselected; the user can switch.
-        chosen = min(usable.values(), key=lambda q: q.total_sun).provider.value
+        chosen = preferred_quote(list(usable.values()), request.max_price).provider.value
     draft["provider"] = chosen
     draft["nonce"] = secrets.token_urlsafe(6)
     text = t(

@@ -55,6 +55,11 @@ class ActionReport:
     fail_reason: str | None = None
 
 
+def preferred_quote(quotes: Sequence[Quote], max_price: int) -> Quote:
+    """The offer to preselect: the cheapest within the max price, else the cheapest."""
+    return min(quotes, key=lambda q: (not q.within(max_price), q.total_sun))
+
+
 class NotYourOrder(Exception):
     """A button named an order that does not belong to the chat it was pressed in."""
 

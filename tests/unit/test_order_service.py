@@ -9,8 +9,14 @@ import pytest
 
 from bot.domain import NoticeKind, OrderState, ProviderName, SubmissionState
 from bot.providers.errors import ProviderBusinessError, ProviderUnavailable
-from bot.services.orders import ActionStatus, NotYourOrder, OrderService, SubmitStatus
-from bot.services.ports import OrderRequest
+from bot.services.orders import (
+    ActionStatus,
+    NotYourOrder,
+    OrderService,
+    SubmitStatus,
+    preferred_quote,
+)
+from bot.services.ports import OrderRequest, Quote
 from bot.storage.repository import Repository, Transition
 from bot.tron_address import address_from_bytes
 from tests.support.fake_provider import FakeProvider
@@ -311,3 +317,12 @@ async def test_confirm_all_of_a_submission(repo: Repository, clock: Clock) -> No
     assert all(r.status is ActionStatus.DONE for r in reports)
     with pytest.raises(NotYourOrder):
         await svc.confirm_submission(chat_id=11, submission_id=order.submission_id)
+
+
+def test_preferred_quote_is_the_cheapest_within_the_max_price() -> None:
+    cheap_but_dear = Quote(ProviderName.FEEE, 80, 5_000_000, None, None)
+    within = Quote(ProviderName.TRONSAVE, 60, 6_000_000, None, None)
+    assert preferred_quote([cheap_but_dear, within], max_price=70) is within
+    assert preferred_quote([cheap_but_dear, within], max_price=90) is cheap_but_dear
+    # Nothing within the max: still the cheapest, so the summary can show why it fails.
+    assert preferred_quote([cheap_but_dear, within], max_price=10) is cheap_but_dear
