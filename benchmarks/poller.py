@@ -14,8 +14,11 @@ match, matches (TronSave) or delivers (Feee) every order at once, and measures u
 every "Energy delivered" push has reached the stand-in and the bot has run a few idle
 cycles.
 
-Cycles are observed from outside through the heartbeat file the poll job rewrites at the
-end of every cycle (it holds the bot's clock at that moment); requests come from the
+Cycles are observed from outside through the heartbeat file the poll job rewrites (it
+holds the bot's clock at that moment) after every tracking chunk and at the end of every
+cycle: a rewrite followed by a quiet spell with no tracking request ends a cycle, since
+chunks follow each other at the pacing interval and cycles are POLL_INTERVAL_SECONDS
+apart. Requests come from the
 simulator, push arrival times from the stand-in, memory and CPU from /proc/<pid>.
 The real pacing is the default (TronSave one request per 2 s per endpoint, Feee 5
 requests/s), so the 429 count says whether the bot stays within the providers' limits.
@@ -449,6 +452,23 @@ class SectionPlan:
     match: Callable[[], int]
 
 
+def cycle_ends(beats: Sequence[Beat], hits: Sequence[Hit], quiet: float) -> list[Beat]:
+    """Start-up, then the heartbeats that end a cycle: those after which no tracking
+    request came within `quiet` seconds (and that are at least that old)."""
+    now = time.time()
+    ends = list(beats[:1])
+    for beat in beats[1:]:
+        settled = beat.at + quiet <= now
+        if settled and not any(beat.at < h.at <= beat.at + quiet for h in hits):
+            ends.append(beat)
+    return ends
+
+
+def quiet_spell(result: SectionResult, opts: argparse.Namespace) -> float:
+    """Longer than the gap between two chunks, shorter than the pause between cycles."""
+    return min(result.pace_interval + 1.0, float(opts.poll_interval) / 2)
+
+
 def classify(
     beats: Sequence[Beat],
     hits: Sequence[Hit],
@@ -539,10 +559,15 @@ def run_section(plan: SectionPlan, opts: argparse.Namespace) -> SectionResult:
             watcher.start()
             budget = cycle_budget(result, opts)
             w = watcher  # for the closures
+            quiet = quiet_spell(result, opts)
+
+            def ends() -> list[Beat]:
+                return cycle_ends(w.beats(), sim.tracking.snapshot(), quiet)
+
             wait_for(lambda: len(w.beats()) >= 1, 60, "waiting for the bot to start", bot)
             result.bot_ready_seconds = w.beats()[0].at - bot.started_at
             wait_for(
-                lambda: len(w.beats()) >= 1 + opts.before_cycles,
+                lambda: len(ends()) >= 1 + opts.before_cycles,
                 budget * opts.before_cycles + 30,
                 "waiting for the poll cycles before the match",
                 bot,
@@ -555,7 +580,7 @@ def run_section(plan: SectionPlan, opts: argparse.Namespace) -> SectionResult:
                 if len(pushes) < result.chats:
                     return False
                 cycles = classify(
-                    w.beats(), sim.tracking.snapshot(), pushes, result.match_at, result.orders
+                    ends(), sim.tracking.snapshot(), pushes, result.match_at, result.orders
                 )
                 # Idle cycles: after the match cycle and after the last push arrived.
                 idle = [c for c in cycles if c.phase == "after" and c.start >= max(pushes)]
@@ -582,7 +607,7 @@ def run_section(plan: SectionPlan, opts: argparse.Namespace) -> SectionResult:
                     found = re.match(r"\S+ \S+ (WARNING|ERROR|CRITICAL) (.*)", line)
                     if found:
                         result.bot_warnings[f"{found[1]} {_generic(found[2])}"] += 1
-            collect(result, sim, tg, watcher)
+            collect(result, sim, tg, watcher, quiet_spell(result, opts))
             tg.stop()
             sim.stop()
     result.wall_seconds = time.time() - started
@@ -599,6 +624,7 @@ def collect(
     sim: BenchTronSave | BenchFeee,
     tg: TimedTelegram,
     watcher: HeartbeatWatcher | None,
+    quiet: float,
 ) -> None:
     log = sim.request_log()
     rate_limited = log.get("rate_limited", 0)
@@ -609,7 +635,9 @@ def collect(
     )
     result.push_times = sorted(tg.push_times())
     result.send_busy = tg.send_busy()
-    beats = watcher.beats() if watcher is not None else []
+    beats = (
+        cycle_ends(watcher.beats(), sim.tracking.snapshot(), quiet) if watcher is not None else []
+    )
     result.cycles = classify(
         beats, sim.tracking.snapshot(), result.push_times, result.match_at, result.orders
     )
