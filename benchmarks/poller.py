@@ -453,13 +453,18 @@ class SectionPlan:
 
 
 def cycle_ends(beats: Sequence[Beat], hits: Sequence[Hit], quiet: float) -> list[Beat]:
-    """Start-up, then the heartbeats that end a cycle: those after which no tracking
-    request came within `quiet` seconds (and that are at least that old)."""
+    """Start-up, then the heartbeats that end a cycle: those followed by neither a
+    tracking request nor another heartbeat within `quiet` seconds (and that are at least
+    that old). The last chunk's heartbeat and the cycle's own come together: one end."""
     now = time.time()
     ends = list(beats[:1])
-    for beat in beats[1:]:
-        settled = beat.at + quiet <= now
-        if settled and not any(beat.at < h.at <= beat.at + quiet for h in hits):
+    for i, beat in enumerate(beats[1:], start=1):
+        window = (beat.at, beat.at + quiet)
+        settled = window[1] <= now
+        followed = any(window[0] < h.at <= window[1] for h in hits) or any(
+            window[0] < b.at <= window[1] for b in beats[i + 1 :]
+        )
+        if settled and not followed:
             ends.append(beat)
     return ends
 
