@@ -6,13 +6,20 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain import NoticeKind, OrderState, ProviderName, SubmissionState
 from bot.providers.errors import ProviderError, ProviderUnavailable
-from bot.services.ports import Balance, EnergyProvider, OrderRequest, Quote, Refusal
+from bot.services.ports import (
+    ActionOutcome,
+    Balance,
+    EnergyProvider,
+    OrderRequest,
+    Quote,
+    Refusal,
+)
 from bot.storage.repository import (
     NewNotification,
     NewOrder,
@@ -299,7 +306,7 @@ class OrderService:
         *,
         allowed: Callable[[Order], bool],
         done_state: OrderState,
-        call: Callable[[EnergyProvider, list[Order]], object],
+        call: Callable[[EnergyProvider, list[Order]], Awaitable[list[ActionOutcome]]],
         supported: Callable[[EnergyProvider], bool],
     ) -> list[ActionReport]:
         reports: dict[int, ActionReport] = {}
@@ -314,7 +321,7 @@ class OrderService:
                 by_provider[order.provider].append(order)
         for provider, batch in by_provider.items():
             adapter = self.provider(provider)
-            outcomes = await call(adapter, batch)  # type: ignore[misc]
+            outcomes = await call(adapter, batch)
             by_id = {o.provider_order_id: o for o in outcomes}
             transitions = []
             for order in batch:

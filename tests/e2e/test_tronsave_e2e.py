@@ -22,6 +22,7 @@ from tests.e2e.process import (
     query_db,
     wait_until,
 )
+from tests.support.simulators import sim_counts, sim_orders
 from tests.support.telegram_server import FakeTelegramServer, SentMessage
 
 pytestmark = pytest.mark.e2e
@@ -35,18 +36,6 @@ QUIET_PERIOD = 4 * POLL_INTERVAL
 
 def _env(tg: FakeTelegramServer, sim: TronSaveSimulator, database: Path) -> dict[str, str]:
     return bot_env(telegram_url=tg.base_url, database=database, tronsave_url=sim.base_url)
-
-
-def _sim_orders(sim: TronSaveSimulator) -> list[dict[str, object]]:
-    orders = sim.state()["orders"]
-    assert isinstance(orders, list)
-    return orders
-
-
-def _sim_counts(sim: TronSaveSimulator) -> dict[str, int]:
-    counts = sim.request_log()["counts"]
-    assert isinstance(counts, dict)
-    return counts
 
 
 def _db_orders(database: Path) -> list[tuple[int, str, str]]:
@@ -85,15 +74,15 @@ def test_whole_story_order_match_push_confirm_refund(
     assert "65,000 × 2 address(es)" in text
     assert "60 SUN/unit" in text
     assert "7.8 TRX" in text
-    assert _sim_orders(tronsave) == []  # nothing is ordered before Confirm
+    assert sim_orders(tronsave) == []  # nothing is ordered before Confirm
 
     submitted = alice.press_and_wait(summary, "Confirm", "Submitted to TronSave")
     assert "2 order(s)" in (submitted.text or "")
-    sim_orders = _sim_orders(tronsave)
-    assert [o["receiver"] for o in sim_orders] == [A1, A2]
-    assert {o["status"] for o in sim_orders} == {"Pending"}
+    created = sim_orders(tronsave)
+    assert [o["receiver"] for o in created] == [A1, A2]
+    assert {o["status"] for o in created} == {"Pending"}
     stored = _db_orders(database)
-    assert {pid for _, pid, _ in stored} == {str(o["_id"]) for o in sim_orders}
+    assert {pid for _, pid, _ in stored} == {str(o["_id"]) for o in created}
     (first_id, first_pid, _), (second_id, _, _) = stored
 
     assert len(tronsave.match()) == 2
@@ -117,7 +106,7 @@ def test_whole_story_order_match_push_confirm_refund(
     assert confirmed["repay_by"] == "Confirmed"
     assert confirmed["status"] == "Completed"
     assert [state for oid, _, state in _db_orders(database) if oid == first_id] == ["confirmed"]
-    assert _sim_counts(tronsave).get("confirm") == 1  # only the one order was confirmed
+    assert sim_counts(tronsave).get("confirm") == 1  # only the one order was confirmed
     assert alice.count(DELIVERED) == 1
 
     assert bot.terminate() == 0
@@ -152,8 +141,8 @@ def test_bad_input_at_every_step_is_explained_and_asked_again(
         assert question in text, (answer, text)
     assert "Nothing was submitted" in (alice.reply_to("/cancel").text or "")
 
-    assert _sim_orders(tronsave) == []
-    assert "create" not in _sim_counts(tronsave)
+    assert sim_orders(tronsave) == []
+    assert "create" not in sim_counts(tronsave)
     assert query_db(database, "SELECT count(*) FROM submissions") == [(0,)]
     assert _db_orders(database) == []
     assert bot.terminate() == 0
@@ -167,15 +156,15 @@ def test_stranger_is_told_their_id_and_nothing_reaches_the_provider(
 ) -> None:
     bot = launcher.start(_env(tg, tronsave, database))
     mallory = TelegramUser(tg, MALLORY)
-    calls_before = _sim_counts(tronsave)
+    calls_before = sim_counts(tronsave)
     for command in ("/new", f"/new 65000 15m 70 {A1}", "/orders", "/balance"):
         text = mallory.reply_to(command).text or ""
         assert str(MALLORY) in text, (command, text)
         assert "ALLOWED_USER_IDS" in text, (command, text)
     start = mallory.reply_to("/start").text or ""
     assert str(MALLORY) in start  # /start works, and says the same
-    assert _sim_orders(tronsave) == []
-    assert _sim_counts(tronsave) == calls_before  # not even a quote or a balance was asked for
+    assert sim_orders(tronsave) == []
+    assert sim_counts(tronsave) == calls_before  # not even a quote or a balance was asked for
     assert query_db(database, "SELECT count(*) FROM submissions") == [(0,)]
     assert bot.terminate() == 0
 
@@ -196,7 +185,7 @@ def test_forged_button_is_refused_without_a_provider_call(
     genuine = [b for b in labels(push) if f"#{order_id}" in b]
     assert genuine, labels(push)  # the real button exists; the forged one imitates it
 
-    before = _sim_counts(tronsave)
+    before = sim_counts(tronsave)
     for forged in (
         f"a:c:{order_id}:AAAAAAAAAAA",  # a made-up signature
         f"a:x:{order_id}:AAAAAAAAAAA",  # cancel, made up
@@ -210,7 +199,7 @@ def test_forged_button_is_refused_without_a_provider_call(
     reply = alice.press_and_wait(push, f"Confirm now for a refund #{order_id}", "Confirmation")
     assert "Confirmed" in (reply.text or "")
 
-    after = _sim_counts(tronsave)
+    after = sim_counts(tronsave)
     assert after.get("cancel", 0) == before.get("cancel", 0) == 0
     assert after.get("confirm", 0) == before.get("confirm", 0) + 1  # the genuine press only
     order = tronsave.order(provider_id)
@@ -238,19 +227,19 @@ def test_create_timeout_is_reconciled_into_exactly_one_order(
     if "found the order" not in told_text:
         # Not found at once: the poller's reconciliation finds it and pushes.
         alice.wait_for("Found the order(s) of submission", after=told.message_id)
-    assert _sim_counts(tronsave).get("create") == 1  # never retried
+    assert sim_counts(tronsave).get("create") == 1  # never retried
 
-    sim_orders = _sim_orders(tronsave)
-    assert len(sim_orders) == 1
+    created = sim_orders(tronsave)
+    assert len(created) == 1
     stored = _db_orders(database)
-    assert [pid for _, pid, _ in stored] == [sim_orders[0]["_id"]]
+    assert [pid for _, pid, _ in stored] == [created[0]["_id"]]
 
     tronsave.match()
     push = alice.wait_for(DELIVERED, after=told.message_id)
     assert f"#{stored[0][0]}" in (push.text or "")
     time.sleep(QUIET_PERIOD)
     assert alice.count(DELIVERED) == 1
-    assert len(_sim_orders(tronsave)) == 1
+    assert len(sim_orders(tronsave)) == 1
     assert [state for _, _, state in _db_orders(database)] == ["matched"]
     assert bot.terminate() == 0
 
@@ -284,7 +273,7 @@ def test_sigkill_while_pending_then_restart_pushes_the_match_exactly_once(
     time.sleep(QUIET_PERIOD)
     assert alice.count(DELIVERED) == 1
     assert _db_orders(database)[0][2] == "matched"
-    assert len(_sim_orders(tronsave)) == 1
+    assert len(sim_orders(tronsave)) == 1
     assert query_db(database, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == [(0,)]
     assert second.terminate() == 0
 

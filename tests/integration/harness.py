@@ -8,12 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from bot.app import BotApp, build_application
 from bot.config import Settings
 from bot.services.runtime import Runtime
-from bot.simulators.base import BaseSimulator
 from tests.support.fake_bot_api import FakeBotApi, SentMessage, find_button
 from tests.support.updates import ptb_callback_update, ptb_command_update, ptb_text_update
 
@@ -116,15 +115,6 @@ class Bot:
                 return
             await asyncio.sleep(0.01)
         raise AssertionError("outbox did not drain")
-
-
-def sim_orders(sim: BaseSimulator) -> list[dict[str, Any]]:
-    return cast(list[dict[str, Any]], sim.state()["orders"])
-
-
-def sim_counts(sim: BaseSimulator) -> dict[str, int]:
-    """Requests per endpoint the simulator accepted or refused."""
-    return dict(cast(dict[str, int], sim.request_log()["counts"]))
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:

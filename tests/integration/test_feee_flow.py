@@ -18,9 +18,9 @@ from tests.integration.harness import (
     Bot,
     make_settings,
     running_bot,
-    sim_orders,
 )
 from tests.support.fake_bot_api import buttons
+from tests.support.simulators import sim_orders
 
 A1 = address_from_bytes(b"\x33" * 20)
 A2 = address_from_bytes(b"\x44" * 20)

@@ -18,9 +18,8 @@ from tests.integration.harness import (
     Bot,
     make_settings,
     running_bot,
-    sim_counts,
-    sim_orders,
 )
+from tests.support.simulators import sim_counts, sim_orders
 
 A1 = address_from_bytes(b"\x11" * 20)
 A2 = address_from_bytes(b"\x22" * 20)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.domain import NoticeKind, OrderState, ProviderName, SubmissionState
@@ -19,25 +16,11 @@ from bot.services.orders import (
 from bot.services.ports import OrderRequest, Quote
 from bot.storage.repository import Repository, Transition
 from bot.tron_address import address_from_bytes
+from tests.support.clock import Clock
 from tests.support.fake_provider import FakeProvider
 
 A1, A2 = address_from_bytes(b"\x01" * 20), address_from_bytes(b"\x02" * 20)
 REQUEST = OrderRequest(65_000, 900, 70, (A1, A2), 300)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[Repository]:
-    r = await Repository.open(tmp_path / "bot.sqlite3")
-    yield r
-    await r.close()
 
 
 @pytest.fixture

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.domain import NoticeKind, OrderState, ProviderName
@@ -14,25 +11,11 @@ from bot.services.poller import Poller
 from bot.services.ports import OrderRequest
 from bot.storage.repository import Repository
 from bot.tron_address import address_from_bytes
+from tests.support.clock import Clock
 from tests.support.fake_provider import FakeProvider
 
 RECEIVERS = tuple(address_from_bytes(bytes([i]) * 20) for i in range(1, 4))
 REQUEST = OrderRequest(65_000, 900, 70, RECEIVERS, 300)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 2_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[Repository]:
-    r = await Repository.open(tmp_path / "bot.sqlite3")
-    yield r
-    await r.close()
 
 
 def setup(
@@ -51,7 +34,7 @@ async def submit(svc: OrderService, chat_id: int = 10) -> list[int]:
 
 
 async def test_matches_in_one_cycle_make_one_push_per_submission(repo: Repository) -> None:
-    clock = Clock()
+    clock = Clock(2_000_000.0)
     svc, poller, fake = setup(repo, clock)
     await submit(svc)
     for oid in fake.statuses:
@@ -65,7 +48,7 @@ async def test_matches_in_one_cycle_make_one_push_per_submission(repo: Repositor
 
 
 async def test_overlapping_or_repeated_cycles_never_repeat_a_push(repo: Repository) -> None:
-    clock = Clock()
+    clock = Clock(2_000_000.0)
     svc, poller, fake = setup(repo, clock)
     await submit(svc)
     stale = await repo.open_orders("tronsave")
@@ -90,7 +73,7 @@ async def test_overlapping_or_repeated_cycles_never_repeat_a_push(repo: Reposito
 async def test_matched_orders_are_not_tracked_and_complete_when_the_rental_ends(
     repo: Repository,
 ) -> None:
-    clock = Clock()
+    clock = Clock(2_000_000.0)
     svc, poller, fake = setup(repo, clock)
     ids = await submit(svc)
     for oid in fake.statuses:
@@ -110,7 +93,7 @@ async def test_matched_orders_are_not_tracked_and_complete_when_the_rental_ends(
 
 
 async def test_pending_past_deadline_is_reported_expired(repo: Repository) -> None:
-    clock = Clock()
+    clock = Clock(2_000_000.0)
     svc, poller, _fake = setup(repo, clock)
     ids = await submit(svc)
     clock.now += 300 + 59
@@ -125,7 +108,7 @@ async def test_pending_past_deadline_is_reported_expired(repo: Repository) -> No
 async def test_undocumented_status_is_kept_shown_and_still_tracked(
     repo: Repository, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = Clock()
+    clock = Clock(2_000_000.0)
     svc, poller, fake = setup(repo, clock)
     ids = await submit(svc)
     first = fake.history[0].provider_order_id
@@ -146,7 +129,7 @@ async def test_undocumented_status_is_kept_shown_and_still_tracked(
 
 
 async def test_a_provider_outage_does_not_stop_the_cycle(repo: Repository) -> None:
-    clock = Clock()
+    clock = Clock(2_000_000.0)
     svc, poller, fake = setup(repo, clock)
     await submit(svc)
 
@@ -159,7 +142,7 @@ async def test_a_provider_outage_does_not_stop_the_cycle(repo: Repository) -> No
 
 
 async def test_orders_of_different_chats_get_separate_pushes(repo: Repository) -> None:
-    clock = Clock()
+    clock = Clock(2_000_000.0)
     svc, poller, fake = setup(repo, clock)
     await submit(svc, chat_id=1)
     await submit(svc, chat_id=2)
