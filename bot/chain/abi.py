@@ -31,7 +31,10 @@ def decode_uint256(word: str) -> int:
     digits = word.removeprefix("0x")
     if len(digits) < WORD_HEX:
         raise ValueError(f"a uint256 result is {WORD_HEX} hex characters, got {len(digits)}")
-    return int(digits[:WORD_HEX], 16)
+    try:
+        return int(digits[:WORD_HEX], 16)
+    except ValueError:
+        raise ValueError(f"a uint256 result is hex, got {digits[:WORD_HEX]!r}") from None
 
 
 def split_words(parameter: str) -> list[str]:

@@ -208,6 +208,7 @@ class Request:
 class Response:
     status: int
     body: object
+    headers: tuple[tuple[str, str], ...] = ()  # extra headers, e.g. Retry-After
 
 
 class ApiError(Exception):
@@ -377,6 +378,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(response.status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
+            for name, value in response.headers:
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
