@@ -5,7 +5,9 @@ per key and per IP, not per endpoint). All calls are reads, so transient failure
 (timeouts, connection errors, 5xx, 429) are retried a few times, waiting
 max(backoff, Retry-After). A wait longer than `max_wait` (a 403 temporary block, a long
 Retry-After) is not sat out inside a call: the client fails fast with `ChainRateLimited`
-until it has passed, so a conversation can say "could not check" at once.
+until it has passed, so a conversation can say "could not check" at once. A 5xx asking
+for a long wait is retried after `max_wait` at most. A Retry-After given as an HTTP date
+is not read (the backoff applies).
 """
 
 from __future__ import annotations
@@ -88,8 +90,7 @@ class _TriggerTransaction(_Model):
 class _TriggerBody(_Model):
     result: _TriggerResult
     constant_result: list[str] = []
-    energy_used: int = Field(default=0, ge=0)
-    energy_penalty: int = Field(default=0, ge=0)
+    energy_used: int = Field(default=0, ge=0)  # the total, penalty included
     transaction: _TriggerTransaction | None = None
 
     @property
@@ -250,7 +251,8 @@ class TronNodeClient:
             # A revert (the sender holds too little USDT, say): the caller falls back.
             log.info("tron transfer simulation did not run: %s", _call_message(body))
             return None
-        return body.energy_used + body.energy_penalty
+        # TRON's reference: energy_used is the total, the penalty (energy_penalty) included.
+        return body.energy_used
 
     async def energy_fee(self) -> int:
         async with self._fee_lock:
@@ -338,12 +340,18 @@ class TronNodeClient:
             if isinstance(error, ChainRateLimited):
                 log.info("tron node rate limited (%s, key %s)", error.code, self.key_id)
                 if delay > self._max_wait:
+                    # Too long to sit out inside a call: fail fast until it has passed.
                     self._blocked_until = self._clock() + delay
                     raise error
                 # Every caller waits, not just this one: the budget is the key's.
                 self._pacer.push_back(self._slot, delay)
             if not outcome.transient or attempt >= self._max_retries:
                 raise error
+            if not isinstance(error, ChainRateLimited):
+                # A node in trouble may ask for minutes; the shared pacer waits no longer
+                # than max_wait before one more try.
+                delay = min(delay, self._max_wait)
+                self._pacer.push_back(self._slot, delay)
             attempt += 1
             log.warning(
                 "tron node %s failed with %s; retry %d/%d in %.1fs",
@@ -353,8 +361,6 @@ class TronNodeClient:
                 self._max_retries,
                 delay,
             )
-            if not isinstance(error, ChainRateLimited):
-                self._pacer.push_back(self._slot, delay)
 
     def _check_block(self) -> None:
         remaining = self._blocked_until - self._clock()

@@ -35,7 +35,7 @@ class AccountResources:
 
 
 class EnergySource(StrEnum):
-    SIMULATED = "simulated"  # triggerconstantcontract: energy_used + energy_penalty
+    SIMULATED = "simulated"  # triggerconstantcontract's energy_used (penalty included)
     HOLDER = "holder"  # fallback figure, payee holds USDT
     NON_HOLDER = "non_holder"  # fallback figure, payee holds none
 

@@ -21,8 +21,9 @@ class ChainReader(Protocol):
         ...
 
     async def simulate_usdt_transfer(self, sender: str, payee: str, amount: int = 1) -> int | None:
-        """Energy the transfer would use now (penalty included); None when the simulation
-        cannot run (e.g. the sender holds less than `amount`): use the fallback figures."""
+        """Energy the transfer would use now: triggerconstantcontract's `energy_used`, which
+        already includes USDT's dynamic `energy_penalty`. None when the simulation cannot
+        run (e.g. the sender holds less than `amount`): use the fallback figures."""
         ...
 
     async def energy_fee(self) -> int:

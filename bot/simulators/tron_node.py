@@ -13,7 +13,9 @@ API (JSON; addresses base58 with ``"visible": true``, hex ``41…`` otherwise):
 * ``POST /wallet/triggerconstantcontract`` (``triggerconstantcontract``) on the USDT
   contract: ``balanceOf(address)``, and ``transfer(address,uint256)`` simulated from
   ``owner_address``: ``energy_used`` = the holder / non-holder figure by the payee's
-  balance, ``energy_penalty`` = the ``energy_penalty`` setting; a sender holding less
+  balance plus the ``energy_penalty`` setting, which is also reported on its own as
+  ``energy_penalty`` (TRON's reference: energy_used includes the penalty); a sender
+  holding less
   than the amount gets the REVERT shape (``result.code`` CONTRACT_EXE_ERROR, transaction
   ``ret`` FAILED).
 * ``POST /wallet/getchainparameters`` (``getchainparameters``): ``getEnergyFee`` among
@@ -44,8 +46,8 @@ Invented or simplified where the docs are silent:
   ``{"Error": "request rate exceeded"}``; 403 ``{"Error": "... suspended for Ns"}``; v1
   errors ``{"success": false, "error": "...", "statusCode": 400}``. A simulated 500
   answers ``{"Error": "Simulated fault"}``.
-* The energy figures follow the issue's reading: the need is ``energy_used`` +
-  ``energy_penalty``. A TRC-20 transfer does not activate its payee.
+* A real transfer then uses exactly what was simulated. A TRC-20 transfer does not
+  activate its payee.
 """
 
 from __future__ import annotations
@@ -601,7 +603,7 @@ class TronNodeSimulator(BaseSimulator):
                 200,
                 {
                     "result": {"result": True},
-                    "energy_used": self._transfer_energy(payee),
+                    "energy_used": self._transfer_energy(payee) + self._settings.energy_penalty,
                     "energy_penalty": self._settings.energy_penalty,
                     "constant_result": [encode_uint256(1)],
                     "transaction": {"ret": [{}], "visible": visible, "txID": new_txid()},

@@ -252,8 +252,12 @@ async def test_usdt_balance_without_result_is_a_bad_answer() -> None:
             await client.usdt_balance(ADDR)
 
 
-async def test_simulated_transfer_adds_the_penalty() -> None:
-    handler, seen = answers(ok({**TRANSFER_OK, "energy_used": 64_285, "energy_penalty": 2_100}))
+async def test_simulated_transfer_counts_the_penalty_once() -> None:
+    # TRON's reference for triggerconstantcontract: energy_used is the total, "including
+    # the basic energy consumption and penalty energy consumption"; adding energy_penalty
+    # again would over-rent by the penalty.
+    answer = {**TRANSFER_OK, "energy_used": 66_385, "energy_penalty": 2_100}
+    handler, seen = answers(ok(answer))
     async with make_client(handler) as (client, _):
         assert await client.simulate_usdt_transfer(ADDR, PAYEE, 2_000_000) == 66_385
     body = sent_json(seen[0])
@@ -509,6 +513,15 @@ async def test_5xx_is_retried_then_unavailable() -> None:
             await client.energy_fee()
     assert len(seen) == 3
     assert caught.value.code == "HTTP_503"
+
+
+async def test_a_long_retry_after_on_a_5xx_is_capped_for_everyone() -> None:
+    busy = httpx.Response(503, headers={"Retry-After": "300"}, text="maintenance")
+    handler, seen = answers(busy, ok({}))
+    async with make_client(handler, max_wait=10) as (client, time):
+        assert await client.account_exists(ADDR) is False
+    assert len(seen) == 2
+    assert time.slept == [10.0]  # not 300 s of the shared pacer
 
 
 @pytest.mark.parametrize(

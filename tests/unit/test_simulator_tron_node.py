@@ -111,6 +111,22 @@ def test_a_malformed_address_or_body_gets_an_error_object(http: httpx.Client) ->
     assert "Error" in response.json()
 
 
+def test_simulated_transfer_reports_the_penalty_inside_energy_used(
+    sim: TronNodeSimulator, http: httpx.Client
+) -> None:
+    sim.configure(energy_penalty=2_000)
+    body = wallet(
+        http,
+        "triggerconstantcontract",
+        owner_address=SENDER,
+        contract_address=USDT_CONTRACT,
+        function_selector="transfer(address,uint256)",
+        parameter=encode_address(HOLDER) + encode_uint256(1),
+    )
+    assert body["energy_used"] == TRANSFER_ENERGY_TO_HOLDER + 2_000
+    assert body["energy_penalty"] == 2_000
+
+
 def test_balance_of(http: httpx.Client) -> None:
     body = wallet(
         http,
@@ -303,6 +319,8 @@ async def test_client_sizes_transfers(sim: TronNodeSimulator, chain: TronNodeCli
     assert await chain.simulate_usdt_transfer(SENDER, EMPTY) == TRANSFER_ENERGY_TO_NON_HOLDER
     sim.configure(energy_penalty=3_000)
     assert await chain.simulate_usdt_transfer(SENDER, HOLDER) == TRANSFER_ENERGY_TO_HOLDER + 3_000
+    record = sim.transfer_usdt(SENDER, HOLDER, 1)  # the real transfer uses what was simulated
+    assert record["energy_used"] == TRANSFER_ENERGY_TO_HOLDER + 3_000
     # The sender holds no USDT: the simulation reverts and sizing falls back.
     assert await chain.simulate_usdt_transfer(EMPTY, HOLDER) is None
     need = await transfer_energy(chain, EMPTY, GHOST)
