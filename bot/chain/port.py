@@ -8,7 +8,8 @@ from bot.chain.models import AccountResources, Trc20Transfer
 
 
 class ChainReader(Protocol):
-    """Read-only chain facts. Every method may raise a `bot.chain.errors.ChainError`."""
+    """Read-only chain facts. Every method may raise a `bot.chain.errors.ChainError`;
+    addresses must be valid base58 (ValueError otherwise, before anything is sent)."""
 
     async def account_resources(self, address: str) -> AccountResources: ...
 

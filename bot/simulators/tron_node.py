@@ -301,8 +301,7 @@ class TronNodeSimulator(BaseSimulator):
                 raise ValueError(f"sender {sender} does not exist")
             if source.usdt < amount:
                 raise ValueError(f"sender holds {source.usdt}, less than {amount}")
-            target = self._account(payee)
-            need = self._transfer_energy(target) + (
+            need = self._transfer_energy(payee) + (
                 self._settings.energy_penalty if penalty is None else penalty
             )
             from_energy = min(need, source.available(now, window))
@@ -313,7 +312,7 @@ class TronNodeSimulator(BaseSimulator):
             source.used_at = now
             source.trx_sun -= burned
             source.usdt -= amount
-            target.usdt += amount
+            self._account(payee).usdt += amount
             record = SimTransfer(
                 transaction_id=new_txid(),
                 timestamp=now,
@@ -506,8 +505,10 @@ class TronNodeSimulator(BaseSimulator):
             "burned_sun": record.burned_sun,
         }
 
-    def _transfer_energy(self, payee: SimAccount) -> int:
-        if payee.usdt > 0:
+    def _transfer_energy(self, payee: str) -> int:
+        """A payee without USDT needs a new storage slot in the contract: more energy."""
+        account = self._accounts.get(payee)
+        if account is not None and account.usdt > 0:
             return self._settings.holder_energy
         return self._settings.non_holder_energy
 
@@ -594,7 +595,7 @@ class TronNodeSimulator(BaseSimulator):
                 },
             )
         if selector == TRANSFER and len(words) == 2:
-            payee = self._account(_decoded_address(words[0]))
+            payee = _decoded_address(words[0])  # a read: no account is created
             amount = decode_uint256(words[1])
             sender = self._accounts.get(owner)
             if self._settings.simulation_fails or sender is None or sender.usdt < amount:

@@ -127,6 +127,21 @@ def test_simulated_transfer_reports_the_penalty_inside_energy_used(
     assert body["energy_penalty"] == 2_000
 
 
+def test_simulating_a_transfer_changes_nothing(sim: TronNodeSimulator, http: httpx.Client) -> None:
+    before = sim.state()
+    body = wallet(
+        http,
+        "triggerconstantcontract",
+        owner_address=SENDER,
+        contract_address=USDT_CONTRACT,
+        function_selector="transfer(address,uint256)",
+        parameter=encode_address(GHOST) + encode_uint256(1),
+    )
+    assert body["energy_used"] == TRANSFER_ENERGY_TO_NON_HOLDER
+    assert sim.state() == before
+    assert sim.account(GHOST) is None
+
+
 def test_balance_of(http: httpx.Client) -> None:
     body = wallet(
         http,
