@@ -305,7 +305,7 @@ class HeartbeatWatcher:
                 continue
             last = text
             with contextlib.suppress(ValueError):
-                beat = Beat(float(text), self._bot.cpu_seconds())
+                beat = Beat(float(text.split()[0]), self._bot.cpu_seconds())
                 with self._lock:
                     self._beats.append(beat)
 
