@@ -38,7 +38,7 @@ from bot.handlers import basic, jobs, new_order, orders
 from bot.handlers.callback_data import secret_from_token
 from bot.handlers.common import RUNTIME_KEY, Context
 from bot.handlers.push import OutboxDispatcher
-from bot.healthcheck import write_heartbeat
+from bot.healthcheck import last_cycle_seconds, write_heartbeat
 from bot.providers.feee import FeeeClient
 from bot.providers.pacing import Pacer
 from bot.providers.tronsave import TronSaveClient
@@ -128,7 +128,7 @@ def build_application(
         heartbeat = settings.effective_heartbeat_path
         # Gives the first cycle the allowance of any other; from then on only a finished
         # cycle writes it. A failed write is logged and never stops the bot.
-        write_heartbeat(heartbeat)
+        write_heartbeat(heartbeat, cycle_seconds=last_cycle_seconds(heartbeat))
         if app.job_queue is not None:
             schedule = jobs.PollSchedule(settings.poll_interval_seconds, heartbeat)
             jobs.schedule_poll(app.job_queue, schedule, delay=1.0)

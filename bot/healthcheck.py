@@ -2,11 +2,12 @@
 
 The heartbeat means "a poll cycle finished": the poll job writes it when a cycle has run
 to its end (never per chunk, and not when a cycle failed), together with how long that
-cycle took; start-up writes it once so the first cycle gets the same allowance as any
-other. A failed write (disk full) is logged by :func:`write_heartbeat` and never stops
-polling. Docker's ``HEALTHCHECK CMD ["python", "-m", "bot.healthcheck"]`` runs
-:func:`main`, which exits 0 while the heartbeat is recent and 1 (with one line saying
-why) once it is missing or stale.
+cycle took; start-up writes it once (with the last run's cycle length, if recorded) so
+the first cycle gets the same allowance as any other. A failed write (disk full) is
+logged by :func:`write_heartbeat` and never stops polling. Docker's
+``HEALTHCHECK CMD ["python", "-m", "bot.healthcheck"]`` runs :func:`main`, which exits 0
+while the heartbeat is recent and 1 (with one line saying why) once it is missing or
+stale.
 
 The check reads only a few environment variables, never the full :class:`bot.config.Settings`,
 so it works without TELEGRAM_BOT_TOKEN or provider keys in its environment:
@@ -135,6 +136,15 @@ def read_heartbeat_record(path: Path) -> tuple[float, float | None]:
         raise Unhealthy(f"heartbeat file {path} holds {text[:40]!r}, not a unix time")
     cycle = _number(fields[1]) if len(fields) == 2 else math.nan
     return stamp, cycle if math.isfinite(cycle) and cycle >= 0 else None
+
+
+def last_cycle_seconds(path: Path) -> float | None:
+    """The length of the last finished cycle recorded in ``path``, if any: start-up
+    carries it over, so a first cycle as long as the last run's is not called stuck."""
+    try:
+        return read_heartbeat_record(path)[1]
+    except Unhealthy:
+        return None
 
 
 def read_heartbeat(path: Path) -> float:

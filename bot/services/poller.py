@@ -12,6 +12,7 @@ it was placed with.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -132,48 +133,53 @@ class Poller:
         report: CycleReport,
     ) -> None:
         """Track one chunk. A refused chunk is halved until the order it refuses stands
-        alone; a transient failure skips this chunk (only) until the next cycle."""
+        alone; a transient failure skips this chunk (only) until the next cycle.
+
+        Splits are bounded per chunk (enough to isolate two refused orders): a provider
+        refusing everything costs a few requests per cycle, not twice the chunk. What the
+        budget leaves unasked is skipped; orders found refused are asked about alone from
+        the next cycle on, so the next refused order is found then.
+        """
+        splits_left = 2 * math.ceil(math.log2(len(chunk))) + 1 if len(chunk) > 1 else 0
         parts = [chunk]
         while parts:
             part = parts.pop(0)
-            answers: Sequence[StatusUpdate | Unreadable]
+            answers: Sequence[StatusUpdate | Unreadable] = []
+            refused: str | None = None
             try:
                 answers = await adapter.track(part)
             except ProviderAuthError:
                 raise  # the key itself is refused: every other chunk would be too
             except (ProviderRateLimited, ProviderUnavailable) as exc:
                 if isinstance(exc, ProviderUnavailable) and exc.code == "BAD_RESPONSE":
-                    answers = self._refused(adapter, part, parts, exc.code)
+                    refused = exc.code
                 else:
-                    log.warning(
-                        "tracking %d %s orders skipped this cycle: %s",
-                        len(part),
-                        adapter.name,
-                        exc.code,
-                    )
-                    report.errors[adapter.name] = exc.code
-                    report.skipped += len(part)
+                    self._skip(adapter, part, exc.code, report)
                     continue
             except ProviderError as exc:  # a definite refusal (400, validation, business)
-                answers = self._refused(adapter, part, parts, exc.code)
+                refused = exc.code
             except Exception:
                 # No answer may stop tracking, not even one this code cannot handle.
                 log.warning("tracking %s failed unexpectedly", adapter.name, exc_info=True)
-                answers = self._refused(adapter, part, parts, "INTERNAL")
-            if answers:
-                await self._apply(part, answers, watches, report)
+                refused = "INTERNAL"
+            if refused is not None and len(part) > 1:
+                if splits_left <= 0:
+                    self._skip(adapter, part, refused, report)
+                    continue
+                splits_left -= 1
+                mid = len(part) // 2
+                parts[:0] = [part[:mid], part[mid:]]  # the halves next, in order
+                log.info("%s refused %d orders (%s); splitting", adapter.name, len(part), refused)
+                continue
+            if refused is not None:
+                answers = [Unreadable(part[0].provider_order_id, refused)]
+            await self._apply(part, answers, watches, report)
 
     @staticmethod
-    def _refused(
-        adapter: EnergyProvider, part: list[Order], parts: list[list[Order]], code: str
-    ) -> list[Unreadable]:
-        """Split a refused batch (queued first, in order); a single order is unreadable."""
-        if len(part) > 1:
-            mid = len(part) // 2
-            parts[:0] = [part[:mid], part[mid:]]
-            log.info("%s refused %d orders (%s); splitting them", adapter.name, len(part), code)
-            return []
-        return [Unreadable(part[0].provider_order_id, code)]
+    def _skip(adapter: EnergyProvider, part: list[Order], code: str, report: CycleReport) -> None:
+        log.warning("tracking %d %s orders skipped this cycle: %s", len(part), adapter.name, code)
+        report.errors[adapter.name] = code
+        report.skipped += len(part)
 
     async def _apply(
         self,

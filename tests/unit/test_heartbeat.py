@@ -14,7 +14,13 @@ import pytest
 
 from bot.handlers import jobs
 from bot.handlers.common import RUNTIME_KEY, Context
-from bot.healthcheck import check, read_heartbeat_record, touch_heartbeat, write_heartbeat
+from bot.healthcheck import (
+    check,
+    last_cycle_seconds,
+    read_heartbeat_record,
+    touch_heartbeat,
+    write_heartbeat,
+)
 from bot.services.poller import CycleReport
 
 
@@ -149,3 +155,12 @@ def test_a_senseless_cycle_length_falls_back_to_the_interval_bound(
     path.write_text(f"{2_000_000.0 - 100} {tail}\n", encoding="ascii")
     ok, _ = check({"HEARTBEAT_PATH": str(path)}, now=2_000_000.0)
     assert not ok
+
+
+def test_start_up_carries_the_last_cycle_length_over(tmp_path: Path) -> None:
+    path = tmp_path / "heartbeat"
+    assert last_cycle_seconds(path) is None
+    touch_heartbeat(path, now=1_000.0, cycle_seconds=250.0)
+    assert last_cycle_seconds(path) == 250.0
+    touch_heartbeat(path, now=1_000.0)
+    assert last_cycle_seconds(path) is None

@@ -303,3 +303,33 @@ async def test_a_long_one_off_notice_is_split(repo: Repository) -> None:
     await poller.run_cycle()
     notes = await repo.unsent_notifications()
     assert [len(n.payload["order_ids"]) for n in notes] == [20, 20, 5]
+
+
+async def test_two_refused_orders_in_one_chunk_are_both_found(repo: Repository) -> None:
+    clock = Clock(2_000_000.0)
+    fake = PickyProvider(clock=clock)
+    svc, poller = make(repo, clock, fake)
+    orders = await submit(svc) + await submit(svc)
+    fake.refuse.update({orders[0].provider_order_id, orders[5].provider_order_id})
+    match_all(fake)
+    report = await poller.run_cycle()
+    assert report.unreadable == 2
+    assert await states(repo, orders[1:5]) == [OrderState.MATCHED] * 4
+
+
+async def test_a_provider_refusing_everything_costs_a_bounded_number_of_requests(
+    repo: Repository,
+) -> None:
+    clock = Clock(2_000_000.0)
+    fake = PickyProvider(clock=clock)
+    svc, poller = make(repo, clock, fake)
+    many = OrderRequest(
+        65_000, 900, 70, tuple(address_from_bytes(bytes([i, 3]) * 10) for i in range(64)), 300
+    )
+    await svc.submit(chat_id=1, user_id=20, provider=ProviderName.TRONSAVE, request=many)
+    fake.refuse.update(fake.statuses)
+    report = await poller.run_cycle()
+    splits = 2 * 6 + 1  # 2 * log2(64) + 1
+    assert len(fake.batches) <= 2 * splits + 1  # not the 127 of a full bisection
+    assert report.skipped > 0
+    assert 0 < report.unreadable < 64
