@@ -513,7 +513,8 @@ class Repository:
         now: float,
         notifications: Callable[[list[Order]], list[NewNotification]],
     ) -> list[Order]:
-        assert column in ("unreadable_reported_at", "key_missing_reported_at")
+        if column not in ("unreadable_reported_at", "key_missing_reported_at"):
+            raise ValueError(f"not a report column: {column}")
         fresh: list[Order] = []
         async with self._tx() as db:
             for order in orders:
