@@ -13,7 +13,15 @@ import pytest
 from bot.simulators.feee import FeeeSimulator
 from bot.simulators.tronsave import TronSaveSimulator
 from bot.tron_address import address_from_bytes
-from tests.e2e.process import POLL_INTERVAL, BotLauncher, TelegramUser, bot_env, query_db
+from tests.e2e.process import (
+    POLL_INTERVAL,
+    TS_KEY,
+    BotLauncher,
+    TelegramUser,
+    bot_env,
+    query_db,
+)
+from tests.support.simulators import sim_counts
 from tests.support.telegram_server import FakeTelegramServer, SentMessage
 
 pytestmark = pytest.mark.e2e
@@ -120,3 +128,35 @@ def test_a_feee_record_with_null_fields_does_not_stop_the_others(
     time.sleep(4 * POLL_INTERVAL)
     assert alice.count(UNREADABLE) == 1
     assert bot.terminate() == 0
+
+
+def test_orders_of_a_key_no_longer_configured_are_reported_not_tracked(
+    launcher: BotLauncher,
+    tg: FakeTelegramServer,
+    tronsave: TronSaveSimulator,
+    alice: TelegramUser,
+    database: Path,
+) -> None:
+    env = bot_env(telegram_url=tg.base_url, database=database, tronsave_url=tronsave.base_url)
+    first = launcher.start(env)
+    submitted = _submit(alice, f"/new 65000 15m 70 {A1}", "Confirm", "Submitted to TronSave")
+    [(order_id, order_pid, _)] = _orders(database, "tronsave")
+    assert first.terminate() == 0
+
+    # The operator switches to another TronSave account's key.
+    other_key = "ts-e2e-other-account-key-0000"
+    tronsave.configure(api_key=other_key)
+    tronsave.clear_requests()
+    second = launcher.start({**env, "TRONSAVE_API_KEY": other_key})
+    _push_naming(alice, "No longer tracked", order_id, submitted.message_id)
+    time.sleep(4 * POLL_INTERVAL)
+    assert sim_counts(tronsave).get("track", 0) == 0  # never with another key
+    assert alice.count("No longer tracked") == 1
+    assert second.terminate() == 0
+
+    # The key comes back: the order is tracked with it again.
+    tronsave.configure(api_key=TS_KEY)
+    assert tronsave.match([order_pid]) == [order_pid]
+    third = launcher.start(env)
+    _push_naming(alice, DELIVERED, order_id, submitted.message_id)
+    assert third.terminate() == 0
