@@ -27,8 +27,8 @@ VOLUME ["/data"]
 
 USER 10001
 
-# The bot touches /data/heartbeat every poll cycle; bot.healthcheck fails once it is older
-# than 3 * POLL_INTERVAL_SECONDS + 60 s.
+# The bot writes /data/heartbeat when a poll cycle finishes; bot.healthcheck fails once it
+# is older than max(3 * POLL_INTERVAL_SECONDS, 2 * last cycle + POLL_INTERVAL_SECONDS) + 60 s.
 HEALTHCHECK --interval=60s --timeout=10s --start-period=120s --retries=3 \
     CMD ["python", "-m", "bot.healthcheck"]
 

@@ -14,11 +14,10 @@ match, matches (TronSave) or delivers (Feee) every order at once, and measures u
 every "Energy delivered" push has reached the stand-in and the bot has run a few idle
 cycles.
 
-Cycles are observed from outside through the heartbeat file the poll job rewrites (it
-holds the bot's clock at that moment) after every tracking chunk and at the end of every
-cycle: a rewrite followed by a quiet spell with no tracking request ends a cycle, since
-chunks follow each other at the pacing interval and cycles are POLL_INTERVAL_SECONDS
-apart. Requests come from the
+Cycles are observed from outside through the heartbeat file the poll job rewrites (its
+first field is the bot's clock at that moment) at the end of every cycle: a rewrite
+followed by a quiet spell with no tracking request ends a cycle, since cycles are
+POLL_INTERVAL_SECONDS apart. Requests come from the
 simulator, push arrival times from the stand-in, memory and CPU from /proc/<pid>.
 The real pacing is the default (TronSave one request per 2 s per endpoint, Feee 5
 requests/s), so the 429 count says whether the bot stays within the providers' limits.
@@ -305,7 +304,7 @@ class HeartbeatWatcher:
                 continue
             last = text
             with contextlib.suppress(ValueError):
-                beat = Beat(float(text), self._bot.cpu_seconds())
+                beat = Beat(float(text.split()[0]), self._bot.cpu_seconds())
                 with self._lock:
                     self._beats.append(beat)
 

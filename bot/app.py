@@ -38,7 +38,7 @@ from bot.handlers import basic, jobs, new_order, orders
 from bot.handlers.callback_data import secret_from_token
 from bot.handlers.common import RUNTIME_KEY, Context
 from bot.handlers.push import OutboxDispatcher
-from bot.healthcheck import touch_heartbeat
+from bot.healthcheck import last_cycle_seconds, write_heartbeat
 from bot.providers.feee import FeeeClient
 from bot.providers.pacing import Pacer
 from bot.providers.tronsave import TronSaveClient
@@ -126,9 +126,9 @@ def build_application(
         app.bot_data[_DISPATCHER_KEY] = dispatcher
         dispatcher.start()
         heartbeat = settings.effective_heartbeat_path
-        touch_heartbeat(heartbeat)
-        # A long cycle also proves life after each chunk, not only at its end.
-        rt.poller.on_progress = lambda: touch_heartbeat(heartbeat)
+        # Gives the first cycle the allowance of any other; from then on only a finished
+        # cycle writes it. A failed write is logged and never stops the bot.
+        write_heartbeat(heartbeat, cycle_seconds=last_cycle_seconds(heartbeat))
         if app.job_queue is not None:
             schedule = jobs.PollSchedule(settings.poll_interval_seconds, heartbeat)
             jobs.schedule_poll(app.job_queue, schedule, delay=1.0)

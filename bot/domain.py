@@ -48,3 +48,5 @@ class NoticeKind(StrEnum):
     RECOVERED = "recovered"  # an uncertain submission turned out to have created orders
     NOT_CREATED = "not_created"  # an uncertain submission created nothing
     UNRESOLVED = "unresolved"  # an uncertain submission whose outcome cannot be known
+    UNREADABLE = "unreadable"  # an order the provider keeps answering unreadably about
+    KEY_MISSING = "key_missing"  # orders placed with an API key no longer configured

@@ -1,10 +1,16 @@
 """The poll job. Each cycle schedules the next one when it ends, so a long cycle (many
 open orders at the providers' pace) delays the next instead of overlapping or being
-skipped, and POLL_INTERVAL_SECONDS is the pause between cycles."""
+skipped, and POLL_INTERVAL_SECONDS is the pause between cycles.
+
+The heartbeat is written only when a cycle finished, with the cycle's length (see
+`bot.healthcheck`). Whatever happens inside (a failed cycle, a heartbeat that cannot be
+written), the next cycle is always scheduled.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +18,7 @@ from typing import Any
 from telegram.ext import JobQueue
 
 from bot.handlers.common import Context, runtime
-from bot.healthcheck import touch_heartbeat
+from bot.healthcheck import write_heartbeat
 
 log = logging.getLogger(__name__)
 POLL_JOB = "order-poller"
@@ -32,18 +38,26 @@ async def poll_orders(context: Context) -> None:
     rt = runtime(context)
     job = context.job
     schedule = job.data if job is not None and isinstance(job.data, PollSchedule) else None
+    started = time.monotonic()
     try:
         report = await rt.poller.run_cycle()
-        if report.changed or report.errors:
+    except Exception:
+        # Not a finished cycle: no heartbeat, so a cycle failing every time turns the
+        # healthcheck red instead of hiding behind it.
+        log.exception("poll cycle failed")
+    else:
+        if report.changed or report.errors or report.unreadable:
             log.info(
-                "poll: %d tracked, %d changed, errors %s",
+                "poll: %d tracked, %d changed, %d unreadable, %d skipped, errors %s",
                 report.tracked,
                 report.changed,
+                report.unreadable,
+                report.skipped,
                 report.errors or "none",
             )
+        if schedule is not None:
+            write_heartbeat(schedule.heartbeat, cycle_seconds=time.monotonic() - started)
     finally:
         rt.outbox_ready.set()
-        if schedule is not None:
-            touch_heartbeat(schedule.heartbeat)
-            if context.job_queue is not None:
-                schedule_poll(context.job_queue, schedule, schedule.interval)
+        if schedule is not None and context.job_queue is not None:
+            schedule_poll(context.job_queue, schedule, schedule.interval)

@@ -227,4 +227,12 @@ MESSAGES: Final[dict[str, str]] = {
     "must fix FEEE_USER_AGENT.",
     "error.feee.20014": "This address has too many unfinished {provider} orders. Wait for them "
     "to finish.",
+    "push.unreadable": "⚠️ <b>Can't read these orders' status</b>: the provider's answers "
+    "about them have been unreadable several times in a row, so the bot can't tell what "
+    "happened. It keeps asking every few minutes and will report any change; meanwhile, "
+    "check them in your provider account.\n{orders}",
+    "push.key_missing": "🔑 <b>No longer tracked</b>: these orders were placed with a "
+    "provider API key the bot no longer has. It will not check them with another key; "
+    "they are tracked again as soon as the operator restores that key. Meanwhile, check "
+    "them in your provider account.\n{orders}",
 }

@@ -180,4 +180,8 @@ MESSAGES: Final[dict[str, str]] = {
     "error.feee.20012": "{provider} 拒绝了机器人的 IP（白名单），需要运营者处理。",
     "error.feee.20013": "{provider} 拒绝了机器人的 User-Agent（白名单），需要运营者修正 FEEE_USER_AGENT。",
     "error.feee.20014": "该地址在 {provider} 的未完成订单过多，请等待其完成。",
+    "push.unreadable": "⚠️ <b>无法读取这些订单的状态</b>：服务商关于它们的回复已连续多次无法解析，"
+    "机器人无法判断其结果。机器人会每隔几分钟再查询一次，有变化会通知你；在此期间请在服务商账户中查看。\n{orders}",
+    "push.key_missing": "🔑 <b>已停止跟踪</b>：这些订单是用机器人现已不再配置的服务商 API 密钥下的。"
+    "机器人不会用其他密钥查询它们；运营者恢复该密钥后会立即重新跟踪。在此期间请在服务商账户中查看。\n{orders}",
 }

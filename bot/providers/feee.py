@@ -224,16 +224,21 @@ class FeeeQuote(_FeeeModel):
 
 
 class FeeeOrder(_FeeeModel):
-    """Feee's BuyOrderDetail (reference §2.5), amounts in SUN."""
+    """Feee's BuyOrderDetail (reference §2.5), amounts in SUN.
+
+    Only `order_no` is required. Any other field may be null or missing (a record with
+    one odd field must still be readable): fields with a default take it, and `status`
+    and `resource_value`, which nothing can stand in for, become None.
+    """
 
     order_no: str
     receive_address: str = ""
-    resource_value: int
+    resource_value: int | None = None
     frozen_resource_value: int = 0
     price_in_sun: int = 0
     pay_sun: int = 0  # `pay_amount`
     refund_sun: int = 0  # `refund_amount`
-    status: int
+    status: int | None = None
     business_status: int = 0  # absent on the split-parent example
     frozen_tx_id: str = ""  # on-chain delegate tx; "" until delegated
     create_time: int = 0
@@ -253,10 +258,11 @@ class FeeeOrder(_FeeeModel):
             return data
         if "sub_order" in data:
             data.setdefault("sub_orders", data.pop("sub_order") or [])
-        if data.get("sub_orders") is None:
-            data.pop("sub_orders", None)
-        if data.get("frozen_tx_id") is None:
-            data.pop("frozen_tx_id", None)
+        if isinstance(data.get("sub_orders"), list):
+            data["sub_orders"] = [sub for sub in data["sub_orders"] if isinstance(sub, dict)]
+        # null means "not known": the field's default (or None) stands for it.
+        for name in [k for k, v in data.items() if v is None]:
+            del data[name]
         # 22-digit ids are strings in every example; accept a bare JSON integer too.
         if isinstance(data.get("order_no"), int) and not isinstance(data["order_no"], bool):
             data["order_no"] = str(data["order_no"])
@@ -297,24 +303,30 @@ _TERMINAL_STATES: Final = {
 BUSINESS_CLOSED: Final = 4
 BUSINESS_FINISHED: Final = 3
 _CANCELLING: Final = frozenset({11, 13})  # cancellation or refund already under way
+CANCELLING_STATUSES: Final = _CANCELLING
 
 
-def is_delivered(order: FeeeOrder) -> bool:
+def is_delivered(order: FeeeOrder, ordered: int | None = None) -> bool:
     """Energy really arrived: a delegate tx exists and covers the whole amount.
 
     Status alone can read "paid" before energy lands (reference §2.5), hence this gate.
     A split parent is delivered when it has children, every child is delivered, and
     together they cover the parent's amount (a partial set of children is not enough).
+    `ordered` stands in for a record's missing `resource_value`; with neither, nothing
+    proves the whole amount arrived.
     """
+    wanted = order.resource_value if order.resource_value is not None else ordered
+    if wanted is None:
+        return False
     if order.is_split and order.sub_orders:
         return (
             all(is_delivered(sub) for sub in order.sub_orders)
-            and sum(sub.frozen_resource_value for sub in order.sub_orders) >= order.resource_value
+            and sum(sub.frozen_resource_value for sub in order.sub_orders) >= wanted
         )
-    return bool(order.frozen_tx_id) and order.frozen_resource_value >= order.resource_value
+    return bool(order.frozen_tx_id) and order.frozen_resource_value >= wanted
 
 
-def order_state(order: FeeeOrder) -> OrderState:
+def order_state(order: FeeeOrder, ordered: int | None = None) -> OrderState:
     """The bot's state for a Feee order. First matching row wins:
 
     | Feee status / condition                          | OrderState |
@@ -323,22 +335,26 @@ def order_state(order: FeeeOrder) -> OrderState:
     | 8, 9, 10 (reclaiming, reclaimed, reclaim failed) | COMPLETED  |
     | 12, 14 (cancelled, refunded)                     | CANCELLED  |
     | 2, 7 (unpaid timeout, delegation failed)         | FAILED     |
-    | business_status 4 (closed) and refund > 0        | CANCELLED  |
+    | business_status 4 (closed) and refund > 0,       | CANCELLED  |
+    |   unless 11/13 (cancellation / refund pending)   |            |
     | is_delivered() (any remaining status)            | MATCHED    |
     | 1, 3, 4, 5, 6, 11, 13, 15, 17 not delivered      | PENDING    |
 
     8 and 10 join 9: the lease is over for the user either way (10 is Feee's own
     reclaim problem). 6/17 ("delegated") count as MATCHED only through the
-    frozen_tx_id gate.
+    frozen_tx_id gate. 11 and 13 are not "cancelled and refunded" until Feee says so
+    with 12 or 14, whatever refund figure the record already shows. `ordered` stands in
+    for a missing `resource_value` (see `is_delivered`).
     """
-    if order.status not in KNOWN_STATUSES:
+    if order.status is None or order.status not in KNOWN_STATUSES:
         return OrderState.UNKNOWN
     fixed = _TERMINAL_STATES.get(order.status)
     if fixed is not None:
         return fixed
-    if order.business_status == BUSINESS_CLOSED and order.refund_sun > 0:
+    closed = order.business_status == BUSINESS_CLOSED and order.refund_sun > 0
+    if closed and order.status not in _CANCELLING:
         return OrderState.CANCELLED
-    return OrderState.MATCHED if is_delivered(order) else OrderState.PENDING
+    return OrderState.MATCHED if is_delivered(order, ordered) else OrderState.PENDING
 
 
 def can_cancel(order: FeeeOrder, now: float) -> bool:

@@ -126,7 +126,17 @@ class Estimate(_Model):
 
 class TrackResult(_Model):
     order_id: str
-    status: str  # verbatim: the docs list Pending/Matched in prose but Completed in examples
+    # Verbatim: the docs list Pending/Matched in prose but Completed in examples. None when
+    # the record has none (null, missing or blank): that order's answer is unreadable.
+    status: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_status(cls, data: Any) -> Any:
+        status = data.get("status") if isinstance(data, dict) else None
+        if isinstance(status, str) and not status.strip():
+            data = {**data, "status": None}
+        return data
 
 
 class ActionResult(_Model):
@@ -175,6 +185,22 @@ class HistoryOrder(_Model):
 class HistoryPage(_Model):
     total: int
     results: list[HistoryOrder]
+    skipped: int = 0  # rows left out because they carry no usable `_id`
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_rows_without_id(cls, data: Any) -> Any:
+        """One odd row must not make the whole page unreadable; a row without an id can
+        neither be adopted nor tracked, so it is counted and left out."""
+        if isinstance(data, dict) and isinstance(data.get("results"), list):
+            rows = data["results"]
+            kept = [r for r in rows if isinstance(r, dict) and _has_id(r.get("_id", r.get("id")))]
+            data = {**data, "results": kept, "skipped": len(rows) - len(kept)}
+        return data
+
+
+def _has_id(value: object) -> bool:
+    return isinstance(value, str | int) and not isinstance(value, bool) and str(value) != ""
 
 
 class UserInfo(_Model):
@@ -189,6 +215,17 @@ class _OrderIds(_Model):
 
 class _TrackBody(_Model):
     results: list[TrackResult]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_rows_without_id(cls, data: Any) -> Any:
+        # A row naming no order cannot be matched to one; the rest still count.
+        if isinstance(data, dict) and isinstance(data.get("results"), list):
+            rows = [
+                r for r in data["results"] if isinstance(r, dict) and _has_id(r.get("order_id"))
+            ]
+            data = {**data, "results": rows}
+        return data
 
 
 class _ConfirmBody(_Model):

@@ -14,7 +14,13 @@ from collections.abc import Callable, Sequence
 
 from bot.domain import OrderState, ProviderName
 from bot.providers import feee
-from bot.providers.errors import ProviderBusinessError, ProviderError, ProviderUnavailable
+from bot.providers.errors import (
+    ProviderAuthError,
+    ProviderBusinessError,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderUnavailable,
+)
 from bot.providers.feee import FeeeClient, FeeeDuration, FeeeOrder, UnsupportedDuration
 from bot.services.ports import (
     ActionOutcome,
@@ -24,6 +30,7 @@ from bot.services.ports import (
     Settlement,
     StatusUpdate,
     SubmitResult,
+    Unreadable,
 )
 from bot.storage.repository import NewOrder, Order, Submission
 
@@ -32,10 +39,10 @@ log = logging.getLogger(__name__)
 PRICE_ABOVE_MAX = "PRICE_ABOVE_MAX"
 
 
-def _update(order: FeeeOrder) -> StatusUpdate:
+def _update(order: FeeeOrder, ordered: int | None = None) -> StatusUpdate:
     return StatusUpdate(
         provider_order_id=order.order_no,
-        state=feee.order_state(order),
+        state=feee.order_state(order, ordered),
         raw_status=str(order.status),
         delivered_amount=order.frozen_resource_value or None,
         delegate_txid=order.frozen_tx_id or None,
@@ -114,14 +121,41 @@ class FeeeProvider:
     async def recover(self, submission: Submission) -> list[NewOrder] | None:
         return None  # Feee has no order list to search
 
-    async def track(self, orders: Sequence[Order]) -> list[StatusUpdate]:
-        updates: list[StatusUpdate] = []
-        for order in orders:
+    async def track(self, orders: Sequence[Order]) -> list[StatusUpdate | Unreadable]:
+        """One query per order, each answer on its own: a refused or odd record makes
+        only that order unreadable. A transient failure (5xx, timeout, 429) skips the
+        rest of this batch until the next cycle instead of hammering a struggling Feee;
+        a refused key raises, since every query would fail alike."""
+        answers: list[StatusUpdate | Unreadable] = []
+        for index, order in enumerate(orders):
+            oid = order.provider_order_id
             try:
-                updates.append(_update(await self._client.query(order.provider_order_id)))
+                record = await self._client.query(oid)
+            except ProviderAuthError:
+                raise
             except ProviderBusinessError as exc:
                 log.warning("feee query for order %s refused: %s", order.id, exc.code)
-        return updates
+                answers.append(Unreadable(oid, exc.code))
+                continue
+            except (ProviderUnavailable, ProviderRateLimited) as exc:
+                if isinstance(exc, ProviderUnavailable) and exc.code == "BAD_RESPONSE":
+                    answers.append(Unreadable(oid, exc.code))
+                    continue
+                answers.extend(
+                    Unreadable(o.provider_order_id, exc.code, transient=True)
+                    for o in orders[index:]
+                )
+                break
+            except (ProviderError, ValueError) as exc:  # e.g. a malformed stored id
+                answers.append(Unreadable(oid, getattr(exc, "code", type(exc).__name__)))
+                continue
+            if record.status is None:
+                answers.append(Unreadable(oid, "NO_STATUS"))
+            elif record.order_no != oid:
+                answers.append(Unreadable(oid, "OTHER_ORDER"))
+            else:
+                answers.append(_update(record, order.amount))
+        return answers
 
     async def confirm(self, orders: Sequence[Order]) -> list[ActionOutcome]:
         return []
@@ -136,7 +170,9 @@ class FeeeProvider:
                     ActionOutcome(order.provider_order_id, False, f"{exc.code} {exc.detail}")
                 )
                 continue
-            done = feee.order_state(result) is OrderState.CANCELLED or result.status == 11
+            # 11 (cancellation pending) is not a refund yet: the poller reports the
+            # cancellation once Feee shows 12 or 14.
+            done = feee.order_state(result, order.amount) is OrderState.CANCELLED
             outcomes.append(
                 ActionOutcome(
                     order.provider_order_id,
@@ -152,7 +188,12 @@ class FeeeProvider:
 
     def can_cancel(self, order: Order, now: float) -> bool:
         created = order.provider_created_at or order.created_at
-        return order.state is OrderState.PENDING and now - created > feee.CANCEL_MIN_AGE_SECONDS
+        cancelling = order.raw_status in {str(s) for s in feee.CANCELLING_STATUSES}
+        return (
+            order.state is OrderState.PENDING
+            and not cancelling
+            and now - created > feee.CANCEL_MIN_AGE_SECONDS
+        )
 
     async def balance(self) -> Balance:
         account = await self._client.account()

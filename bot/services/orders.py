@@ -312,7 +312,7 @@ class OrderService:
         reports: dict[int, ActionReport] = {}
         by_provider: defaultdict[str, list[Order]] = defaultdict(list)
         for order in orders:
-            adapter = self.providers.get(ProviderName(order.provider))
+            adapter = self._adapter_for(order)
             if order.state is done_state:
                 reports[order.id] = ActionReport(order, ActionStatus.ALREADY)
             elif adapter is None or not supported(adapter) or not allowed(order):
@@ -367,12 +367,18 @@ class OrderService:
     ) -> tuple[list[Order], int]:
         return await self.repo.chat_orders(chat_id, offset=page * page_size, limit=page_size)
 
-    def can_cancel(self, order: Order) -> bool:
+    def _adapter_for(self, order: Order) -> EnergyProvider | None:
+        """The adapter holding the key the order was placed with; another key's account
+        cannot act on it (and must never be asked to)."""
         adapter = self.providers.get(ProviderName(order.provider))
+        return adapter if adapter is not None and adapter.key_id == order.key_id else None
+
+    def can_cancel(self, order: Order) -> bool:
+        adapter = self._adapter_for(order)
         return adapter is not None and adapter.can_cancel(order, self._clock())
 
     def can_confirm(self, order: Order) -> bool:
-        adapter = self.providers.get(ProviderName(order.provider))
+        adapter = self._adapter_for(order)
         return (
             adapter is not None and adapter.supports_confirm and order.state is OrderState.MATCHED
         )

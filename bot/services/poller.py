@@ -2,21 +2,32 @@
 
 Every change is written with compare-and-set together with the push it causes (the
 outbox), so an overlapping cycle or a restart can neither repeat nor lose a push.
+
+No single order or chunk can stop the others: a refused chunk is halved until the order
+it refuses stands alone, that order is counted unreadable (and reported once it stays so),
+a transient failure skips only its chunk, and each order is tracked only with the API key
+it was placed with.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.domain import NoticeKind, OrderState
-from bot.providers.errors import ProviderError
+from bot.providers.errors import (
+    ProviderAuthError,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderUnavailable,
+)
 from bot.services.orders import OrderService
-from bot.services.ports import EnergyProvider, StatusUpdate
-from bot.storage.repository import NewNotification, Order, Transition
+from bot.services.ports import EnergyProvider, StatusUpdate, Unreadable
+from bot.storage.repository import NewNotification, Order, Transition, Watch
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +42,21 @@ _NOTICE = {
 }
 
 
+# An order whose answers stay unreadable this many times in a row is reported to its chat
+# (once) and from then on asked about at most every UNREADABLE_RETRY_SECONDS, alone, until
+# an answer reads again: it neither freezes the others nor costs a request every cycle.
+UNREADABLE_AFTER = 3
+UNREADABLE_RETRY_SECONDS = 600.0
+# Orders named in one one-off notice (unreadable, key missing): keeps each push short.
+_ORDERS_PER_NOTICE = 20
+
+
 @dataclass
 class CycleReport:
     tracked: int = 0
     changed: int = 0
+    unreadable: int = 0  # orders whose answer could not be used this cycle
+    skipped: int = 0  # orders not asked about this cycle (transient error on their chunk)
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -46,14 +68,16 @@ class Poller:
         deadline_grace: float,
         clock: Callable[[], float] = time.time,
         on_notices: Callable[[], None] = lambda: None,
-        on_progress: Callable[[], None] = lambda: None,
+        unreadable_after: int = UNREADABLE_AFTER,
+        unreadable_retry: float = UNREADABLE_RETRY_SECONDS,
     ) -> None:
         self._orders = orders
         self._repo = orders.repo
         self._grace = deadline_grace
         self._clock = clock
         self.on_notices = on_notices
-        self.on_progress = on_progress  # called after each committed chunk
+        self._unreadable_after = unreadable_after
+        self._unreadable_retry = unreadable_retry
         self._warned_raw: set[tuple[int, str]] = set()
 
     async def run_cycle(self) -> CycleReport:
@@ -68,11 +92,14 @@ class Poller:
             except ProviderError as exc:
                 log.warning("tracking %s failed: %s", adapter.name, exc)
                 report.errors[adapter.name] = exc.code
+        await self._report_missing_keys()
         return report
 
     async def _poll_provider(self, adapter: EnergyProvider, report: CycleReport) -> None:
         now = self._clock()
-        open_orders = await self._repo.open_orders(adapter.name)
+        # Only the orders placed with this adapter's key: another key cannot see them.
+        open_orders = await self._repo.open_orders(adapter.name, adapter.key_id)
+        await self._repo.key_back(adapter.name, adapter.key_id)
         # A running rental needs no request: it ends on its own clock.
         local = [t for o in open_orders if (t := self._local_transition(o, now)) is not None]
         await self._commit(local, report)
@@ -82,20 +109,157 @@ class Poller:
             for o in open_orders
             if o.id not in local_ids and o.state in (OrderState.PENDING, OrderState.UNKNOWN)
         ]
-        report.tracked += len(to_track)
+        watches = await self._repo.watches([o.id for o in to_track])
+        healthy: list[Order] = []
+        suspects: list[Order] = []
+        for order in to_track:
+            watch = watches.get(order.id)
+            if watch is None or watch.failures == 0:
+                healthy.append(order)
+            elif watch.next_poll_at is None or now >= watch.next_poll_at:
+                suspects.append(order)  # asked about alone, so it cannot spoil a chunk
+        report.tracked += len(healthy) + len(suspects)
         # Chunks never split a submission, so its orders' changes make one push; each
         # chunk is committed (and its pushes released) before the next request.
-        for chunk in _chunks_by_submission(to_track, adapter.track_batch):
-            updates = await adapter.track(chunk)
-            by_id = {u.provider_order_id: u for u in updates}
-            now = self._clock()
-            transitions = [
-                t
-                for o in chunk
-                if (t := self._tracked_transition(o, by_id.get(o.provider_order_id), now))
-            ]
-            await self._commit(transitions, report)
-            self.on_progress()
+        chunks = _chunks_by_submission(healthy, adapter.track_batch) + [[o] for o in suspects]
+        for chunk in chunks:
+            await self._track_chunk(adapter, chunk, watches, report)
+
+    async def _track_chunk(
+        self,
+        adapter: EnergyProvider,
+        chunk: list[Order],
+        watches: Mapping[int, Watch],
+        report: CycleReport,
+    ) -> None:
+        """Track one chunk. A refused chunk is halved until the order it refuses stands
+        alone; a transient failure skips this chunk (only) until the next cycle.
+
+        Splits are bounded per chunk (enough to isolate two refused orders): a provider
+        refusing everything costs a few requests per cycle, not twice the chunk. What the
+        budget leaves unasked is skipped; orders found refused are asked about alone from
+        the next cycle on, so the next refused order is found then.
+        """
+        splits_left = 2 * math.ceil(math.log2(len(chunk))) + 1 if len(chunk) > 1 else 0
+        parts = [chunk]
+        while parts:
+            part = parts.pop(0)
+            answers: Sequence[StatusUpdate | Unreadable] = []
+            refused: str | None = None
+            try:
+                answers = await adapter.track(part)
+            except ProviderAuthError:
+                raise  # the key itself is refused: every other chunk would be too
+            except (ProviderRateLimited, ProviderUnavailable) as exc:
+                if isinstance(exc, ProviderUnavailable) and exc.code == "BAD_RESPONSE":
+                    refused = exc.code
+                else:
+                    self._skip(adapter, part, exc.code, report)
+                    continue
+            except ProviderError as exc:  # a definite refusal (400, validation, business)
+                refused = exc.code
+            except Exception:
+                # No answer may stop tracking, not even one this code cannot handle.
+                log.warning("tracking %s failed unexpectedly", adapter.name, exc_info=True)
+                refused = "INTERNAL"
+            if refused is not None and len(part) > 1:
+                if splits_left <= 0:
+                    self._skip(adapter, part, refused, report)
+                    continue
+                splits_left -= 1
+                mid = len(part) // 2
+                parts[:0] = [part[:mid], part[mid:]]  # the halves next, in order
+                log.info("%s refused %d orders (%s); splitting", adapter.name, len(part), refused)
+                continue
+            if refused is not None:
+                answers = [Unreadable(part[0].provider_order_id, refused)]
+            await self._apply(part, answers, watches, report)
+
+    @staticmethod
+    def _skip(adapter: EnergyProvider, part: list[Order], code: str, report: CycleReport) -> None:
+        log.warning("tracking %d %s orders skipped this cycle: %s", len(part), adapter.name, code)
+        report.errors[adapter.name] = code
+        report.skipped += len(part)
+
+    async def _apply(
+        self,
+        part: list[Order],
+        answers: Sequence[StatusUpdate | Unreadable],
+        watches: Mapping[int, Watch],
+        report: CycleReport,
+    ) -> None:
+        updates: dict[str, StatusUpdate] = {}
+        bad: dict[str, Unreadable] = {}
+        for answer in answers:
+            if isinstance(answer, Unreadable):
+                bad[answer.provider_order_id] = answer
+            else:
+                updates[answer.provider_order_id] = answer
+        now = self._clock()
+        transitions: list[Transition] = []
+        readable: list[int] = []
+        to_report: list[Order] = []
+        for order in part:
+            failure = bad.get(order.provider_order_id)
+            if failure is not None and failure.transient:
+                report.skipped += 1
+                report.errors[order.provider] = failure.reason
+            elif failure is not None:
+                report.unreadable += 1
+                if await self._count_unreadable(order, failure.reason, watches, now):
+                    to_report.append(order)
+            else:
+                update = updates.get(order.provider_order_id)
+                watch = watches.get(order.id)
+                if update is not None and watch is not None and watch.failures:
+                    readable.append(order.id)
+                if (t := self._tracked_transition(order, update, now)) is not None:
+                    transitions.append(t)
+        await self._commit(transitions, report)
+        await self._repo.readable_again(readable)
+        if to_report:
+            fresh = await self._repo.report_unreadable(
+                to_report, now=now, notifications=_order_notices(NoticeKind.UNREADABLE)
+            )
+            if fresh:
+                self.on_notices()
+
+    async def _count_unreadable(
+        self, order: Order, reason: str, watches: Mapping[int, Watch], now: float
+    ) -> bool:
+        """Count one more unreadable answer; True once the order should be reported."""
+        watch = watches.get(order.id)
+        failures = (watch.failures if watch else 0) + 1
+        slow = failures >= self._unreadable_after
+        await self._repo.record_unreadable(
+            order.id, error=reason, next_poll_at=now + self._unreadable_retry if slow else None
+        )
+        log.warning(
+            "order %s: unreadable answer from %s (%s), %d in a row",
+            order.id,
+            order.provider,
+            reason,
+            failures,
+        )
+        return slow and not (watch is not None and watch.unreadable_reported)
+
+    async def _report_missing_keys(self) -> None:
+        """Orders placed with a key that is no longer configured are told to their chats
+        once and left alone: no other key may track them (it cannot see them, and an
+        absent order would read as expired). They are tracked again once the key is back."""
+        configured = [(a.name.value, a.key_id) for a in self._orders.providers.values()]
+        stray = await self._repo.open_orders_of_other_keys(configured)
+        if not stray:
+            return
+        fresh = await self._repo.report_key_missing(
+            stray, now=self._clock(), notifications=_order_notices(NoticeKind.KEY_MISSING)
+        )
+        if fresh:
+            log.warning(
+                "%d open orders belong to API keys no longer configured: reported, not tracked",
+                len(fresh),
+            )
+            self.on_notices()
 
     def _local_transition(self, order: Order, now: float) -> Transition | None:
         if order.state is not OrderState.MATCHED:
@@ -120,8 +284,9 @@ class Poller:
                 return Transition(order, OrderState.EXPIRED, order.raw_status, {"closed_at": now})
             return None
         state = update.state
-        if state in (OrderState.PENDING, OrderState.UNKNOWN) and past_deadline:
-            # Not delegated by the deadline: the provider cancels and refunds it.
+        if state is OrderState.PENDING and past_deadline:
+            # Not delegated by the deadline: the provider cancels and refunds it. A status
+            # the docs do not list proves no refund: it is shown as it is.
             state = OrderState.EXPIRED
         if state is OrderState.UNKNOWN and (order.id, update.raw_status) not in self._warned_raw:
             self._warned_raw.add((order.id, update.raw_status))
@@ -181,3 +346,20 @@ def _group_notices(won: list[Transition]) -> list[NewNotification]:
         NewNotification(chat, kind, {"submission_id": sub, "order_ids": ids})
         for (chat, sub, kind), ids in groups.items()
     ]
+
+
+def _order_notices(kind: NoticeKind) -> Callable[[list[Order]], list[NewNotification]]:
+    """One notice per chat and submission (at most _ORDERS_PER_NOTICE orders each)."""
+
+    def build(orders: list[Order]) -> list[NewNotification]:
+        groups: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
+        for order in orders:
+            groups[(order.chat_id, order.submission_id)].append(order.id)
+        step = _ORDERS_PER_NOTICE
+        return [
+            NewNotification(chat, kind, {"submission_id": sub, "order_ids": ids[i : i + step]})
+            for (chat, sub), ids in groups.items()
+            for i in range(0, len(ids), step)
+        ]
+
+    return build

@@ -71,6 +71,17 @@ class StatusUpdate:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """The provider gave no usable answer about this one order (it refused it alone, or
+    its record lacks what the state depends on). `transient`: the question was not
+    answered this time (5xx, timeout, 429) and says nothing about the order itself."""
+
+    provider_order_id: str
+    reason: str  # a short code for logs
+    transient: bool = False
+
+
+@dataclass(frozen=True)
 class ActionOutcome:
     """Result of confirming or cancelling one order."""
 
@@ -118,7 +129,10 @@ class EnergyProvider(Protocol):
         receiver possible; the caller skips those already stored). None: cannot tell."""
         ...
 
-    async def track(self, orders: Sequence[Order]) -> list[StatusUpdate]: ...
+    async def track(self, orders: Sequence[Order]) -> Sequence[StatusUpdate | Unreadable]:
+        """Status of each order. Raises ProviderError when the whole request failed; the
+        poller then splits a refused batch to find the order it refuses."""
+        ...
 
     async def confirm(self, orders: Sequence[Order]) -> list[ActionOutcome]: ...
 

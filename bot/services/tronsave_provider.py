@@ -16,6 +16,7 @@ from bot.services.ports import (
     Settlement,
     StatusUpdate,
     SubmitResult,
+    Unreadable,
 )
 from bot.storage.repository import NewOrder, Order, Submission
 
@@ -131,13 +132,16 @@ class TronSaveProvider:
             for row in matching
         ]
 
-    async def track(self, orders: Sequence[Order]) -> list[StatusUpdate]:
-        updates: list[StatusUpdate] = []
+    async def track(self, orders: Sequence[Order]) -> list[StatusUpdate | Unreadable]:
+        answers: list[StatusUpdate | Unreadable] = []
         ids = [o.provider_order_id for o in orders]
         for start in range(0, len(ids), self.track_batch):
-            results = await self._client.track(ids[start : start + self.track_batch])
-            updates.extend(StatusUpdate(r.order_id, state_of(r.status), r.status) for r in results)
-        return updates
+            for r in await self._client.track(ids[start : start + self.track_batch]):
+                if r.status is None:
+                    answers.append(Unreadable(r.order_id, "NO_STATUS"))
+                else:
+                    answers.append(StatusUpdate(r.order_id, state_of(r.status), r.status))
+        return answers
 
     async def confirm(self, orders: Sequence[Order]) -> list[ActionOutcome]:
         results = await self._client.confirm([o.provider_order_id for o in orders])

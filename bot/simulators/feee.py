@@ -32,7 +32,9 @@ Control API (no auth), besides the shared ``/_sim/`` routes of `BaseSimulator`:
 ``POST /_sim/orders/deliver`` / ``/_sim/orders/reclaim`` (``{"order_no"}``, omitted = all
 eligible), ``POST /_sim/orders/split`` (``{"order_no", "parts": [values] | count}``),
 ``POST /_sim/orders/fail`` (``{"order_no"}``), ``POST /_sim/orders/set-status``
-(``{"order_no", "status", "business_status"?}``).
+(``{"order_no", "status", "business_status"?}``), ``POST /_sim/orders/odd-fields``
+(``{"order_no", "null": [fields], "missing": [fields]}``: answers about that order carry
+those fields as null or leave them out, until called again with empty lists).
 
 Invented where the docs are silent:
 
@@ -195,6 +197,8 @@ class FeeeOrder:
     refund_amount: Decimal = Decimal(0)
     refund_time: float | None = None
     children: list[FeeeOrder] = field(default_factory=list)
+    null_fields: frozenset[str] = frozenset()  # answered as null (fault injection)
+    missing_fields: frozenset[str] = frozenset()  # left out of answers (fault injection)
 
     @property
     def units(self) -> list[FeeeOrder]:
@@ -238,6 +242,10 @@ class FeeeOrder:
         }
         if self.children:
             data["sub_order"] = [child.detail() for child in self.children]
+        for name in self.null_fields:
+            data[name] = None
+        for name in self.missing_fields:
+            data.pop(name, None)
         return data
 
 
@@ -450,6 +458,19 @@ class FeeeSimulator(OrderBookSimulator[FeeeSettings, Decimal, FeeeOrder]):
             self._settle()
             return order.detail()
 
+    def set_odd_fields(
+        self, order_no: str, *, null: Sequence[str] = (), missing: Sequence[str] = ()
+    ) -> dict[str, object]:
+        """Answer about this order (or child) with `null` fields set to null and
+        `missing` ones left out, from now on; empty lists end it. State is unchanged."""
+        with self._lock:
+            order = self._index.get(order_no)
+            if order is None:
+                raise KeyError(f"no order {order_no}")
+            order.null_fields = frozenset(null)
+            order.missing_fields = frozenset(missing)
+            return order.detail()
+
     def _units(self, order_no: str | None) -> list[FeeeOrder]:
         if order_no is None:
             return [unit for order in self._open.values() for unit in order.units]
@@ -599,6 +620,15 @@ class FeeeSimulator(OrderBookSimulator[FeeeSettings, Decimal, FeeeOrder]):
             ),
             ControlRoute("POST", "/_sim/orders/split", split),
             ControlRoute("POST", "/_sim/orders/set-status", set_status),
+            ControlRoute(
+                "POST",
+                "/_sim/orders/odd-fields",
+                lambda b: self.set_odd_fields(
+                    as_str(b["order_no"]),
+                    null=sorted(as_str_set(b.get("null", []))),
+                    missing=sorted(as_str_set(b.get("missing", []))),
+                ),
+            ),
         ]
 
     # ---- API handlers (lock held) -------------------------------------------------------

@@ -26,7 +26,12 @@ with ``from``/``to`` (ms), ``page`` (from 0), ``pageSize`` (default 10).
 Control API (no auth), besides the shared ``/_sim/`` routes of `BaseSimulator`:
 ``POST /_sim/orders/match``, ``/_sim/orders/expire``, ``/_sim/orders/end-rental``
 (``{"order_ids": [...]}``, omitted = every eligible order), ``POST /_sim/orders/set-status``
-(``{"order_id", "status"}``), ``POST /_sim/orders/load`` (``{"orders": [...]}``).
+(``{"order_id", "status"}``), ``POST /_sim/orders/load`` (``{"orders": [...]}``),
+``POST /_sim/orders/refuse-tracking`` (``{"order_ids": [...]}``: any track request naming
+one of them is refused whole with 400 ``TSAS:408 INVALID_PARAMS Invalid orderId``; ``[]``
+ends it) and ``POST /_sim/orders/null-status`` (``{"order_ids": [...]}``: tracked with
+``"status": null``). Both replace the settings ``track_refuse_ids`` /
+``track_null_status_ids``, also reachable through ``/_sim/config``.
 
 Invented where the docs are silent:
 
@@ -88,6 +93,7 @@ from bot.simulators.base import (
     as_int,
     as_optional_float,
     as_str,
+    as_str_set,
     body_object,
     cli_parser,
     derive_address,
@@ -108,6 +114,7 @@ DELEGATE_SUN_PER_ENERGY = 13_554  # 881,000,000 SUN for 65,000 energy in the doc
 TOO_LOW = "TSAS:403 INTERNAL_BALANCE_ACCOUNT_TOO_LOW"
 PRICE_TOO_HIGH = "TSAS:405 PRICE_EXCEED_MAX_PRICE_REQUIRED"
 INVALID_RECEIVER = "TSAS:408 INVALID_PARAMS Invalid receiver"
+INVALID_ORDER_ID = "TSAS:408 INVALID_PARAMS Invalid orderId"
 
 
 def _waiting(order: FastChargeOrder) -> bool:
@@ -125,6 +132,11 @@ class TronSaveSettings:
     matched_status: str = "Matched"
     confirm_refund_ratio: float = 0.5
     estimate_checks_balance: bool = False
+    # Faults by order id: a track request naming one of `track_refuse_ids` is refused
+    # whole with 400 `TSAS:408 INVALID_PARAMS Invalid orderId` (the docs' example text);
+    # orders in `track_null_status_ids` are tracked with `"status": null`.
+    track_refuse_ids: frozenset[str] = frozenset()
+    track_null_status_ids: frozenset[str] = frozenset()
 
 
 _COERCERS: dict[str, Coercer] = {
@@ -137,6 +149,8 @@ _COERCERS: dict[str, Coercer] = {
     "matched_status": as_str,
     "confirm_refund_ratio": as_float,
     "estimate_checks_balance": as_bool,
+    "track_refuse_ids": as_str_set,
+    "track_null_status_ids": as_str_set,
     "balance": as_int,
 }
 
@@ -644,6 +658,16 @@ class TronSaveSimulator(OrderBookSimulator[TronSaveSettings, int, FastChargeOrde
                 lambda b: self.set_status(as_str(b["order_id"]), as_str(b["status"])),
             ),
             ControlRoute("POST", "/_sim/orders/load", load),
+            ControlRoute(
+                "POST",
+                "/_sim/orders/refuse-tracking",
+                lambda b: self.configure(track_refuse_ids=b.get("order_ids", [])),
+            ),
+            ControlRoute(
+                "POST",
+                "/_sim/orders/null-status",
+                lambda b: self.configure(track_null_status_ids=b.get("order_ids", [])),
+            ),
         ]
 
     # ---- API handlers (lock held) -------------------------------------------------------
@@ -715,9 +739,16 @@ class TronSaveSimulator(OrderBookSimulator[TronSaveSettings, int, FastChargeOrde
         return ids
 
     def _track(self, request: Request) -> Response:
+        order_ids = self._order_ids(request)
+        if self._settings.track_refuse_ids.intersection(order_ids):
+            raise _business_400(INVALID_ORDER_ID)
+        null_status = self._settings.track_null_status_ids
         results = [
-            {"order_id": order_id, "status": self._orders[order_id].status}
-            for order_id in self._order_ids(request)
+            {
+                "order_id": order_id,
+                "status": None if order_id in null_status else self._orders[order_id].status,
+            }
+            for order_id in order_ids
             if order_id in self._orders
         ]
         return Response(200, {"results": results})

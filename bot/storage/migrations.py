@@ -90,6 +90,18 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (kind, owner_id)
     );
     """,
+    # Per-order tracking health: consecutive unreadable answers, the slower pace an order
+    # is asked about once reported, and which one-off notices went out.
+    """
+    CREATE TABLE order_watch (
+        order_id INTEGER PRIMARY KEY REFERENCES orders (id),
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_poll_at REAL,
+        unreadable_reported_at REAL,
+        key_missing_reported_at REAL
+    );
+    """,
 )
 
 

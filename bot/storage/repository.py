@@ -103,6 +103,17 @@ class NewNotification:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Watch:
+    """Tracking health of one order (the `order_watch` row)."""
+
+    order_id: int
+    failures: int  # consecutive unreadable answers
+    last_error: str | None
+    next_poll_at: float | None  # not asked again before this (slower pace once reported)
+    unreadable_reported: bool
+
+
 _ORDER_COLUMNS = ", ".join(f.name for f in fields(Order))
 _SUBMISSION_COLUMNS = ", ".join(f.name for f in fields(Submission))
 # Columns a transition may change besides state/raw_status; anything else is a bug.
@@ -329,13 +340,21 @@ class Repository:
         )
         return [_order(r) for r in rows]
 
-    async def open_orders(self, provider: str) -> list[Order]:
+    async def open_orders(self, provider: str, key_id: str | None = None) -> list[Order]:
+        """Open orders of `provider`; with `key_id`, only those placed with that API key
+        (an order is only ever tracked with the key it was created with)."""
         marks = ",".join("?" * len(OPEN_STATES))
-        rows = await self._fetchall(
-            f"SELECT {_ORDER_COLUMNS} FROM orders WHERE provider = ? AND state IN ({marks})"
-            " ORDER BY id",
-            (provider, *sorted(s.value for s in OPEN_STATES)),
-        )
+        states = sorted(s.value for s in OPEN_STATES)
+        if key_id is None:
+            sql = f"SELECT {_ORDER_COLUMNS} FROM orders WHERE provider = ? AND state IN ({marks})"
+            params: tuple[Any, ...] = (provider, *states)
+        else:
+            sql = (
+                f"SELECT {_ORDER_COLUMNS} FROM orders WHERE provider = ? AND key_id = ?"
+                f" AND state IN ({marks})"
+            )
+            params = (provider, key_id, *states)
+        rows = await self._fetchall(sql + " ORDER BY id", params)
         return [_order(r) for r in rows]
 
     async def known_provider_ids(self, provider: str, ids: Sequence[str]) -> set[str]:
@@ -415,6 +434,127 @@ class Repository:
         async with self._tx() as db:
             await db.execute(
                 f"UPDATE orders SET {sets} WHERE id = ?", (*changes.values(), order_id)
+            )
+
+    # -- tracking health (order_watch) -------------------------------------------------
+
+    async def watches(self, order_ids: Sequence[int]) -> dict[int, Watch]:
+        """Tracking health of the given orders; orders never unreadable are absent."""
+        found: dict[int, Watch] = {}
+        for start in range(0, len(order_ids), 500):
+            chunk = list(order_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._fetchall(
+                "SELECT order_id, failures, last_error, next_poll_at,"
+                " unreadable_reported_at IS NOT NULL FROM order_watch"
+                f" WHERE order_id IN ({marks})",
+                chunk,
+            )
+            for r in rows:
+                found[int(r[0])] = Watch(int(r[0]), int(r[1]), r[2], r[3], bool(r[4]))
+        return found
+
+    async def record_unreadable(
+        self, order_id: int, *, error: str, next_poll_at: float | None
+    ) -> int:
+        """Count one more consecutive unreadable answer; returns the count."""
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO order_watch (order_id, failures, last_error, next_poll_at)"
+                " VALUES (?, 1, ?, ?) ON CONFLICT (order_id) DO UPDATE SET"
+                " failures = failures + 1, last_error = excluded.last_error,"
+                " next_poll_at = excluded.next_poll_at",
+                (order_id, error[:200], next_poll_at),
+            )
+            async with db.execute(
+                "SELECT failures FROM order_watch WHERE order_id = ?", (order_id,)
+            ) as cur:
+                row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def readable_again(self, order_ids: Sequence[int]) -> None:
+        """A readable answer ends the streak (a past report stays recorded: it is sent
+        once per order)."""
+        if not order_ids:
+            return
+        marks = ",".join("?" * len(order_ids))
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE order_watch SET failures = 0, last_error = NULL, next_poll_at = NULL"
+                f" WHERE failures > 0 AND order_id IN ({marks})",
+                list(order_ids),
+            )
+
+    async def report_unreadable(
+        self,
+        orders: Sequence[Order],
+        *,
+        now: float,
+        notifications: Callable[[list[Order]], list[NewNotification]],
+    ) -> list[Order]:
+        """Mark orders reported as unreadable and queue their notices, once per order."""
+        return await self._report_once("unreadable_reported_at", orders, now, notifications)
+
+    async def report_key_missing(
+        self,
+        orders: Sequence[Order],
+        *,
+        now: float,
+        notifications: Callable[[list[Order]], list[NewNotification]],
+    ) -> list[Order]:
+        """Mark orders reported as placed with a key no longer configured, once per order
+        (until `key_back` clears it)."""
+        return await self._report_once("key_missing_reported_at", orders, now, notifications)
+
+    async def _report_once(
+        self,
+        column: str,
+        orders: Sequence[Order],
+        now: float,
+        notifications: Callable[[list[Order]], list[NewNotification]],
+    ) -> list[Order]:
+        if column not in ("unreadable_reported_at", "key_missing_reported_at"):
+            raise ValueError(f"not a report column: {column}")
+        fresh: list[Order] = []
+        async with self._tx() as db:
+            for order in orders:
+                await db.execute(
+                    "INSERT OR IGNORE INTO order_watch (order_id) VALUES (?)", (order.id,)
+                )
+                cur = await db.execute(
+                    f"UPDATE order_watch SET {column} = ? WHERE order_id = ? AND {column} IS NULL",
+                    (now, order.id),
+                )
+                if cur.rowcount == 1:
+                    fresh.append(order)
+            if fresh:
+                for note in notifications(fresh):
+                    await self._enqueue(db, note, now)
+        return fresh
+
+    async def open_orders_of_other_keys(
+        self, configured: Iterable[tuple[str, str]]
+    ) -> list[Order]:
+        """Open orders whose (provider, key_id) is not configured and not yet reported."""
+        keys = set(configured)
+        marks = ",".join("?" * len(OPEN_STATES))
+        rows = await self._fetchall(
+            f"SELECT {', '.join('o.' + c for c in _ORDER_COLUMNS.split(', '))} FROM orders o"
+            " LEFT JOIN order_watch w ON w.order_id = o.id"
+            f" WHERE o.state IN ({marks}) AND w.key_missing_reported_at IS NULL ORDER BY o.id",
+            sorted(s.value for s in OPEN_STATES),
+        )
+        orders = [_order(r) for r in rows]
+        return [o for o in orders if (o.provider, o.key_id) not in keys]
+
+    async def key_back(self, provider: str, key_id: str) -> None:
+        """The key is configured again: a later removal is reported afresh."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE order_watch SET key_missing_reported_at = NULL"
+                " WHERE key_missing_reported_at IS NOT NULL AND order_id IN"
+                " (SELECT id FROM orders WHERE provider = ? AND key_id = ?)",
+                (provider, key_id),
             )
 
     # -- outbox ------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain import OrderState
+from bot.healthcheck import read_heartbeat_record
 from bot.simulators.tronsave import TronSaveSimulator
 from bot.tron_address import address_from_bytes
 from tests.integration.harness import (
@@ -253,6 +254,7 @@ async def test_the_poll_job_refreshes_the_heartbeat_and_schedules_the_next_cycle
     await first.run(bot.app)
     await bot.settle()
     assert heartbeat.exists()
+    assert read_heartbeat_record(heartbeat)[1] is not None  # written by the finished cycle
     assert "Energy delivered" in (bot.last().text or "")
     scheduled = job_queue.get_jobs_by_name("order-poller")
     assert len(scheduled) == 2  # the next cycle, queued when this one ended

@@ -16,6 +16,7 @@ from bot.services.ports import (
     Settlement,
     StatusUpdate,
     SubmitResult,
+    Unreadable,
 )
 from bot.storage.repository import NewOrder, Order, Submission
 
@@ -81,7 +82,7 @@ class FakeProvider:
             return None
         return [o for o in self.history if o.receiver in submission.receivers]
 
-    async def track(self, orders: Sequence[Order]) -> list[StatusUpdate]:
+    async def track(self, orders: Sequence[Order]) -> list[StatusUpdate | Unreadable]:
         self.calls.append(f"track:{len(orders)}")
         states = {
             "Pending": OrderState.PENDING,

@@ -8,7 +8,7 @@ from bot.domain import NoticeKind, OrderState, ProviderName
 from bot.providers.errors import ProviderUnavailable
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
-from bot.services.ports import OrderRequest
+from bot.services.ports import OrderRequest, StatusUpdate
 from bot.storage.repository import Repository
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock
@@ -59,7 +59,7 @@ async def test_overlapping_or_repeated_cycles_never_repeat_a_push(repo: Reposito
     # A second poller acting on what it read before the first one wrote:
     other = Poller(svc, deadline_grace=60, clock=clock)
     updates = await fake.track(stale)
-    by_id = {u.provider_order_id: u for u in updates}
+    by_id = {u.provider_order_id: u for u in updates if isinstance(u, StatusUpdate)}
     transitions = [
         t
         for o in stale

@@ -693,11 +693,11 @@ async def test_safe_read_transport_failure_exhausted_keeps_classification() -> N
     ("name", "body"),
     [
         ("track", b"<html>maintenance</html>"),
-        ("track", {"results": [{"order_id": ID_A}]}),
+        ("track", {"results": "none"}),
         ("create", {"order_ids": "673c17a3129f1881382e98e2"}),
         ("estimate", {**ESTIMATE_EXAMPLE, "price": "sixty-nine"}),
         ("user_info", {"error": False, "message": "Success", "data": None}),
-        ("history", {"total": 1, "results": [{"receiver": ADDR_1}]}),
+        ("history", {"results": [{"_id": ID_A, "receiver": ADDR_1}]}),
     ],
 )
 async def test_unparseable_2xx_is_bad_response_with_unknown_outcome(
