@@ -37,6 +37,7 @@ from bot.domain import ProviderName
 from bot.handlers import basic, jobs, new_order, orders
 from bot.handlers.callback_data import secret_from_token
 from bot.handlers.common import RUNTIME_KEY, Context
+from bot.handlers.processor import PerChatUpdateProcessor
 from bot.handlers.push import OutboxDispatcher
 from bot.healthcheck import touch_heartbeat
 from bot.providers.feee import FeeeClient
@@ -161,7 +162,8 @@ def build_application(
         )
         .rate_limiter(AIORateLimiter(max_retries=3))
         .persistence(SqlitePersistence(settings.database_path))
-        .concurrent_updates(True)
+        # One chat at a time (ConversationHandler needs it), chats side by side.
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

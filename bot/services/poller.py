@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from bot.bounded import BoundedSet
 from bot.domain import NoticeKind, OrderState
 from bot.providers.errors import ProviderError
 from bot.services.orders import OrderService
@@ -54,7 +55,8 @@ class Poller:
         self._clock = clock
         self.on_notices = on_notices
         self.on_progress = on_progress  # called after each committed chunk
-        self._warned_raw: set[tuple[int, str]] = set()
+        # Orders warned about an unknown status; bounded, at worst a warning repeats.
+        self._warned_raw: BoundedSet[tuple[int, str]] = BoundedSet(maxsize=4096)
 
     async def run_cycle(self) -> CycleReport:
         report = CycleReport()
