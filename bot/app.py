@@ -178,6 +178,7 @@ def build_application(
 
 def register_handlers(app: BotApp) -> None:
     private_text = filters.ChatType.PRIVATE & filters.TEXT
+    app.add_handler(TypeHandler(Update, basic.limit_strangers), group=-2)
     app.add_handler(TypeHandler(Update, basic.note_chat_alive), group=-1)
     app.add_handler(new_order.conversation())
     app.add_handler(CommandHandler("start", basic.start))

@@ -117,8 +117,9 @@ class BoundedSet(Generic[K]):
 
 
 class KeyedRateLimit(Generic[K]):
-    """At most `per_key` events per key in any `window` seconds, and at most `overall`
-    events in that window for all keys together; whatever is over is refused.
+    """At most `per_key` events per key in `window` seconds, and at most `overall`
+    events in `overall_window` seconds (default: `window`) for all keys together;
+    whatever is over is refused, not delayed.
 
     Windows are fixed, starting at a key's first event. At most `maxsize` keys are
     remembered: under a flood from more keys than that, the oldest are forgotten, and
@@ -131,14 +132,17 @@ class KeyedRateLimit(Generic[K]):
         per_key: int,
         overall: int,
         window: float,
+        overall_window: float | None = None,
         maxsize: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if per_key < 1 or overall < 1 or window <= 0 or maxsize < 1:
-            raise ValueError("per_key, overall and maxsize must be >= 1, window > 0")
+        overall_window = window if overall_window is None else overall_window
+        if per_key < 1 or overall < 1 or min(window, overall_window) <= 0 or maxsize < 1:
+            raise ValueError("per_key, overall and maxsize must be >= 1, windows > 0")
         self.per_key = per_key
         self.overall = overall
         self.window = window
+        self.overall_window = overall_window
         self.maxsize = maxsize
         self._clock = clock
         self._keys: OrderedDict[K, tuple[float, int]] = OrderedDict()
@@ -148,7 +152,7 @@ class KeyedRateLimit(Generic[K]):
     def allow(self, key: K) -> bool:
         """Count one event of `key`; True if it is within both limits."""
         now = self._clock()
-        if now - self._overall_start >= self.window:
+        if now - self._overall_start >= self.overall_window:
             self._overall_start, self._overall_count = now, 0
         start, count = self._keys.get(key, (now, 0))
         if now - start >= self.window:

@@ -135,6 +135,17 @@ def test_rate_limit_remembers_at_most_maxsize_keys() -> None:
     assert not limit.allow(9_999)  # a recent key is still remembered
 
 
+def test_rate_limit_overall_window_is_its_own() -> None:
+    clock = Clock(0.0)
+    limit: KeyedRateLimit[int] = KeyedRateLimit(
+        per_key=1, window=600, overall=2, overall_window=10, clock=clock
+    )
+    assert [limit.allow(k) for k in (1, 2, 3)] == [True, True, False]
+    clock.now += 10
+    assert limit.allow(3)  # the overall window moved on
+    assert not limit.allow(1)  # the per-key one has not
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -142,6 +153,7 @@ def test_rate_limit_remembers_at_most_maxsize_keys() -> None:
         {"per_key": 1, "overall": 0, "window": 1},
         {"per_key": 1, "overall": 1, "window": 0},
         {"per_key": 1, "overall": 1, "window": 1, "maxsize": 0},
+        {"per_key": 1, "overall": 1, "window": 1, "overall_window": 0},
     ],
 )
 def test_rate_limit_rejects_useless_settings(kwargs: dict[str, float]) -> None:

@@ -1,0 +1,58 @@
+"""Bounds a flood cannot break: users who may not spend get few answers, and nothing
+is kept for users and chats that only said hello."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.services.runtime import STRANGER_UPDATES_OVERALL, STRANGER_UPDATES_PER_USER
+from bot.simulators.tronsave import TronSaveSimulator
+from tests.integration.harness import ALICE, MALLORY, TS_KEY, Bot, make_settings, running_bot
+
+
+@pytest.fixture
+def sim() -> Iterator[TronSaveSimulator]:
+    simulator = TronSaveSimulator(api_key=TS_KEY, rate_interval=0.0, unit_price=60)
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, sim: TronSaveSimulator) -> AsyncIterator[Bot]:
+    settings = make_settings(tmp_path, tronsave_api_key=TS_KEY, tronsave_base_url=sim.base_url)
+    async with running_bot(settings) as running:
+        yield running
+
+
+async def test_a_stranger_flooding_the_bot_gets_a_few_answers_then_silence(bot: Bot) -> None:
+    for _ in range(20):
+        await bot.command("/start", user=MALLORY)
+        await bot.command("/new", user=MALLORY)
+    replies = bot.messages(MALLORY)
+    assert len(replies) == STRANGER_UPDATES_PER_USER
+    assert str(MALLORY) in (replies[0].text or "")  # they were told their id
+    # An allowed user is never limited.
+    for _ in range(20):
+        await bot.command("/help")
+    assert len(bot.messages(ALICE)) == 20
+
+
+async def test_many_strangers_together_get_a_bounded_number_of_answers(bot: Bot) -> None:
+    strangers = range(70_000, 70_050)
+    for user in strangers:
+        await bot.command("/start", user=user)
+    answered = sum(1 for user in strangers if bot.messages(user))
+    assert answered == STRANGER_UPDATES_OVERALL
+
+
+async def test_a_stranger_pressing_buttons_is_limited_too(bot: Bot) -> None:
+    await bot.command("/help")
+    message = bot.last()
+    for _ in range(12):
+        await bot.press_data("w:new", message, user=MALLORY, chat=ALICE)
+    answered = {a["callback_query_id"] for a in bot.api.calls_of("answerCallbackQuery")}
+    assert len(answered) == STRANGER_UPDATES_PER_USER
