@@ -34,7 +34,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
 from bot.domain import ProviderName
-from bot.handlers import basic, jobs, new_order, orders
+from bot.handlers import basic, housekeeping, jobs, new_order, orders
 from bot.handlers.callback_data import secret_from_token
 from bot.handlers.common import RUNTIME_KEY, Context
 from bot.handlers.processor import PerChatUpdateProcessor
@@ -44,6 +44,7 @@ from bot.providers.feee import FeeeClient
 from bot.providers.pacing import Pacer
 from bot.providers.tronsave import TronSaveClient
 from bot.services.feee_provider import FeeeProvider
+from bot.services.housekeeping import DAY, Retention
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
 from bot.services.ports import EnergyProvider
@@ -96,6 +97,13 @@ def build_providers(
     return providers
 
 
+def _retention(settings: Settings) -> Retention:
+    return Retention(
+        outbox_seconds=settings.outbox_retention_days * DAY,
+        order_seconds=settings.order_retention_days * DAY,
+    )
+
+
 def build_application(
     settings: Settings,
     *,
@@ -133,6 +141,10 @@ def build_application(
         if app.job_queue is not None:
             schedule = jobs.PollSchedule(settings.poll_interval_seconds, heartbeat)
             jobs.schedule_poll(app.job_queue, schedule, delay=1.0)
+        if app.job_queue is not None:
+            housekeeping.schedule_housekeeping(
+                app.job_queue, housekeeping.HousekeepingSchedule(_retention(settings), clock)
+            )
         await _set_commands(app)
         log.info(
             "bot ready: providers %s, %d allowed users",

@@ -86,7 +86,10 @@ async def set_language(update: Update, context: Context) -> None:
         return
     await query.answer()
     rt = runtime(context)
-    await rt.repo.set_user_lang(user.id, choice if choice in LANGS else None)
+    if choice in LANGS:
+        await rt.repo.set_user_lang(user.id, choice)
+    else:  # "auto": follow the Telegram app again, and keep no row for it
+        await rt.repo.forget_user_lang(user.id)
     lang = await user_lang(update, context)
     await query.edit_message_text(t(lang, "language.set"))
     chat = update.effective_chat

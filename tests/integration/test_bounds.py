@@ -3,11 +3,13 @@ is kept for users and chats that only said hello."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.handlers.housekeeping import HOUSEKEEPING_JOB
 from bot.services.runtime import STRANGER_UPDATES_OVERALL, STRANGER_UPDATES_PER_USER
 from bot.simulators.tronsave import TronSaveSimulator
 from tests.integration.harness import ALICE, MALLORY, TS_KEY, Bot, make_settings, running_bot
@@ -56,3 +58,39 @@ async def test_a_stranger_pressing_buttons_is_limited_too(bot: Bot) -> None:
         await bot.press_data("w:new", message, user=MALLORY, chat=ALICE)
     answered = {a["callback_query_id"] for a in bot.api.calls_of("answerCallbackQuery")}
     assert len(answered) == STRANGER_UPDATES_PER_USER
+
+
+def _rows(path: Path, table: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as db:
+        return list(db.execute(f"SELECT * FROM {table}"))
+
+
+async def test_users_who_only_say_hello_leave_no_rows(bot: Bot, tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    await bot.command("/start", user=MALLORY)
+    await bot.command("/start")
+    await bot.command("/help")
+    await bot.app.update_persistence()
+    for table in ("users", "chats", "ptb_data", "ptb_conversations"):
+        assert _rows(database, table) == [], table
+    # Choosing a language stores it; going back to "auto" leaves nothing behind.
+    await bot.command("/language")
+    await bot.press_data("lang:zh", bot.last())
+    assert _rows(database, "users") == [(ALICE, "zh")]
+    await bot.press_data("lang:auto", bot.last())
+    assert _rows(database, "users") == []
+
+
+async def test_housekeeping_forgets_idle_strangers_in_memory(bot: Bot) -> None:
+    for user in range(80_000, 80_005):
+        await bot.command("/start", user=user)
+    await bot.command("/new")  # Alice is mid-wizard: her draft must stay
+    await bot.app.update_persistence()
+    assert set(range(80_000, 80_005)) <= set(bot.app.user_data)
+    [job] = bot.app.job_queue.get_jobs_by_name(HOUSEKEEPING_JOB)  # type: ignore[union-attr]
+    await job.run(bot.app)
+    assert set(bot.app.user_data) == {ALICE}
+    assert bot.app.user_data[ALICE]
+    assert dict(bot.app.chat_data) == {}
+    await bot.say("65000")
+    assert "For how long" in (bot.last().text or "")
