@@ -18,6 +18,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import build_application
 from bot.config import ConfigError, Settings, load_settings
+from bot.handlers import watchdog
 from bot.logging_setup import configure_logging
 from bot.storage.repository import Repository
 
@@ -44,16 +45,15 @@ def run(settings: Settings) -> int:
     except (OSError, sqlite3.Error, RuntimeError) as exc:
         log.critical("cannot open the database at %s: %s", settings.database_path, exc)
         return EXIT_DATABASE
+    return _poll(settings)
+
+
+def _poll(settings: Settings) -> int:
     try:
         app = build_application(settings)
         app.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
     except InvalidToken:
-        # Never the exception's text: it quotes the token.
-        log.critical(
-            "Telegram rejected TELEGRAM_BOT_TOKEN (getMe answered 401/404): "
-            "copy the token from @BotFather into .env or the environment"
-        )
-        return EXIT_TOKEN
+        return _token_rejected()
     except NetworkError as exc:  # TimedOut included
         log.critical(
             "cannot reach the Telegram Bot API at %s: %s", settings.telegram_base_url, exc
@@ -67,7 +67,18 @@ def run(settings: Settings) -> int:
         log.critical("the bot stopped on an unexpected error: %s: %s", type(exc).__name__, exc)
         log.debug("traceback of the error above", exc_info=exc)
         return EXIT_UNEXPECTED
+    if watchdog.token_rejected(app):  # revoked while running
+        return _token_rejected()
     return 0
+
+
+def _token_rejected() -> int:
+    # Never the exception's text: it quotes the token.
+    log.critical(
+        "Telegram rejected TELEGRAM_BOT_TOKEN (401/404): "
+        "copy the token from @BotFather into .env or the environment"
+    )
+    return EXIT_TOKEN
 
 
 def main() -> None:

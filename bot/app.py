@@ -34,7 +34,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
 from bot.domain import ProviderName
-from bot.handlers import basic, housekeeping, jobs, new_order, orders
+from bot.handlers import basic, housekeeping, jobs, new_order, orders, watchdog
 from bot.handlers.callback_data import secret_from_token
 from bot.handlers.common import RUNTIME_KEY, Context
 from bot.handlers.processor import PerChatUpdateProcessor
@@ -145,6 +145,7 @@ def build_application(
             housekeeping.schedule_housekeeping(
                 app.job_queue, housekeeping.HousekeepingSchedule(_retention(settings), clock)
             )
+            watchdog.schedule_watchdog(app.job_queue)
         await _set_commands(app)
         log.info(
             "bot ready: providers %s, %d allowed users",

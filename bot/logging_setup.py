@@ -13,11 +13,14 @@ import threading
 from collections.abc import Iterable
 from types import TracebackType
 
+from telegram.error import InvalidToken
+
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Loggers that write request URLs (and so the bot token) at INFO or DEBUG.
 _URL_LOGGERS = ("httpx", "httpcore")
-# PTB logs a start-up failure with its traceback before re-raising it; `bot.__main__`
-# reports the cause in one line, so the traceback would only repeat it, at length.
+# PTB logs a start-up failure (and a rejected token at any time) with its traceback
+# before re-raising it; `bot.__main__` reports the cause in one line, so the traceback
+# would only repeat it, at length.
 _BOOTSTRAP_PREFIX = "Network Retry Loop (Bootstrap"
 
 log = logging.getLogger("bot")
@@ -51,6 +54,8 @@ class RedactingFormatter(logging.Formatter):
 class _DropBootstrapTraceback(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.startswith("telegram") and record.levelno >= logging.ERROR:
+            if record.exc_info and isinstance(record.exc_info[1], InvalidToken):
+                return False  # `bot.__main__` says it in one line, whenever it happens
             try:
                 return not record.getMessage().startswith(_BOOTSTRAP_PREFIX)
             except (TypeError, ValueError):

@@ -208,3 +208,30 @@ def test_an_unreachable_bot_api_exits_5_with_one_line(
     )
     done = run_bot_to_exit(env, tmp_path)
     _assert_one_clear_line(done, code=5, says="cannot reach the Telegram Bot API")
+
+
+def test_a_token_revoked_while_running_stops_the_bot_with_exit_3(
+    launcher: BotLauncher,
+    tg: FakeTelegramServer,
+    tronsave: TronSaveSimulator,
+    alice: TelegramUser,
+    tmp_path: Path,
+) -> None:
+    env = bot_env(
+        telegram_url=tg.base_url,
+        database=tmp_path / "bot.sqlite3",
+        tronsave_url=tronsave.base_url,
+    )
+    bot = launcher.start(env)
+    assert "TRON energy rental" in (alice.reply_to("/start").text or "")
+    tg.revoke_token()
+    try:
+        code = bot.popen.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"the bot kept running deaf; log:\n{bot.log()}") from None
+    assert code == 3
+    log = bot.log()
+    assert "Telegram rejected TELEGRAM_BOT_TOKEN" in log.splitlines()[-1]
+    assert "InvalidToken" not in log
+    for secret in (TOKEN, TOKEN.split(":", 1)[1], TS_KEY):
+        assert secret not in log

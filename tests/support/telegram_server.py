@@ -524,6 +524,14 @@ class FakeTelegramServer:
         with self._cond:
             self._emulator.blocked.discard(chat_id)
 
+    def revoke_token(self) -> None:
+        """From now on the bot's token is refused with 401, as after a revoke in
+        @BotFather; a long poll waiting now is ended (409) so the next call sees it."""
+        with self._cond:
+            self.token = f"{self.token}-revoked"
+            self._poll_generation += 1
+            self._cond.notify_all()
+
     def fail_next(
         self,
         method: str,
