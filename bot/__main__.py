@@ -9,10 +9,12 @@ message never holds a value). PTB's own exceptions are never left to print thems
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import sqlite3
-import sys
 
+from dotenv import dotenv_values
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
@@ -81,11 +83,28 @@ def _token_rejected() -> int:
     return EXIT_TOKEN
 
 
+_SECRET_NAMES = frozenset({"TELEGRAM_BOT_TOKEN", "TRONSAVE_API_KEY", "FEEE_API_KEY"})
+_BARE = "%(message)s"
+
+
+def _raw_secrets() -> list[str]:
+    """The secret settings' raw values from the environment and `.env`, as Settings
+    reads them, for masking before Settings could be built."""
+    found = [v for k, v in os.environ.items() if k.upper() in _SECRET_NAMES]
+    # An unreadable .env: Settings has reported that already.
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        dotenv = dotenv_values(".env")
+        found += [v for k, v in dotenv.items() if k.upper() in _SECRET_NAMES and v]
+    return [v.strip() for v in found if v.strip()]
+
+
 def main() -> None:
     try:
         settings = load_settings()
     except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        # The message names settings, never their values; masked all the same.
+        configure_logging("INFO", _raw_secrets(), fmt=_BARE)
+        log.critical("configuration error: %s", exc)
         raise SystemExit(EXIT_CONFIG) from None
     secrets = [
         s.get_secret_value()

@@ -81,9 +81,9 @@ def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
     )
 
 
-def configure_logging(level: str, secrets: Iterable[str]) -> None:
+def configure_logging(level: str, secrets: Iterable[str], *, fmt: str = _FORMAT) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(RedactingFormatter(secret_variants(secrets)))
+    handler.setFormatter(RedactingFormatter(secret_variants(secrets), fmt))
     handler.addFilter(_DropBootstrapTraceback())
     root = logging.getLogger()
     root.handlers[:] = [handler]

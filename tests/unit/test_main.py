@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from bot import __main__ as entry
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 
 TOKEN = "123456:main-test-token-never-shown"
 
@@ -48,3 +50,31 @@ def test_a_schema_from_a_newer_bot_is_a_database_error(
         db.execute("PRAGMA user_version = 9999")
     assert entry.run(settings) == entry.EXIT_DATABASE
     assert "newer than this bot" in caplog.records[-1].getMessage()
+
+
+def test_a_configuration_error_is_masked_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Should a validation message ever quote a value, the secrets are masked anyway,
+    # those from the environment and those from .env alike.
+    key = "feee-key-from-dotenv-0123"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(f"FEEE_API_KEY={key}\n")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+
+    def refuse(**_: object) -> Settings:
+        raise ConfigError(f"TELEGRAM_BOT_TOKEN is invalid ({TOKEN} / {key})")
+
+    monkeypatch.setattr(entry, "load_settings", refuse)
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, sys.excepthook, threading.excepthook
+    try:
+        with pytest.raises(SystemExit) as info:
+            entry.main()
+    finally:
+        root.handlers[:], level, sys.excepthook, threading.excepthook = saved
+        root.setLevel(level)
+        logging.captureWarnings(False)
+    assert info.value.code == entry.EXIT_CONFIG
+    err = capsys.readouterr().err
+    assert err == "configuration error: TELEGRAM_BOT_TOKEN is invalid (*** / ***)\n"
