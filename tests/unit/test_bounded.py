@@ -7,6 +7,9 @@ import asyncio
 import pytest
 
 from bot.bounded import BoundedSet, KeyedLocks, KeyedRateLimit
+from bot.services.orders import NotYourOrder, OrderService
+from bot.services.poller import Poller
+from bot.storage.repository import Repository
 from tests.support.clock import Clock
 
 
@@ -159,3 +162,19 @@ def test_rate_limit_overall_window_is_its_own() -> None:
 def test_rate_limit_rejects_useless_settings(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="must be"):
         KeyedRateLimit[int](**kwargs)  # type: ignore[arg-type]
+
+
+async def test_order_service_keeps_no_lock_for_idle_chats(repo: Repository) -> None:
+    service = OrderService(repo, {})
+    for chat in range(200):
+        with pytest.raises(NotYourOrder):  # a button naming an order that is not there
+            await service.cancel(chat_id=chat, order_ids=[10_000 + chat])
+    assert len(service._chat_locks) == 0
+
+
+def test_poller_memory_of_warnings_is_bounded(repo: Repository) -> None:
+    poller = Poller(OrderService(repo, {}), deadline_grace=60)
+    assert isinstance(poller._warned_raw, BoundedSet)
+    for order_id in range(10_000):
+        poller._warned_raw.add((order_id, "weird"))
+    assert len(poller._warned_raw) == poller._warned_raw.maxsize
