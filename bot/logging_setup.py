@@ -51,7 +51,7 @@ class RedactingFormatter(logging.Formatter):
         return text
 
 
-class _DropBootstrapTraceback(logging.Filter):
+class _DropReportedErrors(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.startswith("telegram") and record.levelno >= logging.ERROR:
             if record.exc_info and isinstance(record.exc_info[1], InvalidToken):
@@ -84,7 +84,7 @@ def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
 def configure_logging(level: str, secrets: Iterable[str], *, fmt: str = _FORMAT) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(RedactingFormatter(secret_variants(secrets), fmt))
-    handler.addFilter(_DropBootstrapTraceback())
+    handler.addFilter(_DropReportedErrors())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
