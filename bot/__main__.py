@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import threading
 
 from dotenv import dotenv_values
 from telegram import Update
@@ -114,7 +115,21 @@ def main() -> None:
     configure_logging(settings.log_level, secrets)
     code = run(settings)
     if code:
-        raise SystemExit(code)
+        exit_now(code)
+
+
+def exit_now(code: int) -> None:
+    """Exit with `code` even if a run that failed half-way left worker threads behind
+    (aiosqlite's are not daemons, and Python would wait for them forever). Leaving the
+    database like that is safe: it is WAL, and must survive a kill anyway."""
+    lingering = [
+        t for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon
+    ]
+    if lingering:
+        log.debug("exiting past %d lingering threads", len(lingering))
+        logging.shutdown()
+        os._exit(code)
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":

@@ -78,3 +78,25 @@ def test_a_configuration_error_is_masked_too(
     assert info.value.code == entry.EXIT_CONFIG
     err = capsys.readouterr().err
     assert err == "configuration error: TELEGRAM_BOT_TOKEN is invalid (*** / ***)\n"
+
+
+def test_exit_now_does_not_wait_for_lingering_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    exits: list[int] = []
+    monkeypatch.setattr("os._exit", exits.append)  # the real one would end pytest
+    monkeypatch.setattr("logging.shutdown", lambda: None)
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait, daemon=False)
+    worker.start()
+    try:
+        with pytest.raises(SystemExit):  # only because the stand-in for os._exit returns
+            entry.exit_now(3)
+    finally:
+        stop.set()
+        worker.join()
+    assert exits == [3]
+
+
+def test_exit_now_exits_normally_without_lingering_threads() -> None:
+    with pytest.raises(SystemExit) as info:
+        entry.exit_now(4)
+    assert info.value.code == 4
