@@ -94,3 +94,10 @@ async def test_housekeeping_forgets_idle_strangers_in_memory(bot: Bot) -> None:
     assert dict(bot.app.chat_data) == {}
     await bot.say("65000")
     assert "For how long" in (bot.last().text or "")
+
+
+async def test_no_per_chat_memory_for_chats_that_only_wrote(bot: Bot) -> None:
+    for chat in range(-100_200, -100_150):  # fifty groups
+        await bot.command("/help", user=ALICE, chat=chat, chat_type="group")
+    await bot.app.update_persistence()
+    assert dict(bot.app.chat_data) == {}
