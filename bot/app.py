@@ -34,15 +34,17 @@ from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
 from bot.domain import ProviderName
-from bot.handlers import basic, jobs, new_order, orders
+from bot.handlers import basic, housekeeping, jobs, new_order, orders, watchdog
 from bot.handlers.callback_data import secret_from_token
 from bot.handlers.common import RUNTIME_KEY, Context
+from bot.handlers.processor import PerChatUpdateProcessor
 from bot.handlers.push import OutboxDispatcher
 from bot.healthcheck import last_cycle_seconds, write_heartbeat
 from bot.providers.feee import FeeeClient
 from bot.providers.pacing import Pacer
 from bot.providers.tronsave import TronSaveClient
 from bot.services.feee_provider import FeeeProvider
+from bot.services.housekeeping import DAY, Retention
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
 from bot.services.ports import EnergyProvider
@@ -95,6 +97,13 @@ def build_providers(
     return providers
 
 
+def _retention(settings: Settings) -> Retention:
+    return Retention(
+        outbox_seconds=settings.outbox_retention_days * DAY,
+        order_seconds=settings.order_retention_days * DAY,
+    )
+
+
 def build_application(
     settings: Settings,
     *,
@@ -132,6 +141,11 @@ def build_application(
         if app.job_queue is not None:
             schedule = jobs.PollSchedule(settings.poll_interval_seconds, heartbeat)
             jobs.schedule_poll(app.job_queue, schedule, delay=1.0)
+        if app.job_queue is not None:
+            housekeeping.schedule_housekeeping(
+                app.job_queue, housekeeping.HousekeepingSchedule(_retention(settings), clock)
+            )
+            watchdog.schedule_watchdog(app.job_queue)
         await _set_commands(app)
         log.info(
             "bot ready: providers %s, %d allowed users",
@@ -161,7 +175,8 @@ def build_application(
         )
         .rate_limiter(AIORateLimiter(max_retries=3))
         .persistence(SqlitePersistence(settings.database_path))
-        .concurrent_updates(True)
+        # One chat at a time (ConversationHandler needs it), chats side by side.
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
@@ -176,6 +191,7 @@ def build_application(
 
 def register_handlers(app: BotApp) -> None:
     private_text = filters.ChatType.PRIVATE & filters.TEXT
+    app.add_handler(TypeHandler(Update, basic.limit_strangers), group=-2)
     app.add_handler(TypeHandler(Update, basic.note_chat_alive), group=-1)
     app.add_handler(new_order.conversation())
     app.add_handler(CommandHandler("start", basic.start))

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     http_timeout_seconds: float = Field(default=15.0, gt=0)
     heartbeat_path: Path | None = None
     log_level: str = "INFO"
+    # How long sent pushes (and wizard state of chats that blocked the bot) are kept.
+    outbox_retention_days: int = Field(default=30, ge=1, le=36_500)
+    # How long closed orders (and their submissions) are kept for /orders and support.
+    order_retention_days: int = Field(default=365, ge=1, le=36_500)
 
     @field_validator("allowed_user_ids", mode="before")
     @classmethod

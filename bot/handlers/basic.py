@@ -13,6 +13,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.handlers.common import Context, chat_id_of, ensure_allowed, runtime, user_lang
 from bot.handlers.render import error_text, provider_name, trx
@@ -85,7 +86,10 @@ async def set_language(update: Update, context: Context) -> None:
         return
     await query.answer()
     rt = runtime(context)
-    await rt.repo.set_user_lang(user.id, choice if choice in LANGS else None)
+    if choice in LANGS:
+        await rt.repo.set_user_lang(user.id, choice)
+    else:  # "auto": follow the Telegram app again, and keep no row for it
+        await rt.repo.forget_user_lang(user.id)
     lang = await user_lang(update, context)
     await query.edit_message_text(t(lang, "language.set"))
     chat = update.effective_chat
@@ -135,6 +139,20 @@ async def stray_text(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     await message.reply_text(t(lang, "stray.text"))
+
+
+async def limit_strangers(update: Update, context: Context) -> None:
+    """Runs before every other handler: a user who may not spend gets answers only
+    within `Runtime.strangers`; beyond it their updates are dropped silently, before
+    any database work, so a flood can neither slow the bot nor eat the send rate that
+    pushes need. Allowed users are never limited."""
+    user = update.effective_user
+    rt = runtime(context)
+    if user is None or rt.may_spend(user.id):
+        return
+    if not rt.strangers.allow(user.id):
+        log.debug("ignoring an update from a rate-limited stranger")
+        raise ApplicationHandlerStop
 
 
 async def note_chat_alive(update: Update, context: Context) -> None:

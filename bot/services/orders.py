@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.bounded import KeyedLocks
 from bot.domain import NoticeKind, OrderState, ProviderName, SubmissionState
 from bot.providers.errors import ProviderError, ProviderUnavailable
 from bot.services.ports import (
@@ -87,7 +88,7 @@ class OrderService:
         self._recovery_window = recovery_window
         self._sending_stale_after = sending_stale_after
         # One action at a time per chat: a double press waits, then sees the new state.
-        self._chat_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._chat_locks: KeyedLocks[int] = KeyedLocks()  # freed when idle
 
     def provider(self, name: ProviderName | str) -> EnergyProvider:
         return self.providers[ProviderName(name)]

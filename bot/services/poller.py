@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from bot.bounded import BoundedSet
 from bot.domain import NoticeKind, OrderState
 from bot.providers.errors import (
     ProviderAuthError,
@@ -78,7 +79,8 @@ class Poller:
         self.on_notices = on_notices
         self._unreadable_after = unreadable_after
         self._unreadable_retry = unreadable_retry
-        self._warned_raw: set[tuple[int, str]] = set()
+        # Orders warned about an unknown status; bounded, at worst a warning repeats.
+        self._warned_raw: BoundedSet[tuple[int, str]] = BoundedSet(maxsize=4096)
 
     async def run_cycle(self) -> CycleReport:
         report = CycleReport()

@@ -5,9 +5,27 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from bot.bounded import KeyedRateLimit
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
 from bot.storage.repository import Repository
+
+# Replies share Telegram's ~30 messages/s with the pushes that announce orders, so
+# users who may not spend get few: 5 answered updates per user per 10 minutes, and
+# 10 per 10 seconds for all of them together; the rest is ignored without a reply.
+STRANGER_UPDATES_PER_USER = 5
+STRANGER_USER_WINDOW = 600.0
+STRANGER_UPDATES_OVERALL = 10
+STRANGER_OVERALL_WINDOW = 10.0
+
+
+def stranger_limit() -> KeyedRateLimit[int]:
+    return KeyedRateLimit(
+        per_key=STRANGER_UPDATES_PER_USER,
+        window=STRANGER_USER_WINDOW,
+        overall=STRANGER_UPDATES_OVERALL,
+        overall_window=STRANGER_OVERALL_WINDOW,
+    )
 
 
 @dataclass
@@ -20,6 +38,8 @@ class Runtime:
     callback_secret: bytes
     # Set when the outbox has something new; the dispatcher waits on it.
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    # Updates from users who may not spend that get an answer at all (see stranger_limit).
+    strangers: KeyedRateLimit[int] = field(default_factory=stranger_limit)
 
     def may_spend(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.allowed_user_ids

@@ -1,4 +1,4 @@
-"""PTB persistence in the bot's SQLite file: conversation states and user/chat data.
+"""PTB persistence in the bot's SQLite file: conversation states and user data.
 
 PTB reads persistence during `Application.initialize()`, before `post_init` runs, so
 this class opens its own connection lazily instead of borrowing the app's repository.
@@ -23,8 +23,10 @@ _CHAT = "chat"
 class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     def __init__(self, path: Path | str, *, update_interval: float = 2.0) -> None:
         super().__init__(
+            # Only user_data holds anything (wizard drafts). Storing chat_data, unused,
+            # would also make PTB keep an empty dict in memory for every chat ever seen.
             store_data=PersistenceInput(
-                bot_data=False, chat_data=True, user_data=True, callback_data=False
+                bot_data=False, chat_data=False, user_data=True, callback_data=False
             ),
             update_interval=update_interval,
         )

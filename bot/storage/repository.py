@@ -653,3 +653,106 @@ class Repository:
                     " ON CONFLICT (kind, owner_id) DO UPDATE SET data = excluded.data",
                     (kind, owner_id, data),
                 )
+
+    # -- retention (see bot/services/housekeeping.py) ----------------------------------
+
+    async def forget_user_lang(self, user_id: int) -> None:
+        """Back to the Telegram app's language: the user's row goes, not kept as NULL."""
+        async with self._tx() as db:
+            await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+
+    async def prune_outbox(self, *, before: float, batch: int) -> int:
+        """Delete up to `batch` pushes sent, or parked as failed, before `before`.
+        A push not sent yet is never deleted, however old."""
+        async with self._tx() as db:
+            cur = await db.execute(
+                "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
+                " WHERE (sent_at IS NOT NULL AND sent_at < ?)"
+                " OR (sent_at IS NULL AND dropped IS NOT NULL AND created_at < ?)"
+                " ORDER BY id LIMIT ?)",
+                (before, before, batch),
+            )
+            return max(cur.rowcount, 0)
+
+    async def prune_closed_orders(self, *, before: float, batch: int) -> int:
+        """Delete up to `batch` orders closed before `before`, then up to `batch` ended
+        submissions last changed before it that no order refers to any more.
+
+        Open orders, submissions still being sent or reconciled, and orders of a chat
+        with pushes still to send (they may name the order) are never deleted.
+        """
+        closed = sorted(s.value for s in OrderState if s not in OPEN_STATES)
+        ended = sorted(
+            s.value
+            for s in (
+                SubmissionState.SUBMITTED,
+                SubmissionState.FAILED,
+                SubmissionState.UNRESOLVED,
+            )
+        )
+        async with self._tx() as db:
+            cur = await db.execute(
+                "DELETE FROM orders WHERE id IN (SELECT o.id FROM orders o"
+                f" WHERE o.state IN ({','.join('?' * len(closed))})"
+                " AND COALESCE(o.closed_at, o.created_at) < ?"
+                " AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.chat_id = o.chat_id"
+                " AND b.sent_at IS NULL AND b.dropped IS NULL)"
+                " ORDER BY o.id LIMIT ?)",
+                (*closed, before, batch),
+            )
+            orders = max(cur.rowcount, 0)
+            cur = await db.execute(
+                "DELETE FROM submissions WHERE id IN (SELECT s.id FROM submissions s"
+                f" WHERE s.state IN ({','.join('?' * len(ended))}) AND s.updated_at < ?"
+                " AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.submission_id = s.id)"
+                " ORDER BY s.id LIMIT ?)",
+                (*ended, before, batch),
+            )
+            return orders + max(cur.rowcount, 0)
+
+    async def prune_users_without_lang(self, *, batch: int) -> int:
+        """Rows that hold no choice (older versions stored "auto" as NULL)."""
+        async with self._tx() as db:
+            cur = await db.execute(
+                "DELETE FROM users WHERE user_id IN"
+                " (SELECT user_id FROM users WHERE lang IS NULL LIMIT ?)",
+                (batch,),
+            )
+            return max(cur.rowcount, 0)
+
+    async def prune_left_chats(self, *, before: float, batch: int) -> int:
+        """Forget chats that blocked the bot before `before` and have nothing left here:
+        no order (whose pushes the mark holds back) and no push to send."""
+        async with self._tx() as db:
+            cur = await db.execute(
+                "DELETE FROM chats WHERE chat_id IN (SELECT c.chat_id FROM chats c"
+                " WHERE c.blocked_at IS NOT NULL AND c.blocked_at < ?"
+                " AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.chat_id = c.chat_id)"
+                " AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.chat_id = c.chat_id"
+                " AND b.sent_at IS NULL AND b.dropped IS NULL)"
+                " LIMIT ?)",
+                (before, batch),
+            )
+            return max(cur.rowcount, 0)
+
+    async def chats_left_before(self, before: float, *, limit: int) -> list[int]:
+        """Chats that blocked the bot before `before` and still have PTB state stored."""
+        rows = await self._fetchall(
+            "SELECT c.chat_id FROM chats c WHERE c.blocked_at IS NOT NULL AND c.blocked_at < ?"
+            " AND (EXISTS (SELECT 1 FROM ptb_data d WHERE d.owner_id = c.chat_id)"
+            " OR EXISTS (SELECT 1 FROM ptb_conversations v"
+            " WHERE v.conv_key LIKE '[' || c.chat_id || ',%'))"
+            " ORDER BY c.chat_id LIMIT ?",
+            (before, limit),
+        )
+        return [int(r[0]) for r in rows]
+
+    async def drop_ptb_state_of_chat(self, chat_id: int) -> None:
+        """The chat's conversation states and data. User ids are positive and group ids
+        negative, so in a private chat (chat id = user id) the user's data, which holds
+        only wizard drafts, goes too."""
+        async with self._tx() as db:
+            await db.execute(
+                "DELETE FROM ptb_conversations WHERE conv_key LIKE ?", (f"[{chat_id},%",)
+            )
+            await db.execute("DELETE FROM ptb_data WHERE owner_id = ?", (chat_id,))

@@ -3,6 +3,7 @@ and the Docker health check against a running bot's heartbeat."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from tests.e2e.process import (
     TOKEN,
     TS_KEY,
     BotLauncher,
+    Finished,
     TelegramUser,
     bot_env,
     clean_environ,
@@ -135,3 +137,101 @@ def test_healthcheck_passes_against_a_running_bot(
     assert done.returncode == 0, done
     assert done.stdout.startswith("ok:"), done.stdout
     assert bot.terminate() == 0
+
+
+def _assert_one_clear_line(done: Finished, *, code: int, says: str) -> None:
+    """Exit `code`, exactly one line (no traceback) saying `says`, and no secret anywhere."""
+    assert done.returncode == code, done
+    output = (done.stdout + done.stderr).splitlines()
+    assert len(output) == 1, done.stdout + done.stderr
+    assert says in output[0], output[0]
+    assert "Traceback" not in output[0]
+    for secret in (TOKEN, TOKEN.split(":", 1)[1], TS_KEY):
+        assert secret not in done.stdout + done.stderr
+
+
+# A well-formed but wrong token gets 401 from Telegram, a malformed one 404.
+MALFORMED_TOKEN = "e2e-malformed-token-0123456789"
+
+
+@pytest.mark.parametrize("token", [TOKEN, MALFORMED_TOKEN], ids=["401", "404"])
+def test_a_token_telegram_rejects_exits_3_with_one_line_and_no_token(
+    tmp_path: Path, tronsave: TronSaveSimulator, token: str
+) -> None:
+    # The server knows another bot's token, so it refuses ours as Telegram would.
+    with FakeTelegramServer("999999:another-bots-token") as other:
+        env = bot_env(
+            telegram_url=other.base_url,
+            database=tmp_path / "bot.sqlite3",
+            tronsave_url=tronsave.base_url,
+            token=token,
+        )
+        done = run_bot_to_exit(env, tmp_path)
+    _assert_one_clear_line(done, code=3, says="Telegram rejected TELEGRAM_BOT_TOKEN")
+    assert token not in done.stdout + done.stderr
+
+
+def test_an_unusable_database_path_exits_4_with_one_line(
+    tmp_path: Path, tg: FakeTelegramServer, tronsave: TronSaveSimulator
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the database directory should be")
+    env = bot_env(
+        telegram_url=tg.base_url,
+        database=blocker / "bot.sqlite3",
+        tronsave_url=tronsave.base_url,
+    )
+    done = run_bot_to_exit(env, tmp_path)
+    _assert_one_clear_line(done, code=4, says="cannot open the database at")
+
+
+def test_a_file_that_is_not_a_database_exits_4_with_one_line(
+    tmp_path: Path, tg: FakeTelegramServer, tronsave: TronSaveSimulator
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    database.write_bytes(b"this is not an SQLite file" * 100)
+    env = bot_env(telegram_url=tg.base_url, database=database, tronsave_url=tronsave.base_url)
+    done = run_bot_to_exit(env, tmp_path)
+    _assert_one_clear_line(done, code=4, says="cannot open the database at")
+
+
+def test_an_unreachable_bot_api_exits_5_with_one_line(
+    tmp_path: Path, tronsave: TronSaveSimulator
+) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = bot_env(
+        telegram_url=f"http://127.0.0.1:{port}/bot",
+        database=tmp_path / "bot.sqlite3",
+        tronsave_url=tronsave.base_url,
+    )
+    done = run_bot_to_exit(env, tmp_path)
+    _assert_one_clear_line(done, code=5, says="cannot reach the Telegram Bot API")
+
+
+def test_a_token_revoked_while_running_stops_the_bot_with_exit_3(
+    launcher: BotLauncher,
+    tg: FakeTelegramServer,
+    tronsave: TronSaveSimulator,
+    alice: TelegramUser,
+    tmp_path: Path,
+) -> None:
+    env = bot_env(
+        telegram_url=tg.base_url,
+        database=tmp_path / "bot.sqlite3",
+        tronsave_url=tronsave.base_url,
+    )
+    bot = launcher.start(env)
+    assert "TRON energy rental" in (alice.reply_to("/start").text or "")
+    tg.revoke_token()
+    try:
+        code = bot.popen.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"the bot kept running deaf; log:\n{bot.log()}") from None
+    assert code == 3
+    log = bot.log()
+    assert "Telegram rejected TELEGRAM_BOT_TOKEN" in log.splitlines()[-1]
+    assert "InvalidToken" not in log
+    for secret in (TOKEN, TOKEN.split(":", 1)[1], TS_KEY):
+        assert secret not in log

@@ -47,6 +47,8 @@ _T = TypeVar("_T")
 _PATH: Final = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)/?")
 _NOT_FOUND: Final = {"ok": False, "error_code": 404, "description": "Not Found"}
 _UNAUTHORIZED: Final = {"ok": False, "error_code": 401, "description": "Unauthorized"}
+# Telegram answers 401 to a well-formed but wrong token and 404 to anything else.
+_TOKEN_SHAPE: Final = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 _CONFLICT: Final = ApiError(
     409,
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance "
@@ -256,6 +258,8 @@ class FakeTelegramServer:
         if match is None:
             return 404, dict(_NOT_FOUND)
         if match["token"] != self.token:
+            if not _TOKEN_SHAPE.fullmatch(match["token"]):
+                return 404, dict(_NOT_FOUND)
             return 401, dict(_UNAUTHORIZED)
         try:
             params = parse_params(content_type, body, query)
@@ -519,6 +523,14 @@ class FakeTelegramServer:
     def unblock_chat(self, chat_id: int) -> None:
         with self._cond:
             self._emulator.blocked.discard(chat_id)
+
+    def revoke_token(self) -> None:
+        """From now on the bot's token is refused with 401, as after a revoke in
+        @BotFather; a long poll waiting now is ended (409) so the next call sees it."""
+        with self._cond:
+            self.token = f"{self.token}-revoked"
+            self._poll_generation += 1
+            self._cond.notify_all()
 
     def fail_next(
         self,

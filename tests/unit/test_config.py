@@ -106,6 +106,8 @@ def test_documented_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.heartbeat_path is None
     assert settings.effective_heartbeat_path == Path("data/heartbeat")
     assert settings.log_level == "INFO"
+    assert settings.outbox_retention_days == 30
+    assert settings.order_retention_days == 365
 
 
 def test_env_example_without_token_names_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -216,3 +218,10 @@ def test_explicit_heartbeat_path_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HEARTBEAT_PATH", "/run/bot/alive")
     settings = load_settings(_env_file=None, telegram_bot_token=TOKEN, tronsave_api_key="k")
     assert settings.effective_heartbeat_path == Path("/run/bot/alive")
+
+
+def test_readme_table_lists_every_setting() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", readme, flags=re.MULTILINE))
+    assert FIELD_NAMES - listed == set(), "settings missing from the README's table"
+    assert listed - FIELD_NAMES == set(), "the README's table names unknown settings"

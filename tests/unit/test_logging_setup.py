@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import logging
+import sys
+import threading
+import warnings
 from collections.abc import Iterator
 from types import TracebackType
 
 import pytest
 
-from bot.logging_setup import RedactingFormatter, configure_logging
+from bot.logging_setup import RedactingFormatter, configure_logging, secret_variants
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
@@ -103,8 +106,11 @@ def test_default_format_has_time_level_name() -> None:
 def restore_logging() -> Iterator[None]:
     root = logging.getLogger()
     saved_handlers, saved_level = root.handlers[:], root.level
-    others = {name: logging.getLogger(name).level for name in ("httpx", "apscheduler")}
+    others = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "apscheduler")}
+    hooks = (sys.excepthook, threading.excepthook)
     yield
+    sys.excepthook, threading.excepthook = hooks
+    logging.captureWarnings(False)
     root.handlers[:] = saved_handlers
     root.setLevel(saved_level)
     for name, level in others.items():
@@ -143,3 +149,54 @@ def test_configure_logging_replaces_existing_handlers() -> None:
     configure_logging("DEBUG", [])
     assert len(root.handlers) == 1
     assert root.level == logging.DEBUG
+
+
+def test_token_secret_half_is_masked_even_with_an_encoded_colon() -> None:
+    formatter = RedactingFormatter(secret_variants([TOKEN, None, API_KEY]), fmt="%(message)s")
+    encoded = TOKEN.replace(":", "%3A")
+    assert formatter.format(_record(f"GET /bot{encoded}/getMe")) == "GET /bot123456789%3A***/getMe"
+
+
+def _captured(handler: logging.Handler) -> io.StringIO:
+    assert isinstance(handler, logging.StreamHandler)
+    stream = io.StringIO()
+    handler.setStream(stream)
+    return stream
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_ptb_bootstrap_traceback_is_dropped_other_ptb_errors_kept() -> None:
+    configure_logging("INFO", [TOKEN])
+    stream = _captured(logging.getLogger().handlers[0])
+    ptb = logging.getLogger("telegram.ext")
+    try:
+        raise RuntimeError(f"The token `{TOKEN}` was rejected by the server.")
+    except RuntimeError:
+        ptb.exception(
+            "%s Invalid token. Aborting retry loop.", "Network Retry Loop (Bootstrap x):"
+        )
+        ptb.exception("%s Failed run number 1 of 1.", "Network Retry Loop (Polling Updates):")
+    output = stream.getvalue()
+    assert "Bootstrap" not in output
+    assert "Polling Updates" in output
+    assert TOKEN not in output
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_uncaught_exceptions_and_warnings_go_through_the_redacting_logger() -> None:
+    configure_logging("INFO", [TOKEN])
+    stream = _captured(logging.getLogger().handlers[0])
+    error = RuntimeError(f"url /bot{TOKEN}/getMe")
+    sys.excepthook(RuntimeError, error, None)
+    thread = threading.Thread(target=lambda: (_ for _ in ()).throw(error), name="worker")
+    thread.start()
+    thread.join()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        logging.captureWarnings(True)
+        warnings.warn(f"token {TOKEN} in a warning", UserWarning, stacklevel=1)
+    output = stream.getvalue()
+    assert "uncaught RuntimeError: url /bot***/getMe" in output
+    assert "uncaught RuntimeError in thread worker" in output
+    assert "token *** in a warning" in output
+    assert TOKEN not in output

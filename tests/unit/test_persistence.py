@@ -58,10 +58,10 @@ def _rows(path: Path, query: str) -> list[tuple[Any, ...]]:
     return rows
 
 
-def test_stores_only_user_and_chat_data() -> None:
+def test_stores_only_user_data() -> None:
     store = SqlitePersistence("unused.db", update_interval=7.5)
     assert store.store_data.user_data is True
-    assert store.store_data.chat_data is True
+    assert store.store_data.chat_data is False  # unused; PTB would keep one per chat
     assert store.store_data.bot_data is False
     assert store.store_data.callback_data is False
     assert store.update_interval == 7.5

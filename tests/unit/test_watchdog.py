@@ -1,0 +1,44 @@
+"""The polling watchdog notices PTB's polling task ending on a rejected token."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from telegram.error import InvalidToken, NetworkError
+
+from bot.handlers.watchdog import POLLING_TASK, PollingWatch
+
+
+async def _polling(release: asyncio.Event, error: Exception) -> None:
+    await release.wait()
+    raise error
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"), [(InvalidToken("Unauthorized"), True), (NetworkError("x"), False)]
+)
+async def test_only_a_polling_task_failed_on_the_token_counts(
+    error: Exception, expected: bool
+) -> None:
+    watch = PollingWatch()
+    assert not watch.failed_on_token()  # nothing to watch yet
+    release = asyncio.Event()
+    task = asyncio.create_task(_polling(release, error), name=POLLING_TASK)
+    await asyncio.sleep(0)
+    assert not watch.failed_on_token()  # found, still polling
+    release.set()
+    with pytest.raises(type(error)):
+        await task
+    # Finished tasks are no longer in asyncio.all_tasks(): the watch kept hold of it.
+    assert watch.failed_on_token() is expected
+
+
+async def test_a_task_with_another_name_is_ignored() -> None:
+    watch = PollingWatch()
+    task = asyncio.create_task(_polling(asyncio.Event(), InvalidToken("x")), name="other")
+    await asyncio.sleep(0)
+    assert not watch.failed_on_token()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
