@@ -94,7 +94,7 @@ MIGRATIONS: tuple[str, ...] = (
     # is asked about once reported, and which one-off notices went out.
     """
     CREATE TABLE order_watch (
-        order_id INTEGER PRIMARY KEY REFERENCES orders (id),
+        order_id INTEGER PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,
         failures INTEGER NOT NULL DEFAULT 0,
         last_error TEXT,
         next_poll_at REAL,

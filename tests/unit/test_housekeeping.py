@@ -176,3 +176,16 @@ async def test_a_blocked_chat_with_orders_keeps_its_mark(repo: Repository) -> No
     await repo.set_chat_blocked(900, OLD)
     await prune(repo, RETENTION, NOW)
     assert await repo.is_chat_blocked(900)
+
+
+async def test_old_orders_with_tracking_health_rows_are_pruned_with_them(
+    repo: Repository, tmp_path: Path
+) -> None:
+    path = tmp_path / "bot.sqlite3"
+    old_closed = await _orders(repo, 2, tag="watched")
+    await repo.record_unreadable(old_closed[0].id, error="BAD_RESPONSE", next_poll_at=None)
+    await _close(repo, old_closed, at=OLD)
+    report = await prune(repo, RETENTION, NOW)
+    assert report.orders == 2 + 1
+    assert await repo.orders_by_ids([o.id for o in old_closed]) == []
+    assert _count(path, "SELECT COUNT(*) FROM order_watch") == 0
