@@ -9,7 +9,8 @@ from telegram.error import BadRequest
 
 from bot.handlers import callback_data
 from bot.handlers.common import Context, chat_id_of, ensure_allowed, runtime, user_lang
-from bot.handlers.render import error_text, money_lines, order_line
+from bot.handlers.long_text import chunk_lines
+from bot.handlers.render import clip, error_text, money_lines, order_line
 from bot.i18n import Html, Lang, t
 from bot.providers.errors import ProviderError
 from bot.services.orders import ActionReport, ActionStatus, NotYourOrder
@@ -110,7 +111,9 @@ def _report_line(lang: Lang, report: ActionReport, verb: str) -> str:
     elif report.status is ActionStatus.NOT_ALLOWED:
         line = t(lang, f"action.{verb}.not_allowed", order=head)
     else:
-        line = t(lang, f"action.{verb}.refused", order=head, reason=report.fail_reason or "—")
+        line = t(
+            lang, f"action.{verb}.refused", order=head, reason=clip(report.fail_reason or "—")
+        )
     extra = money_lines(lang, order)
     settled = report.status in (ActionStatus.DONE, ActionStatus.ALREADY)
     if verb == "confirm" and settled and order.refund_sun is None:
@@ -125,7 +128,9 @@ async def order_action(update: Update, context: Context) -> None:
     lang = await user_lang(update, context)
     rt = runtime(context)
     chat_id = chat_id_of(update)
-    action = callback_data.verify(rt.callback_secret, chat_id, query.data)
+    # A supergroup also accepts buttons signed for the group it was upgraded from.
+    known_ids = [chat_id, *await rt.repo.chats_migrated_into(chat_id)]
+    action = callback_data.verify_any(rt.callback_secret, known_ids, query.data)
     if action is None:
         log.warning("refused forged or foreign callback data in chat %s", chat_id)
         await query.answer(t(lang, "action.invalid"), show_alert=True)
@@ -150,5 +155,8 @@ async def order_action(update: Update, context: Context) -> None:
     except ProviderError as exc:
         await context.bot.send_message(chat_id, error_text(lang, exc))
         return
-    body = "\n\n".join(_report_line(lang, r, verb) for r in reports)
-    await context.bot.send_message(chat_id, t(lang, f"action.{verb}.header") + "\n\n" + body)
+    # The reply is sent once (at-most-once): the action itself is done and stored, and
+    # /orders shows its outcome, so a reply lost to a timeout is not worth a repeat.
+    blocks = [line for r in reports for line in ("", _report_line(lang, r, verb))]
+    for part in chunk_lines(blocks, header=t(lang, f"action.{verb}.header")):
+        await context.bot.send_message(chat_id, part)

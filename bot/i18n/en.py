@@ -227,4 +227,5 @@ MESSAGES: Final[dict[str, str]] = {
     "must fix FEEE_USER_AGENT.",
     "error.feee.20014": "This address has too many unfinished {provider} orders. Wait for them "
     "to finish.",
+    "push.buttons_unavailable": "Use /orders to confirm or cancel these orders.",
 }

@@ -180,4 +180,5 @@ MESSAGES: Final[dict[str, str]] = {
     "error.feee.20012": "{provider} 拒绝了机器人的 IP（白名单），需要运营者处理。",
     "error.feee.20013": "{provider} 拒绝了机器人的 User-Agent（白名单），需要运营者修正 FEEE_USER_AGENT。",
     "error.feee.20014": "该地址在 {provider} 的未完成订单过多，请等待其完成。",
+    "push.buttons_unavailable": "请使用 /orders 确认或取消这些订单。",
 }

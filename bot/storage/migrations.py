@@ -90,6 +90,17 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (kind, owner_id)
     );
     """,
+    # Outbox retries: bounded attempts with a next-try time, the parts of a long push
+    # already sent and the rendering that Telegram accepted; parked notices keep a
+    # failure time. Chats upgraded to supergroups remember their new id.
+    """
+    ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN next_try_at REAL;
+    ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN render_level INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN failed_at REAL;
+    ALTER TABLE chats ADD COLUMN migrated_to INTEGER;
+    """,
 )
 
 

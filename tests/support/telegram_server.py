@@ -530,3 +530,9 @@ class FakeTelegramServer:
         """The next call of `method` (getUpdates included) fails with `status`."""
         with self._cond:
             self._emulator.fail_next(method, status, description, retry_after)
+
+    def migrate_chat(self, chat_id: int, new_chat_id: int) -> None:
+        """The group `chat_id` became the supergroup `new_chat_id`: sends to the old id
+        answer 400 with `parameters.migrate_to_chat_id`, as Telegram does."""
+        with self._cond:
+            self._emulator.migrate_chat(chat_id, new_chat_id)
