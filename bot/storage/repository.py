@@ -437,11 +437,14 @@ class Repository:
         self, limit: int = 500, *, after_id: int = 0
     ) -> list[Notification]:
         rows = await self._fetchall(
-            "SELECT id, chat_id, kind, payload, created_at FROM outbox"
-            " WHERE sent_at IS NULL AND dropped IS NULL AND id > ? ORDER BY id LIMIT ?",
+            "SELECT id, chat_id, kind, payload, created_at, attempts, parts_sent, render_level"
+            " FROM outbox WHERE sent_at IS NULL AND dropped IS NULL AND id > ?"
+            " ORDER BY id LIMIT ?",
             (after_id, limit),
         )
-        return [Notification(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
+        return [
+            Notification(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7]) for r in rows
+        ]
 
     async def due_notifications(
         self, limit: int, *, after_id: int, now: float
