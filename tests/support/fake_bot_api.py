@@ -175,6 +175,11 @@ def _visible_length(text: str, parse_mode: str | None) -> int:
     return updates.utf16_len(text)
 
 
+def telegram_length(message: SentMessage) -> int:
+    """A sent message's length as Telegram counts it (the 4,096 limit applies to this)."""
+    return _visible_length(message.text or "", message.parse_mode)
+
+
 def _check_html(text: str) -> None:
     """Refuse what Telegram's HTML parser refuses: unknown or unbalanced tags, bare < & >."""
     stack: list[str] = []
