@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -42,6 +42,7 @@ from telegram.error import (
 
 from bot.domain import NoticeKind
 from bot.handlers import callback_data
+from bot.handlers.common import Context, runtime
 from bot.handlers.long_text import TELEGRAM_LIMIT, plain, split_text
 from bot.handlers.orders import confirm_button
 from bot.handlers.render import money_lines, num, order_line, short_address
@@ -314,3 +315,22 @@ class OutboxDispatcher:
         await self._rt.repo.park_notification(note.id, reason, now=self._clock())
         self.failed += 1
         return True
+
+
+async def on_chat_migrated(update: Update, context: Context) -> None:
+    """Telegram's service message on a group's upgrade (in the old group
+    `migrate_to_chat_id`, in the new supergroup `migrate_from_chat_id`): move the chat's
+    orders and queued pushes before a send has to discover it."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    rt = runtime(context)
+    log.info("chat %s became supergroup %s; moving its orders", old, new)
+    await rt.repo.migrate_chat(old, new)
+    rt.outbox_ready.set()

@@ -3,11 +3,13 @@ failing notices, a group upgraded to a supergroup, timeouts, and the summary's C
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from telegram import Bot as TgBot
 
 from bot.domain import NoticeKind, OrderState
 from bot.handlers import callback_data, push
@@ -15,7 +17,7 @@ from bot.handlers.long_text import utf16_len
 from bot.handlers.push import MAX_ATTEMPTS, OutboxDispatcher
 from bot.simulators.feee import FeeeSimulator
 from bot.simulators.tronsave import TronSaveSimulator
-from bot.storage.repository import NewNotification
+from bot.storage.repository import NewNotification, NewOrder
 from bot.tron_address import address_from_bytes
 from tests.integration.harness import (
     ALICE,
@@ -25,6 +27,7 @@ from tests.integration.harness import (
     make_settings,
     running_bot,
 )
+from tests.support import updates
 from tests.support.fake_bot_api import SentMessage, buttons, telegram_length
 from tests.support.simulators import sim_orders
 from tests.support.updates import ptb_callback_update
@@ -200,34 +203,41 @@ async def matched_push(bot: Bot, sim: TronSaveSimulator, count: int = 2) -> None
     sim.match()
 
 
+async def pushes_after(
+    bot: Bot, start: int, contains: str = "Energy delivered"
+) -> list[SentMessage]:
+    """Let the app's own dispatcher run until a push containing `contains` arrived."""
+    bot.rt.outbox_ready.set()
+    for _ in range(300):
+        found = bot.messages()[start:]
+        if any(contains in (m.text or "") for m in found):
+            return found
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"no push with {contains!r}; messages: {bot.texts()[start:]}")
+
+
 async def test_a_push_refused_as_too_long_is_re_rendered_not_dropped(
     bot: Bot, sim: TronSaveSimulator
 ) -> None:
-    clock = Clock()
-    dispatcher = await own_dispatcher(bot, clock)
     await matched_push(bot, sim)
-    await bot.rt.poller.run_cycle()
     bot.api.fail_next("sendMessage", 400, "Bad Request: message is too long")
     start = len(bot.messages())
-    assert await dispatcher.drain() == 1
+    await bot.poll()
     pushes = bot.messages()[start:]
     assert pushes
     assert "Energy delivered" in (pushes[0].text or "")
     assert confirm_all_buttons(pushes)  # the compact rendering keeps Confirm-all
-    assert dispatcher.rerendered == 1
-    assert await bot.rt.repo.unsent_notifications() == []
+    assert bot.app.bot_data["outbox_dispatcher"].rerendered == 1
 
 
 async def test_bad_html_falls_back_to_plain_text_with_a_hint(
     bot: Bot, sim: TronSaveSimulator
 ) -> None:
-    dispatcher = await own_dispatcher(bot, Clock())
     await matched_push(bot, sim)
-    await bot.rt.poller.run_cycle()
     for _ in range(2):
         bot.api.fail_next("sendMessage", 400, "Bad Request: can't parse entities: oops")
     start = len(bot.messages())
-    await dispatcher.drain()
+    await bot.poll()
     pushes = bot.messages()[start:]
     assert len(pushes) == 1
     assert pushes[0].parse_mode is None
@@ -235,28 +245,62 @@ async def test_bad_html_falls_back_to_plain_text_with_a_hint(
     assert "/orders" in (pushes[0].text or "")
 
 
-async def test_one_failing_notice_never_blocks_the_others_and_is_parked(
+async def test_one_failing_notice_never_blocks_the_others(
     bot: Bot, sim: TronSaveSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(push, "_BATCH", 1)
+    # A notice no one can render (not a Telegram error), queued before a good one.
+    await bot.rt.repo.enqueue(
+        NewNotification(ALICE, NoticeKind.MATCHED.value, {"submission_id": "broken"}), now=1.0
+    )
+    await matched_push(bot, sim)
+    start = len(bot.messages())
+    await bot.rt.poller.run_cycle()
+    await pushes_after(bot, start)
+
+
+async def test_a_notice_that_keeps_failing_is_parked_after_bounded_attempts(
+    bot: Bot, sim: TronSaveSimulator
+) -> None:
     clock = Clock()
     dispatcher = await own_dispatcher(bot, clock)
-    # A notice no one can render (not a Telegram error), queued before a good one.
     await bot.rt.repo.enqueue(
         NewNotification(ALICE, NoticeKind.MATCHED.value, {"submission_id": "broken"}),
         now=clock(),
     )
-    await matched_push(bot, sim)
-    await bot.rt.poller.run_cycle()
-    start = len(bot.messages())
-    await dispatcher.drain()
-    assert any("Energy delivered" in (m.text or "") for m in bot.messages()[start:])
-    for _ in range(MAX_ATTEMPTS * 2):
-        clock.now += 3600
+    tries = 0
+    while await bot.rt.repo.unsent_notifications():
+        tries += 1
+        assert tries <= MAX_ATTEMPTS
         await dispatcher.drain()
-    assert await bot.rt.repo.unsent_notifications() == []
+        await dispatcher.drain()  # not due yet: no attempt used
+        clock.now += push.backoff(tries) + 1
+    assert tries == MAX_ATTEMPTS
     assert dispatcher.failed == 1
     assert await bot.rt.repo.count_failed_notifications() == 1
+
+
+async def test_flood_control_defers_the_push_without_using_an_attempt(
+    bot: Bot, sim: TronSaveSimulator
+) -> None:
+    clock = Clock()
+    await own_dispatcher(bot, clock)
+    await matched_push(bot, sim)
+    await bot.rt.poller.run_cycle()
+    plain_bot = TgBot(bot.app.bot.token, request=bot.api)  # no rate limiter retrying itself
+    async with plain_bot:
+        dispatcher = OutboxDispatcher(bot.rt, plain_bot, clock=clock)
+        bot.api.fail_next("sendMessage", 429, retry_after=30)
+        start = len(bot.messages())
+        await dispatcher.drain()
+        (note,) = await bot.rt.repo.unsent_notifications()
+        assert note.attempts == 0
+        clock.now += 10
+        await dispatcher.drain()
+        assert len(bot.messages()) == start  # Telegram said 30 s
+        clock.now += 21
+        await dispatcher.drain()
+        assert len(bot.messages()) == start + 1
 
 
 async def test_a_send_that_timed_out_is_retried_after_a_backoff_not_at_once(
@@ -357,3 +401,82 @@ async def test_a_summary_replaced_by_another_provider_cannot_be_confirmed(
     await both.press(first, "Confirm with Feee.io")
     assert sim_orders(feee) == []
     assert sim_orders(sim) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_every_push_kind_of_100_orders_renders_within_the_limit(bot: Bot, lang: str) -> None:
+    repo = bot.rt.repo
+    await repo.set_user_lang(ALICE, lang)
+    sub = await repo.create_submission(
+        chat_id=ALICE,
+        user_id=ALICE,
+        provider="tronsave",
+        key_id="k",
+        amount=65_000,
+        duration_sec=900,
+        max_price=70,
+        deadline_sec=300,
+        receivers=RECEIVERS,
+        now=1.0,
+    )
+    new = [
+        NewOrder(f"provider-order-{i:040d}", r, 10_000_000_000, 900, charge_sun=123_456_789_012)
+        for i, r in enumerate(RECEIVERS)
+    ]
+    orders = await repo.record_orders(sub, new, now=1.0)
+    for order in orders:
+        await repo.update_order_details(
+            order.id, refund_sun=98_765_432_101, delegate_txid="f" * 64, delivered_amount=10**10
+        )
+    await repo._db.execute("UPDATE orders SET state = 'matched', raw_status = ?", ("Ø" * 300,))
+    for kind in NoticeKind:
+        await repo.enqueue(NewNotification(ALICE, kind.value, {"submission_id": sub.id}), now=1.0)
+    notes = await repo.unsent_notifications()
+    assert len(notes) == len(NoticeKind)
+    for note in notes:
+        rendered = await push.render(bot.rt, note)
+        assert rendered.parts
+        assert all(utf16_len(part) <= 4096 for part in rendered.parts), note.kind
+        markup = rendered.markup
+        if markup is not None:
+            count = sum(len(row) for row in markup.inline_keyboard)
+            assert count <= 100
+            assert all(
+                len(str(b.callback_data).encode()) <= 64
+                for row in markup.inline_keyboard
+                for b in row
+            )
+    start = len(bot.messages())
+    await bot.settle()
+    sent = bot.messages()[start:]
+    assert len(sent) >= len(NoticeKind)
+    assert_fits(sent)
+
+
+async def test_the_upgrade_service_message_moves_the_chat_before_any_push(
+    bot: Bot, sim: TronSaveSimulator
+) -> None:
+    await bot.say(f"/new 65000 15m 70 {RECEIVERS[0]}", chat=GROUP, chat_type="group")
+    summary = bot.last(GROUP)
+    await bot.app.process_update(
+        ptb_callback_update(
+            bot.app.bot,
+            buttons(summary)[-3]["callback_data"],
+            user_id=ALICE,
+            chat_id=GROUP,
+            message_id=summary.message_id,
+            chat_type="group",
+        )
+    )
+    raw = updates.message(
+        message_id=999, chat_id=GROUP, chat_type="group", sender=updates.user(ALICE)
+    )
+    raw["migrate_to_chat_id"] = SUPERGROUP
+    await bot.app.process_update(
+        updates.as_update({"update_id": updates.next_update_id(), "message": raw}, bot.app.bot)
+    )
+    assert {o.chat_id for o in await bot.rt.repo.orders_of_submission(1)} == {SUPERGROUP}
+    sim.match()
+    await bot.poll()
+    assert "Energy delivered" in (bot.last(SUPERGROUP).text or "")
+    assert not any("Energy delivered" in (m.text or "") for m in bot.messages(GROUP))
