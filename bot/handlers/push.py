@@ -236,6 +236,10 @@ class OutboxDispatcher:
             except Exception as exc:
                 log.exception("push %s could not be rendered", note.id)
                 return await self._attempt_failed(note, f"render: {exc!r}")
+            if start and note.parts and level == note.render_level:
+                # Resume with the texts already half sent: a fresh rendering may split
+                # differently (states changed) and skip or repeat lines.
+                rendered = dataclasses.replace(rendered, parts=list(note.parts))
             try:
                 await self._send(note, rendered, level, start)
             except ChatMigrated as exc:
@@ -297,7 +301,7 @@ class OutboxDispatcher:
                 await self._bot.send_message(note.chat_id, rendered.parts[index], parse_mode=None)
             if index < last:
                 await self._rt.repo.set_notification_progress(
-                    note.id, parts_sent=index + 1, render_level=level
+                    note.id, parts_sent=index + 1, render_level=level, parts=rendered.parts
                 )
 
     async def _attempt_failed(self, note: Notification, reason: str) -> bool:

@@ -97,6 +97,7 @@ class Notification:
     attempts: int = 0
     parts_sent: int = 0  # messages of a long push already accepted by Telegram
     render_level: int = 0  # how far the push had to be simplified to be accepted
+    parts: tuple[str, ...] = ()  # a long push's texts as first sent, for resuming it
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,21 @@ def _order(row: Sequence[Any]) -> Order:
     values = list(row)
     values[9] = OrderState(values[9])
     return Order(*values)
+
+
+def _notification(row: Sequence[Any]) -> Notification:
+    parts = tuple(json.loads(row[8])) if row[8] else ()
+    return Notification(
+        id=row[0],
+        chat_id=row[1],
+        kind=row[2],
+        payload=json.loads(row[3]),
+        created_at=row[4],
+        attempts=row[5],
+        parts_sent=row[6],
+        render_level=row[7],
+        parts=parts,
+    )
 
 
 def _submission(row: Sequence[Any]) -> Submission:
@@ -437,28 +453,26 @@ class Repository:
         self, limit: int = 500, *, after_id: int = 0
     ) -> list[Notification]:
         rows = await self._fetchall(
-            "SELECT id, chat_id, kind, payload, created_at, attempts, parts_sent, render_level"
+            "SELECT id, chat_id, kind, payload, created_at, attempts, parts_sent, render_level,"
+            " parts"
             " FROM outbox WHERE sent_at IS NULL AND dropped IS NULL AND id > ?"
             " ORDER BY id LIMIT ?",
             (after_id, limit),
         )
-        return [
-            Notification(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7]) for r in rows
-        ]
+        return [_notification(r) for r in rows]
 
     async def due_notifications(
         self, limit: int, *, after_id: int, now: float
     ) -> list[Notification]:
         """Unsent notices whose next try is due, in queue order."""
         rows = await self._fetchall(
-            "SELECT id, chat_id, kind, payload, created_at, attempts, parts_sent, render_level"
+            "SELECT id, chat_id, kind, payload, created_at, attempts, parts_sent, render_level,"
+            " parts"
             " FROM outbox WHERE sent_at IS NULL AND dropped IS NULL AND id > ?"
             " AND (next_try_at IS NULL OR next_try_at <= ?) ORDER BY id LIMIT ?",
             (after_id, now, limit),
         )
-        return [
-            Notification(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7]) for r in rows
-        ]
+        return [_notification(r) for r in rows]
 
     async def next_notification_try(self) -> float | None:
         """When the earliest deferred notice is due (None: nothing deferred)."""
@@ -477,12 +491,13 @@ class Repository:
             )
 
     async def set_notification_progress(
-        self, notification_id: int, *, parts_sent: int, render_level: int
+        self, notification_id: int, *, parts_sent: int, render_level: int, parts: Sequence[str]
     ) -> None:
+        """After each part of a long push: a retry resumes with the same texts."""
         async with self._tx() as db:
             await db.execute(
-                "UPDATE outbox SET parts_sent = ?, render_level = ? WHERE id = ?",
-                (parts_sent, render_level, notification_id),
+                "UPDATE outbox SET parts_sent = ?, render_level = ?, parts = ? WHERE id = ?",
+                (parts_sent, render_level, json.dumps(list(parts)), notification_id),
             )
 
     async def park_notification(self, notification_id: int, reason: str, *, now: float) -> None:

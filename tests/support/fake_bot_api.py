@@ -233,7 +233,7 @@ class BotApiEmulator:
         self.known_queries: set[str] = set()
         self._messages: dict[int, dict[int, _StoredMessage]] = {}
         self._last_message_id: dict[int, int] = {}
-        self._faults: dict[str, deque[ApiError]] = {}
+        self._faults: dict[str, deque[ApiError | None]] = {}  # None: this call succeeds
         # Group chats upgraded to supergroups: old id -> new id (sends answer 400).
         self.migrated: dict[int, int] = {}
         # Per method, queued timeouts; True = Telegram did the call but the answer was lost.
@@ -272,6 +272,8 @@ class BotApiEmulator:
         status: int,
         description: str | None = None,
         retry_after: int | None = None,
+        *,
+        after: int = 0,
     ) -> None:
         if status == 429 and retry_after is None:
             retry_after = 1  # without it PTB raises a plain NetworkError, not RetryAfter
@@ -280,7 +282,9 @@ class BotApiEmulator:
             if retry_after is not None:
                 description += f": retry after {retry_after}"
         error = ApiError(status, description, retry_after)
-        self._faults.setdefault(method.lower(), deque()).append(error)
+        queue = self._faults.setdefault(method.lower(), deque())
+        queue.extend([None] * after)  # that many calls succeed first
+        queue.append(error)
 
     def take_fault(self, method: str) -> ApiError | None:
         queue = self._faults.get(method.lower())
@@ -624,10 +628,13 @@ class FakeBotApi(BaseRequest):
         status: int,
         description: str | None = None,
         retry_after: int | None = None,
+        *,
+        after: int = 0,
     ) -> None:
-        """The next call of `method` fails: 429 → RetryAfter, 400 → BadRequest, 5xx →
-        NetworkError. Faults queue up; for 429 `retry_after` defaults to 1."""
-        self.emulator.fail_next(method, status, description, retry_after)
+        """The next call of `method` (or the one after `after` successful calls) fails:
+        429 → RetryAfter, 400 → BadRequest, 5xx → NetworkError. Faults queue up; for 429
+        `retry_after` defaults to 1."""
+        self.emulator.fail_next(method, status, description, retry_after, after=after)
 
     def migrate_chat(self, chat_id: int, new_chat_id: int) -> None:
         """The group `chat_id` was upgraded to the supergroup `new_chat_id`: sends to the
