@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from bot.handlers import callback_data
 from bot.handlers.common import Context, chat_id_of, ensure_allowed, runtime, user_lang
 from bot.handlers.long_text import chunk_lines
-from bot.handlers.render import clip, error_text, money_lines, order_line
+from bot.handlers.render import clip, error_text, money_lines, order_line, trx
 from bot.i18n import Html, Lang, t
 from bot.providers.errors import ProviderError
 from bot.services.orders import ActionReport, ActionStatus, NotYourOrder
@@ -20,6 +20,7 @@ from bot.storage.repository import Order
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
+_DETAILED = 10  # action replies list up to this many orders in full, more in summary
 
 
 def confirm_button(lang: Lang, rt: Runtime, chat_id: int, order: Order) -> InlineKeyboardButton:
@@ -121,6 +122,35 @@ def _report_line(lang: Lang, report: ActionReport, verb: str) -> str:
     return "\n".join([line, *extra])
 
 
+def _report_lines(lang: Lang, reports: list[ActionReport], verb: str) -> list[str]:
+    """A few orders in detail; many (Confirm all) as one line per outcome with the order
+    numbers, refusals one by one, and the money in totals."""
+    if len(reports) <= _DETAILED:
+        return [line for r in reports for line in ("", _report_line(lang, r, verb))]
+    lines: list[str] = []
+    for status in (ActionStatus.DONE, ActionStatus.ALREADY, ActionStatus.NOT_ALLOWED):
+        group = [r for r in reports if r.status is status]
+        if group:
+            ids = ", ".join(f"#{r.order.id}" for r in group)
+            lines += ["", t(lang, f"action.{verb}.many.{status.value}", count=len(group), ids=ids)]
+    for report in reports:
+        if report.status is ActionStatus.REFUSED:
+            lines += ["", _report_line(lang, report, verb)]
+    orders = [r.order for r in reports]
+    charged = [o.charge_sun for o in orders if o.charge_sun is not None]
+    refunded = [o.refund_sun for o in orders if o.refund_sun is not None]
+    if charged or refunded:
+        lines.append("")
+    if charged:
+        lines.append(t(lang, "order.charge", trx=trx(sum(charged))))
+    if refunded:
+        lines.append(t(lang, "order.refund", trx=trx(sum(refunded))))
+    settled = [r for r in reports if r.status in (ActionStatus.DONE, ActionStatus.ALREADY)]
+    if verb == "confirm" and any(r.order.refund_sun is None for r in settled):
+        lines.append(t(lang, "order.refund_pending"))
+    return lines
+
+
 async def order_action(update: Update, context: Context) -> None:
     """Confirm / cancel buttons, from /orders and from pushes."""
     query = update.callback_query
@@ -157,6 +187,7 @@ async def order_action(update: Update, context: Context) -> None:
         return
     # The reply is sent once (at-most-once): the action itself is done and stored, and
     # /orders shows its outcome, so a reply lost to a timeout is not worth a repeat.
-    blocks = [line for r in reports for line in ("", _report_line(lang, r, verb))]
-    for part in chunk_lines(blocks, header=t(lang, f"action.{verb}.header")):
+    for part in chunk_lines(
+        _report_lines(lang, reports, verb), header=t(lang, f"action.{verb}.header")
+    ):
         await context.bot.send_message(chat_id, part)

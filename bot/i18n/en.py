@@ -228,4 +228,11 @@ MESSAGES: Final[dict[str, str]] = {
     "error.feee.20014": "This address has too many unfinished {provider} orders. Wait for them "
     "to finish.",
     "push.buttons_unavailable": "Use /orders to confirm or cancel these orders.",
+    "action.confirm.many.done": "✅ Confirmed ({count}): {ids}\nThe rentals ended; the unused "
+    "parts are refunded.",
+    "action.confirm.many.already": "Already confirmed ({count}): {ids}",
+    "action.confirm.many.not_allowed": "Not active, so not confirmed ({count}): {ids}",
+    "action.cancel.many.done": "✅ Cancelled and refunded ({count}): {ids}",
+    "action.cancel.many.already": "Already cancelled ({count}): {ids}",
+    "action.cancel.many.not_allowed": "Can't be cancelled now ({count}): {ids}",
 }

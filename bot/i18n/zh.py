@@ -181,4 +181,10 @@ MESSAGES: Final[dict[str, str]] = {
     "error.feee.20013": "{provider} 拒绝了机器人的 User-Agent（白名单），需要运营者修正 FEEE_USER_AGENT。",
     "error.feee.20014": "该地址在 {provider} 的未完成订单过多，请等待其完成。",
     "push.buttons_unavailable": "请使用 /orders 确认或取消这些订单。",
+    "action.confirm.many.done": "✅ 已确认（{count} 个）：{ids}\n租赁已结束，未使用部分将退款。",
+    "action.confirm.many.already": "已经确认过（{count} 个）：{ids}",
+    "action.confirm.many.not_allowed": "未生效，未确认（{count} 个）：{ids}",
+    "action.cancel.many.done": "✅ 已取消并退款（{count} 个）：{ids}",
+    "action.cancel.many.already": "已经取消过（{count} 个）：{ids}",
+    "action.cancel.many.not_allowed": "现在无法取消（{count} 个）：{ids}",
 }
