@@ -174,6 +174,7 @@ class OutboxDispatcher:
         self.failed = 0  # parked this run (the database keeps the total)
         self.rerendered = 0
         self.last_sent_at: float | None = None
+        self._held: dict[int, float] = {}  # notice id -> not before (when the db failed)
 
     def start(self) -> None:
         self._rt.outbox_ready.set()
@@ -192,6 +193,8 @@ class OutboxDispatcher:
                 due = await self._rt.repo.next_notification_try()
                 if due is not None:
                     wait = min(wait, max(due - self._clock(), 0.05))
+            if self._held:
+                wait = max(wait, 1.0)  # held notices look due to the database
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._rt.outbox_ready.wait(), timeout=wait)
             self._rt.outbox_ready.clear()
@@ -211,15 +214,22 @@ class OutboxDispatcher:
         async def one(note: Notification) -> bool:
             async with gate:
                 try:
-                    return await self._deliver(note)
-                except Exception:  # e.g. the database write after a send
+                    done = await self._deliver(note)
+                except Exception:  # e.g. the database write after a send (disk full)
                     log.exception("push %s: delivery failed", note.id)
+                    # The database may not take the deferral either: hold the notice here,
+                    # so a push Telegram accepted is not re-sent on every wake-up.
+                    self._held[note.id] = self._clock() + backoff(note.attempts + 1)
                     return False
+                self._held.pop(note.id, None)
+                return done
 
-        while notes := await self._rt.repo.due_notifications(
-            _BATCH, after_id=after, now=self._clock()
-        ):
-            handled += sum(await asyncio.gather(*(one(n) for n in notes)))
+        now = self._clock()
+        self._held = {i: until for i, until in self._held.items() if until > now}
+        while notes := await self._rt.repo.due_notifications(_BATCH, after_id=after, now=now):
+            handled += sum(
+                await asyncio.gather(*(one(n) for n in notes if n.id not in self._held))
+            )
             after = notes[-1].id
         return handled
 

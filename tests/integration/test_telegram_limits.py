@@ -505,3 +505,26 @@ async def test_a_long_push_cut_off_half_way_resumes_without_gaps_or_repeats(
         assert text.count(f"#{order.id} ") == 1
     assert len(confirm_all_buttons(pushes)) == 1
     assert_fits(pushes)
+
+
+async def test_a_sent_push_the_database_cannot_record_is_not_resent_at_every_wake_up(
+    bot: Bot, sim: TronSaveSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock()
+    dispatcher = await own_dispatcher(bot, clock)
+    await matched_push(bot, sim)
+    await bot.rt.poller.run_cycle()
+
+    async def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bot.rt.repo, "mark_sent", disk_full)
+    monkeypatch.setattr(bot.rt.repo, "defer_notification", disk_full)
+    start = len(bot.messages())
+    for _ in range(5):
+        await dispatcher.drain()
+    assert len(bot.messages()) - start == 1
+    monkeypatch.undo()
+    clock.now += push.backoff(1) + 1
+    await dispatcher.drain()
+    assert await bot.rt.repo.unsent_notifications() == []
