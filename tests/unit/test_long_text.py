@@ -6,8 +6,10 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from telegram.error import BadRequest
 
 from bot.handlers.long_text import chunk_lines, plain, split_text, utf16_len
+from bot.handlers.push import backoff, fixable
 
 
 class _Balance(HTMLParser):
@@ -87,3 +89,25 @@ def test_split_text_splits_between_lines() -> None:
     chunks = split_text(text, limit=1000)
     assert all(utf16_len(c) <= 1000 for c in chunks)
     assert "\n".join(chunks) == text
+
+
+def test_backoff_grows_and_is_bounded() -> None:
+    delays = [backoff(n) for n in range(1, 12)]
+    assert delays == sorted(delays)
+    assert delays[0] == 15.0
+    assert delays[-1] == 1800.0
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("Message is too long", True),
+        ("Can't parse entities: unsupported start tag", True),
+        ("Reply markup is too long", True),
+        ("Button_data_invalid", True),
+        ("Chat not found", False),
+        ("Message text is empty", False),
+    ],
+)
+def test_which_refusals_a_simpler_rendering_can_cure(message: str, expected: bool) -> None:
+    assert fixable(BadRequest(message)) is expected
