@@ -319,7 +319,8 @@ async def _show_summary(update: Update, context: Context, lang: Lang) -> str:
         ]
     )
     # 100 receivers and the providers' warnings exceed one message: the summary then
-    # comes in parts, split between lines, with the buttons under the last.
+    # comes in parts, split between lines, with the buttons under the last. Sent once
+    # (at most once): it commits nothing, and a user who does not see it asks again.
     parts = split_text(text)
     for part in parts[:-1]:
         await _reply(update, part)
