@@ -115,3 +115,54 @@ def test_100_receivers_push_fits_and_one_confirm_all_confirms_all(
     states = query_db(database, "SELECT DISTINCT state FROM orders")
     assert states == [("confirmed",)]
     assert bot.terminate() == 0
+
+
+def test_a_group_upgraded_to_a_supergroup_gets_its_push_and_working_buttons(
+    launcher: BotLauncher,
+    tg: FakeTelegramServer,
+    tronsave: TronSaveSimulator,
+    alice: TelegramUser,
+    database: Path,
+) -> None:
+    group, supergroup = -777, -1000000000777
+    bot = launcher.start(
+        bot_env(telegram_url=tg.base_url, database=database, tronsave_url=tronsave.base_url)
+    )
+    sent = tg.send_command(
+        f"/new 65000 15m 70 {RECEIVERS[0]} {RECEIVERS[1]}",
+        user_id=alice.user_id,
+        chat_id=group,
+        chat_type="group",
+    )
+    summary = tg.wait_for_message(
+        group, lambda m: "Confirm with" in str(labels(m)), timeout=15.0, after=sent
+    )
+    tg.press_button(
+        user_id=alice.user_id,
+        chat_id=group,
+        message_id=summary.message_id,
+        data=next(str(b["callback_data"]) for b in buttons(summary) if "Confirm" in b["text"]),
+    )
+    wait_until(
+        lambda: len(query_db(database, "SELECT id FROM orders")) == 2 or None,
+        timeout=30.0,
+        what="2 stored orders",
+    )
+    tg.migrate_chat(group, supergroup)
+    assert len(tronsave.match()) == 2
+    push = tg.wait_for_message(
+        supergroup, lambda m: "Energy delivered" in (m.text or ""), timeout=30.0
+    )
+    assert query_db(database, "SELECT DISTINCT chat_id FROM orders") == [(supergroup,)]
+    confirm_all = next(
+        str(b["callback_data"]) for b in buttons(push) if "Confirm all" in b["text"]
+    )
+    tg.press_button(
+        user_id=alice.user_id, chat_id=supergroup, message_id=push.message_id, data=confirm_all
+    )
+    wait_until(
+        lambda: {o["repay_by"] for o in sim_orders(tronsave)} == {"Confirmed"} or None,
+        timeout=30.0,
+        what="both confirmed on TronSave",
+    )
+    assert bot.terminate() == 0
