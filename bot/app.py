@@ -34,7 +34,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
 from bot.domain import ProviderName
-from bot.handlers import basic, housekeeping, jobs, new_order, orders, watchdog
+from bot.handlers import basic, housekeeping, jobs, new_order, orders, push, watchdog
 from bot.handlers.callback_data import secret_from_token
 from bot.handlers.common import RUNTIME_KEY, Context
 from bot.handlers.processor import PerChatUpdateProcessor
@@ -203,6 +203,7 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(CallbackQueryHandler(orders.order_action, pattern=r"^a:"))
     app.add_handler(CallbackQueryHandler(orders.turn_page, pattern=r"^l:"))
     app.add_handler(CallbackQueryHandler(basic.set_language, pattern=r"^lang:"))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, push.on_chat_migrated))
     app.add_handler(CallbackQueryHandler(new_order.stale_button, pattern=r"^w:"))
     app.add_handler(MessageHandler(private_text, basic.stray_text))
     app.add_error_handler(basic.on_error)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 _SIG_BYTES = 8  # 64-bit tag: ample against guessing, keeps data under Telegram's 64 bytes
@@ -49,3 +50,13 @@ def verify(secret: bytes, chat_id: int, data: str) -> Action | None:
     if not hmac.compare_digest(parts[3], _tag(secret, chat_id, payload)):
         return None
     return Action(parts[1], int(parts[2]))
+
+
+def verify_any(secret: bytes, chat_ids: Sequence[int], data: str) -> Action | None:
+    """`verify` for a chat known under several ids: a group upgraded to a supergroup
+    keeps the buttons signed for its old id working in the new one."""
+    for chat_id in chat_ids:
+        action = verify(secret, chat_id, data)
+        if action is not None:
+            return action
+    return None

@@ -3,8 +3,10 @@
 Each step accepts typed text (buttons only fill in common values through the same
 parser), so a forged button press is just another answer to validate. The draft lives
 in `user_data`, keyed by chat, and the conversation is persistent, so a restart resumes
-where the user was. The summary's Confirm button carries a one-time nonce: pressing it
-twice, or pressing an old summary, submits nothing.
+where the user was. The summary's Confirm button names its provider and carries a
+one-time nonce bound to that provider and to the request the summary showed: pressing it
+twice, or pressing an old summary, submits nothing, and a press never submits to another
+provider or with other values than its summary showed, whatever other buttons did since.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from telegram.ext import (
 
 from bot.domain import ProviderName
 from bot.handlers.common import Context, chat_id_of, ensure_allowed, runtime, user_lang
+from bot.handlers.long_text import split_text
 from bot.handlers.render import duration, error_text, num, order_line, provider_name, trx
 from bot.i18n import Html, Lang, t
 from bot.parsing import (
@@ -267,7 +270,10 @@ async def _show_summary(update: Update, context: Context, lang: Lang) -> str:
     if chosen not in usable and usable:
         chosen = preferred_quote(list(usable.values()), request.max_price).provider.value
     draft["provider"] = chosen
-    draft["nonce"] = secrets.token_urlsafe(6)
+    nonce = secrets.token_urlsafe(6)
+    draft["nonce"] = nonce
+    # What this summary's Confirm submits, frozen now: later buttons change the draft.
+    draft["offer"] = {"nonce": nonce, "provider": chosen, "request": _request_data(request)}
     text = t(
         lang,
         "summary.text",
@@ -300,7 +306,7 @@ async def _show_summary(update: Update, context: Context, lang: Lang) -> str:
             [
                 InlineKeyboardButton(
                     t(lang, "button.confirm", provider=provider_name(lang, chosen)),
-                    callback_data=f"w:go:{draft['nonce']}",
+                    callback_data=f"w:go:{chosen}:{nonce}",
                 )
             ]
         )
@@ -312,8 +318,38 @@ async def _show_summary(update: Update, context: Context, lang: Lang) -> str:
             InlineKeyboardButton(t(lang, "button.cancel"), callback_data="w:stop"),
         ]
     )
-    await _reply(update, text, InlineKeyboardMarkup(rows))
+    # 100 receivers and the providers' warnings exceed one message: the summary then
+    # comes in parts, split between lines, with the buttons under the last. Sent once
+    # (at most once): it commits nothing, and a user who does not see it asks again.
+    parts = split_text(text)
+    for part in parts[:-1]:
+        await _reply(update, part)
+    await _reply(update, parts[-1], InlineKeyboardMarkup(rows))
     return SUMMARY
+
+
+def _request_data(request: OrderRequest) -> dict[str, Any]:
+    return {
+        AMOUNT: request.amount,
+        DURATION: request.duration_sec,
+        PRICE: request.max_price,
+        RECEIVERS: list(request.receivers),
+        "deadline": request.deadline_sec,
+    }
+
+
+def _bound_offer(draft: dict[str, Any], data: str) -> tuple[ProviderName, OrderRequest] | None:
+    """The provider and request a Confirm press was shown with, if still valid."""
+    provider, _, nonce = data.removeprefix("w:go:").partition(":")
+    offer = draft.get("offer")
+    if not nonce or not isinstance(offer, dict) or draft.get("nonce") != nonce:
+        return None
+    if offer.get("nonce") != nonce or offer.get("provider") != provider:
+        return None
+    try:
+        return ProviderName(provider), _request(offer["request"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 async def choose_provider(update: Update, context: Context) -> str:
@@ -322,6 +358,7 @@ async def choose_provider(update: Update, context: Context) -> str:
     await query.answer()
     lang = await user_lang(update, context)
     name = query.data.removeprefix("w:prov:")
+    _draft(update, context).pop("nonce", None)  # the old Confirm is void from now on
     if name in {p.value for p in runtime(context).orders.providers}:
         _draft(update, context)["provider"] = name
     await query.edit_message_reply_markup(None)
@@ -332,6 +369,7 @@ async def change_deadline(update: Update, context: Context) -> str:
     query = update.callback_query
     assert query is not None
     await query.answer()
+    _draft(update, context).pop("nonce", None)  # the old Confirm showed the old deadline
     await query.edit_message_reply_markup(None)
     return await _ask(update, context, await user_lang(update, context), DEADLINE)
 
@@ -347,10 +385,11 @@ async def submit(update: Update, context: Context) -> str | int:
     assert query is not None and query.data is not None
     lang = await user_lang(update, context)
     draft = _draft(update, context)
-    nonce = query.data.removeprefix("w:go:")
-    if not draft.get("nonce") or draft.get("nonce") != nonce:
+    bound = _bound_offer(draft, query.data)
+    if bound is None:
         await query.answer(t(lang, "summary.stale"), show_alert=True)
         return SUMMARY
+    provider, request = bound
     if not await ensure_allowed(update, context, lang):
         return END
     draft.pop("nonce")  # one press, one submission
@@ -363,8 +402,8 @@ async def submit(update: Update, context: Context) -> str | int:
     outcome = await rt.orders.submit(
         chat_id=chat_id_of(update),
         user_id=user.id,
-        provider=ProviderName(draft["provider"]),
-        request=_request(draft),
+        provider=provider,
+        request=request,
     )
     if user.language_code is not None and await rt.repo.get_user_lang(user.id) is None:
         # Remember the language so pushes to this chat use it.

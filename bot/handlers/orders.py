@@ -9,7 +9,8 @@ from telegram.error import BadRequest
 
 from bot.handlers import callback_data
 from bot.handlers.common import Context, chat_id_of, ensure_allowed, runtime, user_lang
-from bot.handlers.render import error_text, money_lines, order_line
+from bot.handlers.long_text import chunk_lines
+from bot.handlers.render import clip, error_text, money_lines, order_line, trx
 from bot.i18n import Html, Lang, t
 from bot.providers.errors import ProviderError
 from bot.services.orders import ActionReport, ActionStatus, NotYourOrder
@@ -19,6 +20,7 @@ from bot.storage.repository import Order
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
+_DETAILED = 10  # action replies list up to this many orders in full, more in summary
 
 
 def confirm_button(lang: Lang, rt: Runtime, chat_id: int, order: Order) -> InlineKeyboardButton:
@@ -110,12 +112,43 @@ def _report_line(lang: Lang, report: ActionReport, verb: str) -> str:
     elif report.status is ActionStatus.NOT_ALLOWED:
         line = t(lang, f"action.{verb}.not_allowed", order=head)
     else:
-        line = t(lang, f"action.{verb}.refused", order=head, reason=report.fail_reason or "—")
+        line = t(
+            lang, f"action.{verb}.refused", order=head, reason=clip(report.fail_reason or "—")
+        )
     extra = money_lines(lang, order)
     settled = report.status in (ActionStatus.DONE, ActionStatus.ALREADY)
     if verb == "confirm" and settled and order.refund_sun is None:
         extra.append(Html(t(lang, "order.refund_pending")))
     return "\n".join([line, *extra])
+
+
+def _report_lines(lang: Lang, reports: list[ActionReport], verb: str) -> list[str]:
+    """A few orders in detail; many (Confirm all) as one line per outcome with the order
+    numbers, refusals one by one, and the money in totals."""
+    if len(reports) <= _DETAILED:
+        return [line for r in reports for line in ("", _report_line(lang, r, verb))]
+    lines: list[str] = []
+    for status in (ActionStatus.DONE, ActionStatus.ALREADY, ActionStatus.NOT_ALLOWED):
+        group = [r for r in reports if r.status is status]
+        if group:
+            ids = ", ".join(f"#{r.order.id}" for r in group)
+            lines += ["", t(lang, f"action.{verb}.many.{status.value}", count=len(group), ids=ids)]
+    for report in reports:
+        if report.status is ActionStatus.REFUSED:
+            lines += ["", _report_line(lang, report, verb)]
+    orders = [r.order for r in reports]
+    charged = [o.charge_sun for o in orders if o.charge_sun is not None]
+    refunded = [o.refund_sun for o in orders if o.refund_sun is not None]
+    if charged or refunded:
+        lines.append("")
+    if charged:
+        lines.append(t(lang, "order.charge", trx=trx(sum(charged))))
+    if refunded:
+        lines.append(t(lang, "order.refund", trx=trx(sum(refunded))))
+    settled = [r for r in reports if r.status in (ActionStatus.DONE, ActionStatus.ALREADY)]
+    if verb == "confirm" and any(r.order.refund_sun is None for r in settled):
+        lines.append(t(lang, "order.refund_pending"))
+    return lines
 
 
 async def order_action(update: Update, context: Context) -> None:
@@ -125,7 +158,9 @@ async def order_action(update: Update, context: Context) -> None:
     lang = await user_lang(update, context)
     rt = runtime(context)
     chat_id = chat_id_of(update)
-    action = callback_data.verify(rt.callback_secret, chat_id, query.data)
+    # A supergroup also accepts buttons signed for the group it was upgraded from.
+    known_ids = [chat_id, *await rt.repo.chats_migrated_into(chat_id)]
+    action = callback_data.verify_any(rt.callback_secret, known_ids, query.data)
     if action is None:
         log.warning("refused forged or foreign callback data in chat %s", chat_id)
         await query.answer(t(lang, "action.invalid"), show_alert=True)
@@ -150,5 +185,9 @@ async def order_action(update: Update, context: Context) -> None:
     except ProviderError as exc:
         await context.bot.send_message(chat_id, error_text(lang, exc))
         return
-    body = "\n\n".join(_report_line(lang, r, verb) for r in reports)
-    await context.bot.send_message(chat_id, t(lang, f"action.{verb}.header") + "\n\n" + body)
+    # The reply is sent once (at-most-once): the action itself is done and stored, and
+    # /orders shows its outcome, so a reply lost to a timeout is not worth a repeat.
+    for part in chunk_lines(
+        _report_lines(lang, reports, verb), header=t(lang, f"action.{verb}.header")
+    ):
+        await context.bot.send_message(chat_id, part)

@@ -1,23 +1,49 @@
 """Delivering queued push messages (the outbox) to Telegram.
 
 The poller only writes notices; this dispatcher renders each one in the submitter's
-language at send time and marks it sent. A chat that blocked the bot is marked and
-its notices dropped instead of retried. A crash between Telegram accepting a message
-and it being marked sent is the one window in which a push could repeat.
+language at send time and marks it sent.
+
+Delivery is at-least-once. A lost push is worse than a repeated one: a repeated match
+push only shows its (idempotent) Confirm buttons twice, a lost one leaves a rental
+running that the user does not know to confirm. So a send that timed out
+(`TimedOut`: Telegram may or may not have shown it) is retried - not at once, but after
+a backoff, counted against the notice's bounded attempts, and logged as a possible
+repeat. A crash between Telegram accepting a message and it being marked sent is the
+other window in which a part could repeat.
+
+A long push goes out as several messages (each within Telegram's limit, buttons under
+the last); the number of parts already accepted is stored, so a retry resumes after
+them. A refusal the bot can fix (too long, bad HTML, bad keyboard) is answered by a
+simpler rendering; the level that worked is stored with the notice. Anything else that
+goes wrong - any exception - costs one attempt of that notice only; after
+`MAX_ATTEMPTS` it is parked as failed (kept, logged, counted), never retried forever.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 
 from bot.domain import NoticeKind
 from bot.handlers import callback_data
+from bot.handlers.common import Context, runtime
+from bot.handlers.long_text import TELEGRAM_LIMIT, plain, split_text
 from bot.handlers.orders import confirm_button
 from bot.handlers.render import money_lines, num, order_line, short_address
 from bot.i18n import Html, Lang, resolve_lang, t
@@ -28,10 +54,44 @@ log = logging.getLogger(__name__)
 
 _BATCH = 200
 _PARALLEL = 30  # AIORateLimiter paces the actual sends; this only bounds memory
-_MAX_BUTTONS = 10
+_MAX_BUTTONS = 10  # per-order Confirm buttons; Confirm-all covers the rest
+MAX_ATTEMPTS: Final = 12  # with the backoff below about 2.5 h: rides out a short outage
+_BACKOFF_BASE = 15.0
+_BACKOFF_MAX = 1800.0
+_IDLE_WAKE = 60.0  # look for due retries at least this often
+# Rendering levels, tried in turn when Telegram refuses one for a reason we can fix.
+FULL, COMPACT, PLAIN = 0, 1, 2
+_LIMITS: Final = {FULL: TELEGRAM_LIMIT, COMPACT: TELEGRAM_LIMIT // 2, PLAIN: TELEGRAM_LIMIT // 2}
+# Fragments of Telegram's 400 descriptions that a different rendering can cure.
+_FIXABLE: Final = (
+    "message is too long",
+    "can't parse entities",
+    "entities",
+    "reply markup",
+    "button_data_invalid",
+    "button",
+    "keyboard",
+)
 
 
-async def render(rt: Runtime, note: Notification) -> tuple[str, InlineKeyboardMarkup | None]:
+@dataclass(frozen=True)
+class Rendered:
+    parts: list[str]  # one message each, every one within Telegram's limit
+    markup: InlineKeyboardMarkup | None  # goes under the last part
+    html: bool = True
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before try number `attempts + 1`."""
+    return float(min(_BACKOFF_BASE * 2 ** max(attempts - 1, 0), _BACKOFF_MAX))
+
+
+def fixable(exc: BadRequest) -> bool:
+    message = exc.message.lower()
+    return any(fragment in message for fragment in _FIXABLE)
+
+
+async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered:
     sub = await rt.repo.get_submission(int(note.payload["submission_id"]))
     lang: Lang = "en"
     if sub is not None:
@@ -44,7 +104,13 @@ async def render(rt: Runtime, note: Notification) -> tuple[str, InlineKeyboardMa
     kind = NoticeKind(note.kind)
     lines = Html("\n".join(_detail(lang, kind, o) for o in orders))
     text = t(lang, f"push.{kind.value}", orders=lines, submission=note.payload["submission_id"])
-    return text, _buttons(rt, lang, note.chat_id, orders, sub.id if sub else None)
+    sub_orders = await rt.repo.orders_of_submission(sub.id) if sub is not None else orders
+    markup = _buttons(rt, lang, note.chat_id, orders, sub_orders, sub.id if sub else None, level)
+    if level >= PLAIN:
+        if markup is not None:
+            text += "\n\n" + t(lang, "push.buttons_unavailable")
+        return Rendered(split_text(plain(text), limit=_LIMITS[PLAIN]), None, html=False)
+    return Rendered(split_text(text, limit=_LIMITS[level]), markup)
 
 
 def _detail(lang: Lang, kind: NoticeKind, order: Order) -> str:
@@ -64,16 +130,28 @@ def _detail(lang: Lang, kind: NoticeKind, order: Order) -> str:
     return "\n".join(parts)
 
 
-def _buttons(
-    rt: Runtime, lang: Lang, chat_id: int, orders: list[Order], submission_id: int | None
+def _buttons(  # noqa: PLR0917 (one private call site)
+    rt: Runtime,
+    lang: Lang,
+    chat_id: int,
+    orders: list[Order],
+    submission_orders: list[Order],
+    submission_id: int | None,
+    level: int,
 ) -> InlineKeyboardMarkup | None:
+    """Confirm buttons for at most `_MAX_BUTTONS` orders of this push, and one
+    Confirm-all for every confirmable order of the submission."""
     confirmable = [o for o in orders if rt.orders.can_confirm(o)]
-    rows = [[confirm_button(lang, rt, chat_id, o)] for o in confirmable[:_MAX_BUTTONS]]
-    if len(confirmable) > 1 and submission_id is not None:
+    in_submission = [o for o in submission_orders if rt.orders.can_confirm(o)]
+    rows: list[list[InlineKeyboardButton]] = []
+    all_button = len(in_submission) > 1 and submission_id is not None
+    if level == FULL or not all_button:
+        rows = [[confirm_button(lang, rt, chat_id, o)] for o in confirmable[:_MAX_BUTTONS]]
+    if all_button and confirmable and submission_id is not None:
         rows.append(
             [
                 InlineKeyboardButton(
-                    t(lang, "button.confirm_all", count=len(confirmable)),
+                    t(lang, "button.confirm_all", count=len(in_submission)),
                     callback_data=callback_data.sign(
                         rt.callback_secret, chat_id, "ca", submission_id
                     ),
@@ -84,14 +162,19 @@ def _buttons(
 
 
 class OutboxDispatcher:
-    """Sends queued notices whenever the poller signals, and once at start-up."""
+    """Sends queued notices whenever the poller signals, at start-up, and when a
+    deferred retry falls due."""
 
-    def __init__(self, rt: Runtime, bot: Bot) -> None:
+    def __init__(self, rt: Runtime, bot: Bot, *, clock: Callable[[], float] = time.time) -> None:
         self._rt = rt
         self._bot = bot
+        self._clock = clock
         self._task: asyncio.Task[None] | None = None
         self.sent = 0
+        self.failed = 0  # parked this run (the database keeps the total)
+        self.rerendered = 0
         self.last_sent_at: float | None = None
+        self._held: dict[int, float] = {}  # notice id -> not before (when the db failed)
 
     def start(self) -> None:
         self._rt.outbox_ready.set()
@@ -105,54 +188,163 @@ class OutboxDispatcher:
 
     async def _run(self) -> None:
         while True:
-            await self._rt.outbox_ready.wait()
+            wait = _IDLE_WAKE
+            with contextlib.suppress(Exception):
+                due = await self._rt.repo.next_notification_try()
+                if due is not None:
+                    wait = min(wait, max(due - self._clock(), 0.05))
+            if self._held:
+                wait = max(wait, 1.0)  # held notices look due to the database
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._rt.outbox_ready.wait(), timeout=wait)
             self._rt.outbox_ready.clear()
             try:
                 await self.drain()
             except Exception:
                 log.exception("outbox drain failed; retrying on the next signal")
+                await asyncio.sleep(1.0)
 
     async def drain(self) -> int:
-        """One pass over everything queued; returns how many were handled. Notices that
-        failed for a passing reason stay queued for the next signal."""
+        """One pass over every notice that is due; returns how many were handled (sent
+        or given up). Notices that failed for a passing reason wait for their next try."""
         handled = 0
         after = 0
         gate = asyncio.Semaphore(_PARALLEL)
 
         async def one(note: Notification) -> bool:
             async with gate:
-                return await self._deliver(note)
+                try:
+                    done = await self._deliver(note)
+                except Exception:  # e.g. the database write after a send (disk full)
+                    log.exception("push %s: delivery failed", note.id)
+                    # The database may not take the deferral either: hold the notice here,
+                    # so a push Telegram accepted is not re-sent on every wake-up.
+                    self._held[note.id] = self._clock() + backoff(note.attempts + 1)
+                    return False
+                self._held.pop(note.id, None)
+                return done
 
-        while notes := await self._rt.repo.unsent_notifications(_BATCH, after_id=after):
-            handled += sum(await asyncio.gather(*(one(n) for n in notes)))
+        now = self._clock()
+        self._held = {i: until for i, until in self._held.items() if until > now}
+        while notes := await self._rt.repo.due_notifications(_BATCH, after_id=after, now=now):
+            handled += sum(
+                await asyncio.gather(*(one(n) for n in notes if n.id not in self._held))
+            )
             after = notes[-1].id
         return handled
 
     async def _deliver(self, note: Notification) -> bool:
-        """True if handled (sent or dropped for good); False to retry later."""
+        """True if handled (sent, dropped or parked); False if deferred to a later try."""
         repo = self._rt.repo
         if await repo.is_chat_blocked(note.chat_id):
             await repo.mark_dropped(note.id, "blocked")
             return True
-        try:
-            text, markup = await render(self._rt, note)
-            await self._bot.send_message(note.chat_id, text, reply_markup=markup)
-        except Forbidden:
+        level, start = note.render_level, note.parts_sent
+        for _ in range(8):  # levels and chat migrations, each at most a few times
+            try:
+                rendered = await render(self._rt, note, level)
+            except Exception as exc:
+                log.exception("push %s could not be rendered", note.id)
+                return await self._attempt_failed(note, f"render: {exc!r}")
+            if start and note.parts and level == note.render_level:
+                # Resume with the texts already half sent: a fresh rendering may split
+                # differently (states changed) and skip or repeat lines.
+                rendered = dataclasses.replace(rendered, parts=list(note.parts))
+            try:
+                await self._send(note, rendered, level, start)
+            except ChatMigrated as exc:
+                note = await self._migrated(note, int(exc.new_chat_id))
+                continue  # re-rendered: buttons are signed for the new id
+            except BadRequest as exc:
+                if fixable(exc) and level < PLAIN:
+                    log.warning("push %s refused (%s); sending it simpler", note.id, exc.message)
+                    level, start = level + 1, 0  # repeat earlier parts rather than lose any
+                    self.rerendered += 1
+                    continue
+                return await self._park(note, f"bad_request: {exc.message}")
+            except Exception as exc:
+                return await self._send_failed(note, exc)
+            await self._rt.repo.mark_sent(note.id, now=self._clock())
+            self.sent += 1
+            self.last_sent_at = self._clock()
+            return True
+        return await self._park(note, "no rendering was accepted")
+
+    async def _migrated(self, note: Notification, new_id: int) -> Notification:
+        log.info("chat %s became supergroup %s; moving its orders", note.chat_id, new_id)
+        await self._rt.repo.migrate_chat(note.chat_id, new_id)
+        return dataclasses.replace(note, chat_id=new_id)
+
+    async def _send_failed(self, note: Notification, exc: Exception) -> bool:
+        repo = self._rt.repo
+        if isinstance(exc, Forbidden):
             log.info("chat %s blocked the bot; its pushes are dropped", note.chat_id)
-            await repo.set_chat_blocked(note.chat_id, time.time())
+            await repo.set_chat_blocked(note.chat_id, self._clock())
             await repo.mark_dropped(note.id, "blocked")
             return True
-        except BadRequest as exc:
-            log.warning("push %s refused by Telegram: %s", note.id, exc.message)
-            await repo.mark_dropped(note.id, f"bad_request: {exc.message}"[:200])
-            return True
-        except NetworkError as exc:
-            log.warning("push %s not sent (%s); will retry", note.id, exc.message)
+        if isinstance(exc, RetryAfter):
+            # Flood control is not the notice's fault: wait as told, no attempt used.
+            delay = exc.retry_after
+            seconds = float(delay) if isinstance(delay, int) else delay.total_seconds()
+            log.warning("push %s: flood control, retry in %.0f s", note.id, seconds)
+            await repo.defer_notification(
+                note.id, next_try_at=self._clock() + seconds, attempts=note.attempts
+            )
             return False
-        except TelegramError as exc:
-            log.warning("push %s failed: %s", note.id, exc.message)
-            return False
-        await repo.mark_sent(note.id, now=time.time())
-        self.sent += 1
-        self.last_sent_at = time.time()
+        if isinstance(exc, TimedOut):
+            log.warning("push %s: send timed out; it may arrive twice", note.id)
+            return await self._attempt_failed(note, "timed out")
+        if isinstance(exc, NetworkError):
+            return await self._attempt_failed(note, exc.message)
+        log.error("push %s failed", note.id, exc_info=exc)
+        return await self._attempt_failed(note, repr(exc))
+
+    async def _send(self, note: Notification, rendered: Rendered, level: int, start: int) -> None:
+        last = len(rendered.parts) - 1
+        for index in range(start, len(rendered.parts)):
+            markup = rendered.markup if index == last else None
+            if rendered.html:
+                await self._bot.send_message(
+                    note.chat_id, rendered.parts[index], reply_markup=markup
+                )
+            else:
+                await self._bot.send_message(note.chat_id, rendered.parts[index], parse_mode=None)
+            if index < last:
+                await self._rt.repo.set_notification_progress(
+                    note.id, parts_sent=index + 1, render_level=level, parts=rendered.parts
+                )
+
+    async def _attempt_failed(self, note: Notification, reason: str) -> bool:
+        attempts = note.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            return await self._park(note, f"{reason} (after {attempts} attempts)")
+        log.warning("push %s: attempt %d failed (%s); retrying later", note.id, attempts, reason)
+        await self._rt.repo.defer_notification(
+            note.id, next_try_at=self._clock() + backoff(attempts), attempts=attempts
+        )
+        return False
+
+    async def _park(self, note: Notification, reason: str) -> bool:
+        log.error("push %s to chat %s parked as failed: %s", note.id, note.chat_id, reason)
+        await self._rt.repo.park_notification(note.id, reason, now=self._clock())
+        self.failed += 1
         return True
+
+
+async def on_chat_migrated(update: Update, context: Context) -> None:
+    """Telegram's service message on a group's upgrade (in the old group
+    `migrate_to_chat_id`, in the new supergroup `migrate_from_chat_id`): move the chat's
+    orders and queued pushes before a send has to discover it."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    rt = runtime(context)
+    log.info("chat %s became supergroup %s; moving its orders", old, new)
+    await rt.repo.migrate_chat(old, new)
+    rt.outbox_ready.set()

@@ -40,9 +40,14 @@ def short_address(address: str | None) -> str:
     return f"{address[:6]}…{address[-4:]}"
 
 
+def clip(text: str, limit: int = 120) -> str:
+    """Provider-supplied text (statuses, reasons) is unbounded; a list line must not be."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def state_label(lang: Lang, order: Order) -> str:
     if order.state is OrderState.UNKNOWN:
-        return t(lang, "state.unknown", raw=order.raw_status or "?")
+        return t(lang, "state.unknown", raw=clip(order.raw_status or "?", 40))
     return t(lang, f"state.{order.state.value}")
 
 
@@ -82,9 +87,15 @@ def error_text(lang: Lang, exc: ProviderError) -> str:
     if isinstance(exc, ProviderAuthError):
         return t(lang, "error.auth", provider=provider, code=exc.code)
     if isinstance(exc, ProviderValidationError):
-        return t(lang, "error.validation", provider=provider, field=exc.field or exc.detail)
+        return t(lang, "error.validation", provider=provider, field=clip(exc.field or exc.detail))
     if isinstance(exc, ProviderRateLimited):
         return t(lang, "error.rate_limited", provider=provider)
     if isinstance(exc, ProviderUnavailable):
         return t(lang, "error.unavailable", provider=provider)
-    return t(lang, "error.business", provider=provider, code=exc.code, detail=exc.detail)
+    return t(
+        lang,
+        "error.business",
+        provider=provider,
+        code=clip(exc.code, 60),
+        detail=clip(exc.detail, 300),
+    )

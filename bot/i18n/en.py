@@ -235,4 +235,12 @@ MESSAGES: Final[dict[str, str]] = {
     "provider API key the bot no longer has. It will not check them with another key; "
     "they are tracked again as soon as the operator restores that key. Meanwhile, check "
     "them in your provider account.\n{orders}",
+    "push.buttons_unavailable": "Use /orders to confirm or cancel these orders.",
+    "action.confirm.many.done": "✅ Confirmed ({count}): {ids}\nThe rentals ended; the unused "
+    "parts are refunded.",
+    "action.confirm.many.already": "Already confirmed ({count}): {ids}",
+    "action.confirm.many.not_allowed": "Not active, so not confirmed ({count}): {ids}",
+    "action.cancel.many.done": "✅ Cancelled and refunded ({count}): {ids}",
+    "action.cancel.many.already": "Already cancelled ({count}): {ids}",
+    "action.cancel.many.not_allowed": "Can't be cancelled now ({count}): {ids}",
 }

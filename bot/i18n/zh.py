@@ -184,4 +184,11 @@ MESSAGES: Final[dict[str, str]] = {
     "机器人无法判断其结果。机器人会每隔几分钟再查询一次，有变化会通知你；在此期间请在服务商账户中查看。\n{orders}",
     "push.key_missing": "🔑 <b>已停止跟踪</b>：这些订单是用机器人现已不再配置的服务商 API 密钥下的。"
     "机器人不会用其他密钥查询它们；运营者恢复该密钥后会立即重新跟踪。在此期间请在服务商账户中查看。\n{orders}",
+    "push.buttons_unavailable": "请使用 /orders 确认或取消这些订单。",
+    "action.confirm.many.done": "✅ 已确认（{count} 个）：{ids}\n租赁已结束，未使用部分将退款。",
+    "action.confirm.many.already": "已经确认过（{count} 个）：{ids}",
+    "action.confirm.many.not_allowed": "未生效，未确认（{count} 个）：{ids}",
+    "action.cancel.many.done": "✅ 已取消并退款（{count} 个）：{ids}",
+    "action.cancel.many.already": "已经取消过（{count} 个）：{ids}",
+    "action.cancel.many.not_allowed": "现在无法取消（{count} 个）：{ids}",
 }

@@ -102,6 +102,18 @@ MIGRATIONS: tuple[str, ...] = (
         key_missing_reported_at REAL
     );
     """,
+    # Outbox retries: bounded attempts with a next-try time; a long push's parts as first
+    # rendered, how many were sent and at which rendering level; parked notices keep a
+    # failure time. Chats upgraded to supergroups remember their new id.
+    """
+    ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN next_try_at REAL;
+    ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN render_level INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN parts TEXT;
+    ALTER TABLE outbox ADD COLUMN failed_at REAL;
+    ALTER TABLE chats ADD COLUMN migrated_to INTEGER;
+    """,
 )
 
 

@@ -94,6 +94,10 @@ class Notification:
     kind: str
     payload: dict[str, Any]
     created_at: float
+    attempts: int = 0
+    parts_sent: int = 0  # messages of a long push already accepted by Telegram
+    render_level: int = 0  # how far the push had to be simplified to be accepted
+    parts: tuple[str, ...] = ()  # a long push's texts as first sent, for resuming it
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,21 @@ def _order(row: Sequence[Any]) -> Order:
     values = list(row)
     values[9] = OrderState(values[9])
     return Order(*values)
+
+
+def _notification(row: Sequence[Any]) -> Notification:
+    parts = tuple(json.loads(row[8])) if row[8] else ()
+    return Notification(
+        id=row[0],
+        chat_id=row[1],
+        kind=row[2],
+        payload=json.loads(row[3]),
+        created_at=row[4],
+        attempts=row[5],
+        parts_sent=row[6],
+        render_level=row[7],
+        parts=parts,
+    )
 
 
 def _submission(row: Sequence[Any]) -> Submission:
@@ -574,11 +593,95 @@ class Repository:
         self, limit: int = 500, *, after_id: int = 0
     ) -> list[Notification]:
         rows = await self._fetchall(
-            "SELECT id, chat_id, kind, payload, created_at FROM outbox"
-            " WHERE sent_at IS NULL AND dropped IS NULL AND id > ? ORDER BY id LIMIT ?",
+            "SELECT id, chat_id, kind, payload, created_at, attempts, parts_sent, render_level,"
+            " parts"
+            " FROM outbox WHERE sent_at IS NULL AND dropped IS NULL AND id > ?"
+            " ORDER BY id LIMIT ?",
             (after_id, limit),
         )
-        return [Notification(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
+        return [_notification(r) for r in rows]
+
+    async def due_notifications(
+        self, limit: int, *, after_id: int, now: float
+    ) -> list[Notification]:
+        """Unsent notices whose next try is due, in queue order."""
+        rows = await self._fetchall(
+            "SELECT id, chat_id, kind, payload, created_at, attempts, parts_sent, render_level,"
+            " parts"
+            " FROM outbox WHERE sent_at IS NULL AND dropped IS NULL AND id > ?"
+            " AND (next_try_at IS NULL OR next_try_at <= ?) ORDER BY id LIMIT ?",
+            (after_id, now, limit),
+        )
+        return [_notification(r) for r in rows]
+
+    async def next_notification_try(self) -> float | None:
+        """When the earliest deferred notice is due (None: nothing deferred)."""
+        row = await self._fetchone(
+            "SELECT MIN(next_try_at) FROM outbox WHERE sent_at IS NULL AND dropped IS NULL"
+        )
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def defer_notification(
+        self, notification_id: int, *, next_try_at: float, attempts: int
+    ) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE outbox SET next_try_at = ?, attempts = ? WHERE id = ?",
+                (next_try_at, attempts, notification_id),
+            )
+
+    async def set_notification_progress(
+        self, notification_id: int, *, parts_sent: int, render_level: int, parts: Sequence[str]
+    ) -> None:
+        """After each part of a long push: a retry resumes with the same texts."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE outbox SET parts_sent = ?, render_level = ?, parts = ? WHERE id = ?",
+                (parts_sent, render_level, json.dumps(list(parts)), notification_id),
+            )
+
+    async def park_notification(self, notification_id: int, reason: str, *, now: float) -> None:
+        """Give up on a notice: kept (not deleted) and counted as failed."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE outbox SET dropped = ?, failed_at = ? WHERE id = ?",
+                (f"failed: {reason}"[:300], now, notification_id),
+            )
+
+    async def count_failed_notifications(self) -> int:
+        row = await self._fetchone("SELECT COUNT(*) FROM outbox WHERE failed_at IS NOT NULL")
+        return int(row[0])
+
+    async def migrate_chat(self, chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: its orders, submissions and queued pushes move
+        to the new id, and the old id is remembered so its signed buttons still work."""
+        async with self._tx() as db:
+            for table in ("orders", "submissions", "outbox"):
+                await db.execute(
+                    f"UPDATE {table} SET chat_id = ? WHERE chat_id = ?", (new_chat_id, chat_id)
+                )
+            await db.execute(
+                "INSERT INTO chats (chat_id, migrated_to) VALUES (?, ?)"
+                " ON CONFLICT (chat_id) DO UPDATE SET migrated_to = excluded.migrated_to",
+                (chat_id, new_chat_id),
+            )
+            await db.execute(
+                "INSERT INTO chats (chat_id) VALUES (?) ON CONFLICT (chat_id) DO NOTHING",
+                (new_chat_id,),
+            )
+
+    async def chats_migrated_into(self, chat_id: int) -> list[int]:
+        """Earlier ids of `chat_id` (a group upgraded once, or a chain of upgrades)."""
+        found: list[int] = []
+        frontier = [chat_id]
+        while frontier and len(found) < 16:
+            marks = ",".join("?" * len(frontier))
+            rows = await self._fetchall(
+                f"SELECT chat_id FROM chats WHERE migrated_to IN ({marks})", frontier
+            )
+            frontier = [int(r[0]) for r in rows if int(r[0]) not in found]
+            found.extend(frontier)
+        return found
 
     async def mark_sent(self, notification_id: int, *, now: float) -> None:
         async with self._tx() as db:

@@ -17,6 +17,8 @@ faults) and is shared with the HTTP fake in `telegram_server.py`, so both fakes 
 
 from __future__ import annotations
 
+import contextlib
+import html
 import json
 import re
 from collections import deque
@@ -24,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from tests.support import updates
@@ -31,6 +34,16 @@ from tests.support.updates import BOT_FIRST_NAME, BOT_ID, BOT_USERNAME, JSONDict
 
 MAX_TEXT_LENGTH: Final = 4096  # UTF-16 code units after entity parsing
 MAX_CALLBACK_DATA: Final = 64  # bytes
+MAX_BUTTONS: Final = 100  # inline keyboard buttons per message
+TOO_LONG: Final = "Bad Request: message is too long"
+MIGRATED: Final = "Bad Request: group chat was upgraded to a supergroup chat"
+MARKUP_TOO_LONG: Final = "Bad Request: reply markup is too long"
+# Tags Telegram's HTML parse mode accepts; anything else is "Unsupported start tag".
+_HTML_TAGS: Final = frozenset({
+    "a", "b", "blockquote", "code", "del", "em", "i", "ins", "pre", "s", "span", "strike",
+    "strong", "tg-emoji", "tg-spoiler", "u",
+})  # fmt: skip
+_HTML_TOKEN = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^<>]*>|&(#\d+|#x[0-9a-fA-F]+|\w+);|[<>&]")
 _ADOPTED: Final = "adopted"  # version method of a message known only from an edit call
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 _HTML_TAG = re.compile(r"<[^>]+>")
@@ -53,17 +66,30 @@ _DEFAULT_DESCRIPTIONS: Final = {
 class ApiError(Exception):
     """A Bot API error response; PTB maps the HTTP status to its exception classes."""
 
-    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        description: str,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def payload(self) -> JSONDict:
         body: JSONDict = {"ok": False, "error_code": self.status, "description": self.description}
+        parameters: JSONDict = {}
         if self.retry_after is not None:
             # PTB raises RetryAfter only when `parameters.retry_after` is present.
-            body["parameters"] = {"retry_after": self.retry_after}
+            parameters["retry_after"] = self.retry_after
+        if self.migrate_to_chat_id is not None:
+            # ... and ChatMigrated only when `parameters.migrate_to_chat_id` is.
+            parameters["migrate_to_chat_id"] = self.migrate_to_chat_id
+        if parameters:
+            body["parameters"] = parameters
         return body
 
 
@@ -143,10 +169,46 @@ def scope_key(scope: Mapping[str, Any] | None) -> str:
 
 
 def _visible_length(text: str, parse_mode: str | None) -> int:
-    # Telegram counts the text after entity parsing; stripping HTML tags is close enough.
+    # Telegram counts the text after entity parsing: tags gone, entities decoded.
     if parse_mode and parse_mode.upper() == "HTML":
-        text = _HTML_TAG.sub("", text)
+        text = html.unescape(_HTML_TAG.sub("", text))
     return updates.utf16_len(text)
+
+
+def telegram_length(message: SentMessage) -> int:
+    """A sent message's length as Telegram counts it (the 4,096 limit applies to this)."""
+    return _visible_length(message.text or "", message.parse_mode)
+
+
+def _check_html(text: str) -> None:
+    """Refuse what Telegram's HTML parser refuses: unknown or unbalanced tags, bare < & >."""
+    stack: list[str] = []
+    for match in _HTML_TOKEN.finditer(text):
+        where = f"at byte offset {len(text[: match.start()].encode())}"
+        if match[2] is None and match[3] is None:
+            raise ApiError(
+                400, f"Bad Request: can't parse entities: Unexpected {match[0]!r} {where}"
+            )
+        if match[2] is None:
+            continue
+        name = match[2].lower()
+        if name not in _HTML_TAGS:
+            kind = "end" if match[1] else "start"
+            raise ApiError(
+                400, f'Bad Request: can\'t parse entities: Unsupported {kind} tag "{name}" {where}'
+            )
+        if not match[1]:
+            stack.append(name)
+        elif not stack or stack.pop() != name:
+            raise ApiError(
+                400, f'Bad Request: can\'t parse entities: Unmatched end tag "{name}" {where}'
+            )
+    if stack:
+        raise ApiError(
+            400,
+            "Bad Request: can't parse entities: Can't find end tag corresponding to start tag "
+            f'"{stack[-1]}"',
+        )
 
 
 def _inline(markup: Any) -> JSONDict | None:
@@ -171,7 +233,11 @@ class BotApiEmulator:
         self.known_queries: set[str] = set()
         self._messages: dict[int, dict[int, _StoredMessage]] = {}
         self._last_message_id: dict[int, int] = {}
-        self._faults: dict[str, deque[ApiError]] = {}
+        self._faults: dict[str, deque[ApiError | None]] = {}  # None: this call succeeds
+        # Group chats upgraded to supergroups: old id -> new id (sends answer 400).
+        self.migrated: dict[int, int] = {}
+        # Per method, queued timeouts; True = Telegram did the call but the answer was lost.
+        self._timeouts: dict[str, deque[bool]] = {}
         self._handlers: dict[str, Callable[[JSONDict], Any]] = {
             "getMe": lambda _: dict(self.bot),
             "getUpdates": lambda _: [],
@@ -206,6 +272,8 @@ class BotApiEmulator:
         status: int,
         description: str | None = None,
         retry_after: int | None = None,
+        *,
+        after: int = 0,
     ) -> None:
         if status == 429 and retry_after is None:
             retry_after = 1  # without it PTB raises a plain NetworkError, not RetryAfter
@@ -214,11 +282,27 @@ class BotApiEmulator:
             if retry_after is not None:
                 description += f": retry after {retry_after}"
         error = ApiError(status, description, retry_after)
-        self._faults.setdefault(method.lower(), deque()).append(error)
+        queue = self._faults.setdefault(method.lower(), deque())
+        queue.extend([None] * after)  # that many calls succeed first
+        queue.append(error)
 
     def take_fault(self, method: str) -> ApiError | None:
         queue = self._faults.get(method.lower())
         return queue.popleft() if queue else None
+
+    def time_out_next(self, method: str, *, delivered: bool) -> None:
+        self._timeouts.setdefault(method.lower(), deque()).append(delivered)
+
+    def take_timeout(self, method: str) -> bool | None:
+        """None: answer normally; else the call times out (after running it if True)."""
+        queue = self._timeouts.get(method.lower())
+        return queue.popleft() if queue else None
+
+    def migrate_chat(self, chat_id: int, new_chat_id: int) -> None:
+        """`chat_id` became the supergroup `new_chat_id`: sends to it answer 400 with
+        `parameters.migrate_to_chat_id`, as Telegram does."""
+        self.migrated[chat_id] = new_chat_id
+        self.chat_types[new_chat_id] = "supergroup"
 
     def allocate_message_id(self, chat_id: int) -> int:
         """Per-chat, shared by user and bot messages, as in private chats on Telegram."""
@@ -271,6 +355,8 @@ class BotApiEmulator:
             raise ApiError(400, "Bad Request: chat not found") from None
 
     def _check_not_blocked(self, chat_id: int) -> None:
+        if chat_id in self.migrated:
+            raise ApiError(400, MIGRATED, migrate_to_chat_id=self.migrated[chat_id])
         if chat_id in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
 
@@ -279,12 +365,17 @@ class BotApiEmulator:
         text = params.get("text")
         if not isinstance(text, str) or not text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
-        if _visible_length(text, params.get("parse_mode")) > MAX_TEXT_LENGTH:
-            raise ApiError(400, "Bad Request: message is too long")
+        parse_mode = params.get("parse_mode")
+        if parse_mode and str(parse_mode).upper() == "HTML":
+            _check_html(text)
+        if _visible_length(text, parse_mode) > MAX_TEXT_LENGTH:
+            raise ApiError(400, TOO_LONG)
         return text
 
     @staticmethod
     def _check_markup(markup: Any) -> None:
+        if len(buttons(_inline(markup))) > MAX_BUTTONS:
+            raise ApiError(400, MARKUP_TOO_LONG)
         for button in buttons(_inline(markup)):
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
@@ -459,6 +550,13 @@ class FakeBotApi(BaseRequest):
         # A JSON round trip leaves exactly what Telegram would receive (tuples become lists).
         params: JSONDict = json.loads(json.dumps(request_data.parameters if request_data else {}))
         self.calls.append((endpoint, params))
+        timeout = self.emulator.take_timeout(endpoint)
+        if timeout is not None:
+            self._succeeded.append(False)
+            if timeout:
+                with contextlib.suppress(ApiError):
+                    self.emulator.handle(endpoint, params)
+            raise TimedOut(f"FakeBotApi: {endpoint} timed out")
         try:
             result = self.emulator.handle(endpoint, params)
         except ApiError as error:
@@ -530,7 +628,20 @@ class FakeBotApi(BaseRequest):
         status: int,
         description: str | None = None,
         retry_after: int | None = None,
+        *,
+        after: int = 0,
     ) -> None:
-        """The next call of `method` fails: 429 → RetryAfter, 400 → BadRequest, 5xx →
-        NetworkError. Faults queue up; for 429 `retry_after` defaults to 1."""
-        self.emulator.fail_next(method, status, description, retry_after)
+        """The next call of `method` (or the one after `after` successful calls) fails:
+        429 → RetryAfter, 400 → BadRequest, 5xx → NetworkError. Faults queue up; for 429
+        `retry_after` defaults to 1."""
+        self.emulator.fail_next(method, status, description, retry_after, after=after)
+
+    def migrate_chat(self, chat_id: int, new_chat_id: int) -> None:
+        """The group `chat_id` was upgraded to the supergroup `new_chat_id`: sends to the
+        old id answer 400 with `migrate_to_chat_id` (PTB raises ChatMigrated)."""
+        self.emulator.migrate_chat(chat_id, new_chat_id)
+
+    def time_out_next(self, method: str, *, delivered: bool) -> None:
+        """The next call of `method` raises TimedOut; with `delivered` Telegram did act on
+        it (the message exists) and only the answer was lost."""
+        self.emulator.time_out_next(method, delivered=delivered)

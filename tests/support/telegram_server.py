@@ -191,6 +191,7 @@ class FakeTelegramServer:
         self._allowed_updates: list[str] = []
         self._poll_generation = 0
         self._method_counts: Counter[str] = Counter()
+        self.timeout_delay = 6.0  # seconds a timed-out call waits before its late answer
         self._stopping = False
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -266,6 +267,10 @@ class FakeTelegramServer:
         except ValueError as exc:
             return 400, ApiError(400, f"Bad Request: {exc}").payload()
         with self._cond:
+            timeout = self._emulator.take_timeout(match["method"])
+        if timeout is not None:
+            return self._time_out(match["method"], params, delivered=timeout)
+        with self._cond:
             method = self._emulator.canonical(match["method"]) or match["method"]
             self._method_counts[method] += 1
             self._cond.notify_all()
@@ -285,6 +290,18 @@ class FakeTelegramServer:
             elif method == "getWebhookInfo":
                 result["pending_update_count"] = len(self._updates)
             return 200, {"ok": True, "result": result}
+
+    def _time_out(self, method: str, params: JSONDict, *, delivered: bool) -> tuple[int, JSONDict]:
+        """Answer only after the client gave up (its read timeout); with `delivered` the
+        call takes effect first, as when Telegram acted but the answer was lost."""
+        with self._cond:
+            self._method_counts[self._emulator.canonical(method) or method] += 1
+            if delivered:
+                with contextlib.suppress(ApiError):
+                    self._emulator.handle(method, params)
+            self._cond.notify_all()
+        time.sleep(self.timeout_delay)
+        return 504, ApiError(504, "Gateway Timeout").payload()
 
     def _get_updates(self, params: JSONDict) -> tuple[int, JSONDict]:
         """Long polling, called with the lock held; `wait` releases it while blocking."""
@@ -542,3 +559,16 @@ class FakeTelegramServer:
         """The next call of `method` (getUpdates included) fails with `status`."""
         with self._cond:
             self._emulator.fail_next(method, status, description, retry_after)
+
+    def migrate_chat(self, chat_id: int, new_chat_id: int) -> None:
+        """The group `chat_id` became the supergroup `new_chat_id`: sends to the old id
+        answer 400 with `parameters.migrate_to_chat_id`, as Telegram does."""
+        with self._cond:
+            self._emulator.migrate_chat(chat_id, new_chat_id)
+
+    def time_out_next(self, method: str, *, delivered: bool, delay: float = 6.0) -> None:
+        """The next call of `method` is answered only after `delay` seconds (beyond the
+        bot's read timeout, so it raises TimedOut); with `delivered` it takes effect."""
+        with self._cond:
+            self.timeout_delay = delay
+            self._emulator.time_out_next(method, delivered=delivered)

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from bot.handlers.callback_data import Action, secret_from_token, sign, verify
+from bot.handlers.callback_data import Action, secret_from_token, sign, verify, verify_any
 
 SECRET = secret_from_token("123456:TEST-token")
 OTHER_SECRET = secret_from_token("654321:other-token")
@@ -150,3 +150,12 @@ def test_verify_never_raises_on_garbage() -> None:
         samples.append(valid[:pos] + chr(rng.randint(0x21, 0x3000)) + valid[pos + 1 :])
     accepted = [s for s in samples if verify(SECRET, CHAT, s) is not None]
     assert accepted == [s for s in samples if s == valid]
+
+
+def test_a_supergroup_accepts_buttons_signed_for_the_group_it_was() -> None:
+    secret = secret_from_token("123:abc")
+    data = sign(secret, -42, "ca", 7)
+    assert verify(secret, -1000042, data) is None
+    assert verify_any(secret, [-1000042, -42], data) == Action("ca", 7)
+    assert verify_any(secret, [-1000042, -43], data) is None
+    assert verify_any(secret, [], data) is None

@@ -143,6 +143,11 @@ FAMILIES: dict[str, list[str]] = {
         f"action.{{}}.{leaf}": [f"action.{verb}.{leaf}" for verb in ("confirm", "cancel")]
         for leaf in ("done", "already", "not_allowed", "refused", "header")
     },
+    "action.{}.many.{}": [
+        f"action.{verb}.many.{leaf}"
+        for verb in ("confirm", "cancel")
+        for leaf in ("done", "already", "not_allowed")
+    ],
 }
 
 

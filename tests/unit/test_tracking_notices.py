@@ -56,9 +56,10 @@ async def test_key_missing_notices_render_short_and_without_buttons(
     assert {n.kind for n in notes} == {NoticeKind.KEY_MISSING}
     named: list[int] = []
     for note in notes:
-        text, markup = await render(rt, note)
+        rendered = await render(rt, note)
+        [text] = rendered.parts
         assert len(text) < TELEGRAM_LIMIT
-        assert markup is None
+        assert rendered.markup is None
         named += [int(i) for i in note.payload["order_ids"]]
         assert all(f"#{i}" in text for i in note.payload["order_ids"])
     assert sorted(named) == [o.id for o in outcome.orders]
@@ -115,7 +116,7 @@ async def test_unreadable_notice_renders(repo: Repository, lang: str) -> None:
         ],
     )
     [note] = await repo.unsent_notifications()
-    text, _ = await render(rt, note)
+    [text] = (await render(rt, note)).parts
     assert f"#{outcome.orders[0].id}" in text
     assert f"#{outcome.orders[1].id}" not in text
     assert ("Can't read" in text) if lang == "en" else ("无法读取" in text)
