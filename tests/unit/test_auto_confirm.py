@@ -274,7 +274,8 @@ async def test_against_the_simulator(server: TronNodeSimulator, node: TronNodeCl
     server.set_account(RECV, usdt=10_000_000, trx_sun=100_000_000)
     server.set_account(PAYEE, usdt=1)
     server.transfer_usdt(RECV, PAYEE, 1_000_000)  # before the rental: burns TRX
-    matched = server.now() + 0.01
+    server.advance_clock(10)  # that transfer is now 10 s old; the match 5 s
+    matched = server.now() - 5
     server.delegate_energy(RECV, 130_000)
     order = ConfirmCandidate(1, 9, RECV, 130_000, matched, matched + 3_600)
     service = AutoConfirmService(node, Store([order]), clock=server.now)

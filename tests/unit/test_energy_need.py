@@ -322,3 +322,25 @@ def test_the_transfers_sized_for_are_reported() -> None:
         ).transfers
         is None
     )
+
+
+async def test_100_receivers_at_the_nodes_pace(server: TronNodeSimulator) -> None:
+    # The node admits 50 requests/s per client; the shared pacer keeps the client at 40,
+    # however many receivers run at once: every answer arrives, none is a 429.
+    server.reset()
+    server.configure(rate_limit_rps=50)
+    receivers = [derive_address(f"need:paced:{i}") for i in range(100)]
+    for address in receivers:
+        server.set_account(address, usdt=1)
+    server.set_account(HOLDER, usdt=1)
+    client = TronNodeClient(
+        pacer=Pacer(1 / 40, hold=False), base_url=server.base_url, timeout=5, max_retries=0
+    )
+    async with client:
+        service = EnergyNeedService(client, concurrency=8, budget_seconds=10)
+        report = await service.assess(request(*receivers))
+    assert report.unchecked == frozenset()
+    assert all(r.activated for r in report.receivers)
+    log = server.request_log()
+    assert log["rate_limited"] == 0
+    assert log["total"] == 101  # one reading each and one simulation
