@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.chain.address import is_valid_address
-from bot.chain.errors import ChainError
+from bot.chain.errors import ChainBadAnswer, ChainError
 from bot.chain.models import TRANSFER_ENERGY_TO_HOLDER, AccountResources, fallback_transfer_energy
 from bot.chain.port import ChainReader
 
@@ -178,6 +178,8 @@ class EnergyNeedService:
             raise ValueError(f"not TRON addresses: {bad!r}")
         if request.amount <= 0 or request.minimum < 0:
             raise ValueError("the amount must be positive")
+        if request.transfers is not None and request.transfers < 1:
+            raise ValueError("the number of transfers must be positive")
         receivers = list(dict.fromkeys(request.receivers))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._budget
@@ -242,6 +244,10 @@ class EnergyNeedService:
         for sender in senders[:MAX_SIMULATION_SENDERS]:
             try:
                 energy = await self._chain.simulate_usdt_transfer(sender, payee)
+            except ChainBadAnswer as exc:
+                # This sender's call was refused (an account the node does not know, say).
+                log.info("energy need: simulation from %s refused (%s)", sender, exc.code)
+                continue
             except ChainError as exc:
                 # A node that answers nothing will not answer the balance either.
                 log.info("energy need: simulation from %s failed (%s)", sender, exc.code)

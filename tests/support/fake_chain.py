@@ -37,6 +37,7 @@ class FakeChain:
     down: bool = False  # every call fails as unreachable
     failing: set[str] = field(default_factory=set)  # method names that fail
     failing_addresses: set[str] = field(default_factory=set)
+    errors: dict[tuple[str, str], ChainError] = field(default_factory=dict)  # (method, address)
     calls: Counter[str] = field(default_factory=Counter)
     in_flight: int = 0
     max_in_flight: int = 0
@@ -58,6 +59,8 @@ class FakeChain:
             self.in_flight -= 1
         if self.down or method in self.failing or address in self.failing_addresses:
             raise unreachable()
+        if address is not None and (method, address) in self.errors:
+            raise self.errors[method, address]
 
     async def account_resources(self, address: str) -> AccountResources:
         await self._enter("account_resources", address)

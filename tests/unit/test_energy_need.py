@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from bot.chain.client import TronNodeClient
+from bot.chain.errors import ChainBadAnswer
 from bot.chain.models import (
     TRANSFER_ENERGY_TO_HOLDER,
     TRANSFER_ENERGY_TO_NON_HOLDER,
@@ -146,6 +147,23 @@ async def test_a_second_receiver_can_simulate_for_the_first(chain: FakeChain) ->
     assert chain.calls["usdt_balance"] == 0
 
 
+async def test_a_refused_simulation_tries_the_next_receiver(chain: FakeChain) -> None:
+    chain.add(RECV2, usdt=1)
+    chain.errors["simulate_usdt_transfer", RECV] = ChainBadAnswer("NODE_ERROR", "no account")
+    report = await EnergyNeedService(chain).assess(request(RECV, RECV2))
+    assert report.transfer.basis is NeedBasis.SIMULATED
+    assert chain.calls["simulate_usdt_transfer"] == 2
+
+
+async def test_an_unreachable_simulation_stops_at_the_first_receiver(chain: FakeChain) -> None:
+    chain.add(RECV2, usdt=1)
+    chain.failing.add("simulate_usdt_transfer")
+    report = await EnergyNeedService(chain).assess(request(RECV, RECV2, payee=EMPTY))
+    # The balance still answered: the fallback figure.
+    assert report.transfer.basis is NeedBasis.PAYEE_NON_HOLDER
+    assert chain.calls["simulate_usdt_transfer"] == 1
+
+
 async def test_without_a_payee_the_holder_figure_is_assumed(chain: FakeChain) -> None:
     report = await EnergyNeedService(chain).assess(request(RECV, payee=None))
     assert report.transfer == TransferNeed(TRANSFER_ENERGY_TO_HOLDER, NeedBasis.ASSUMED_HOLDER)
@@ -224,6 +242,10 @@ async def test_bad_input_is_refused_before_any_call(chain: FakeChain) -> None:
         await EnergyNeedService(chain).assess(request("Tnot-an-address"))
     with pytest.raises(ValueError, match="amount"):
         await EnergyNeedService(chain).assess(request(RECV, amount=0))
+    with pytest.raises(ValueError, match="transfers"):
+        await EnergyNeedService(chain).assess(
+            NeedRequest(receivers=(RECV,), amount=1, minimum=0, transfers=0)
+        )
     assert sum(chain.calls.values()) == 0
 
 
