@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from bot.chain.address import is_valid_address
 from bot.chain.errors import ChainError
 from bot.chain.models import TRANSFER_ENERGY_TO_HOLDER, AccountResources, Trc20Transfer
 from bot.chain.port import ChainReader
@@ -149,6 +150,10 @@ class AutoConfirmService:
         now = self._clock()
         if candidate.ends_at is not None and now >= candidate.ends_at:
             return decide(candidate, None, None, now)  # no need to ask the chain
+        if not is_valid_address(candidate.receiver):
+            # A stored receiver the client would refuse: never confirmed, never fatal.
+            log.warning("auto-confirm: order %s has no valid receiver", candidate.order_id)
+            return decide(candidate, None, None, now)
         try:
             transfers = await self._chain.outgoing_usdt_transfers(
                 candidate.receiver, int(candidate.matched_at * 1000), max_pages=HISTORY_PAGES

@@ -193,10 +193,14 @@ class EnergyNeedService:
                     return exc.code
 
         tasks = {a: asyncio.ensure_future(read(a)) for a in receivers}
-        transfer = await self._transfer_need(request.payee, receivers, deadline)
-        remaining = max(0.0, deadline - loop.time())
-        if tasks:
-            _, pending = await asyncio.wait(tasks.values(), timeout=remaining)
+        try:
+            transfer = await self._transfer_need(request.payee, receivers, deadline)
+            remaining = max(0.0, deadline - loop.time())
+            if tasks:
+                await asyncio.wait(tasks.values(), timeout=remaining)
+        finally:
+            # Cut by the budget, or by a bug raising here: no reading outlives the call.
+            pending = [t for t in tasks.values() if not t.done()]
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)

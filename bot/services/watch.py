@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
+from bot.chain.address import is_valid_address
 from bot.chain.errors import ChainError
 from bot.chain.port import ChainReader
 
@@ -317,6 +318,11 @@ class WatchService:
 
     async def cycle(self) -> list[WatchAction]:
         watches = list(await self._store.watches())
+        invalid = {w.address for w in watches if not is_valid_address(w.address)}
+        if invalid:
+            # The client would refuse them: skipped, so they cannot stop the others.
+            log.warning("watch: %d stored addresses are not valid", len(invalid))
+            watches = [w for w in watches if w.address not in invalid]
         readings = await self._read(
             self._turns.pick([w.address for w in watches], self._per_cycle)
         )

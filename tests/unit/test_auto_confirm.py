@@ -168,6 +168,13 @@ async def test_an_unreachable_node_confirms_nothing(chain: FakeChain) -> None:
     assert decision.transfers_seen == 1  # the history was read, the energy not
 
 
+async def test_a_stored_receiver_that_is_not_an_address_stops_nothing(chain: FakeChain) -> None:
+    chain.send(RECV, PAYEE, T0 + 10, energy=64_285)
+    store = Store([candidate(1, receiver="Tgarbage"), candidate(2)])
+    decisions = await AutoConfirmService(chain, store, clock=lambda: T0 + 60).cycle()
+    assert [d.verdict for d in decisions] == [Verdict.UNKNOWN, Verdict.CONFIRM]
+
+
 async def test_an_ended_rental_is_not_asked_about(chain: FakeChain) -> None:
     service = AutoConfirmService(chain, Store([candidate(ends_at=T0)]), clock=lambda: T0 + 1)
     (decision,) = await service.cycle()

@@ -3,6 +3,7 @@ suggestion, fallbacks, an unreachable node, 100 receivers within a budget."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -290,6 +291,21 @@ async def test_a_budget_spent_on_the_simulation_is_unknown(chain: FakeChain) -> 
     report = await EnergyNeedService(chain, budget_seconds=0.05).assess(request(RECV))
     assert report.transfer.basis is NeedBasis.UNKNOWN
     assert report.receivers[0].failure == "BUDGET"
+
+
+async def test_an_unexpected_error_leaves_no_reading_running(chain: FakeChain) -> None:
+    receivers = [derive_address(f"need:bug:{i}") for i in range(10)]
+    chain.delay = 0.05
+
+    async def broken(sender: str, payee: str, amount: int = 1) -> int | None:
+        raise RuntimeError("a bug, not a chain failure")
+
+    chain.simulate_usdt_transfer = broken  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="a bug"):
+        await EnergyNeedService(chain, concurrency=2).assess(request(*receivers))
+    assert chain.in_flight == 0
+    await asyncio.sleep(0.1)
+    assert chain.calls["account_resources"] <= 2  # the rest never started
 
 
 def test_concurrency_must_be_positive(chain: FakeChain) -> None:

@@ -309,6 +309,15 @@ async def test_an_address_not_activated_is_low(chain: FakeChain) -> None:
     assert alert.available == 0
 
 
+async def test_a_stored_address_that_is_not_one_stops_nothing(chain: FakeChain) -> None:
+    chain.accounts[ADDR].energy_used = 90_000
+    store = Store(
+        {1: Watch(1, 10, 20, "Tgarbage", THRESHOLD), 2: Watch(2, 10, 20, ADDR, THRESHOLD)}
+    )
+    (alert,) = await service(chain, store).cycle()
+    assert alert.watch.watch_id == 2
+
+
 async def test_an_address_watched_twice_is_read_once(chain: FakeChain) -> None:
     chain.accounts[ADDR].energy_used = 90_000
     store = Store({1: Watch(1, 10, 20, ADDR, THRESHOLD), 2: Watch(2, 11, 21, ADDR, 5_000)})
