@@ -141,6 +141,7 @@ def size_receiver(
     per = transfer.energy
     if per is None or per <= 0:
         return ReceiverNeed(receiver, activated, available, None, None, frozenset(flags), failure)
+    # Energy not read counts as none: the suggestion then errs on the side of enough.
     on_hand = available or 0
     covered = (amount + on_hand) // per
     if covered == 0:

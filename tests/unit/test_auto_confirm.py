@@ -19,6 +19,8 @@ from bot.services.auto_confirm import (
     decide,
     ending_soon,
 )
+from bot.services.energy_need import EnergyNeedService, NeedRequest
+from bot.services.savings import SavingsService
 from bot.simulators.base import derive_address
 from bot.simulators.tron_node import TronNodeSimulator
 from tests.support.fake_chain import FakeChain
@@ -295,3 +297,30 @@ async def test_against_the_simulator(server: TronNodeSimulator, node: TronNodeCl
     (decision,) = await service.due()
     assert decision.transfers_seen == 2
     assert decision.energy_left == 130_000 - 2 * TRANSFER_ENERGY_TO_HOLDER
+
+
+async def test_the_pieces_together_against_the_simulator(
+    server: TronNodeSimulator, node: TronNodeClient
+) -> None:
+    """Sized to a payee, rented, used once, confirmed, the saving made."""
+    server.set_account(RECV, usdt=10_000_000, trx_sun=100_000_000)
+    server.set_account(PAYEE)  # holds no USDT: the dearer transfer
+    need = await EnergyNeedService(node).assess(
+        NeedRequest(receivers=(RECV,), amount=65_000, minimum=65_000, payee=PAYEE)
+    )
+    amount = need.suggested_amount
+    assert amount == 130_285
+    server.advance_clock(1)
+    matched = server.now() - 0.5
+    server.delegate_energy(RECV, amount)
+    order = ConfirmCandidate(1, 9, RECV, amount, matched, matched + 3_600)
+    service = AutoConfirmService(node, Store([order]), clock=server.now)
+    assert await service.due() == []
+    server.transfer_usdt(RECV, PAYEE, 1_000_000)
+    (due,) = await service.due()
+    assert due.rental_energy_used == 130_285
+    made = await SavingsService(node).realised(
+        charge_sun=9_000_000, refund_sun=2_000_000, energy_used=due.rental_energy_used or 0
+    )
+    assert made is not None
+    assert made.saving_sun == 130_285 * 100 - 7_000_000

@@ -382,3 +382,11 @@ async def test_100_receivers_at_the_nodes_pace(server: TronNodeSimulator) -> Non
     log = server.request_log()
     assert log["rate_limited"] == 0
     assert log["total"] == 101  # one reading each and one simulation
+
+
+def test_energy_not_read_counts_as_none() -> None:
+    need = TransferNeed(64_285, NeedBasis.SIMULATED)
+    sized = size_receiver(RECV, None, need, amount=32_000, minimum=FEEE_MIN_ENERGY)
+    assert sized.activated is None
+    assert sized.flags == {NeedFlag.COVERS_NONE}
+    assert sized.suggested_amount == 64_285
