@@ -1,0 +1,219 @@
+"""When to confirm a matched TronSave order by itself, and which rentals end soon.
+
+A rental is confirmed (ended early, the unused part refunded) only once its energy has
+been used: at least one USDT transfer sent by the receiver after the match, and the
+energy left no longer covers another transfer. Someone who rented for several transfers
+keeps the rental while the energy left covers one more, until the rental ends on its
+own. The transfer history is the proof of use, not a drop in energy: energy recovers
+over 24 h and the receiver may hold energy of its own.
+
+The service only decides; `OrderService.confirm` does the confirming. The chain is
+asked at the node's pace (the client's shared `Pacer`), a few orders per cycle in turn,
+within a time budget: an order not reached is looked at next cycle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from bot.chain.address import is_valid_address
+from bot.chain.errors import ChainError
+from bot.chain.models import TRANSFER_ENERGY_TO_HOLDER, AccountResources, Trc20Transfer
+from bot.chain.port import ChainReader
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ORDERS_PER_CYCLE = 20
+DEFAULT_BUDGET_SECONDS = 20.0
+# One page (200 transfers) is plenty to see "at least one since the match".
+HISTORY_PAGES = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmCandidate:
+    """A matched TronSave order with a receiver and automatic confirmation on."""
+
+    order_id: int
+    chat_id: int
+    receiver: str
+    amount: int
+    matched_at: float  # epoch seconds: when the delegation was seen
+    ends_at: float | None
+    # The smallest energy another transfer may need: the holder figure unless the
+    # order was sized to a payee (then its figure). Smaller never confirms too early.
+    next_transfer_energy: int = TRANSFER_ENERGY_TO_HOLDER
+
+
+class Verdict(StrEnum):
+    CONFIRM = "confirm"
+    WAIT_FIRST_TRANSFER = "wait_first_transfer"  # nothing sent since the match
+    COVERS_ANOTHER = "covers_another"  # used, but the energy left covers one more
+    RENTAL_ENDED = "rental_ended"  # ends on its own: nothing to confirm
+    UNKNOWN = "unknown"  # the chain could not be read: decide next cycle
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmDecision:
+    candidate: ConfirmCandidate
+    verdict: Verdict
+    transfers_seen: int = 0
+    energy_left: int | None = None
+
+    @property
+    def rental_energy_used(self) -> int | None:
+        """The rented energy gone (for the saving shown after the confirm)."""
+        if self.energy_left is None:
+            return None
+        return self.candidate.amount - min(self.candidate.amount, self.energy_left)
+
+
+def decide(
+    candidate: ConfirmCandidate,
+    transfers: Sequence[Trc20Transfer] | None,
+    resources: AccountResources | None,
+    now: float,
+) -> ConfirmDecision:
+    """The pure decision. `transfers` / `resources` None: could not be read."""
+    if candidate.ends_at is not None and now >= candidate.ends_at:
+        return ConfirmDecision(candidate, Verdict.RENTAL_ENDED)
+    if transfers is None:
+        return ConfirmDecision(candidate, Verdict.UNKNOWN)
+    since_ms = int(candidate.matched_at * 1000)
+    # Checked again here: a transfer before the delegation used other energy.
+    sent = [
+        t for t in transfers if t.sender == candidate.receiver and t.block_timestamp_ms >= since_ms
+    ]
+    if not sent:
+        return ConfirmDecision(candidate, Verdict.WAIT_FIRST_TRANSFER)
+    if resources is None:
+        return ConfirmDecision(candidate, Verdict.UNKNOWN, len(sent))
+    left = resources.available_energy
+    if left >= candidate.next_transfer_energy:
+        return ConfirmDecision(candidate, Verdict.COVERS_ANOTHER, len(sent), left)
+    return ConfirmDecision(candidate, Verdict.CONFIRM, len(sent), left)
+
+
+class AutoConfirmStore(Protocol):
+    async def auto_confirm_candidates(self) -> Sequence[ConfirmCandidate]:
+        """Open matched TronSave orders with a receiver whose automatic confirmation is
+        on (the user's setting and the order's)."""
+        ...
+
+
+class AutoConfirmService:
+    def __init__(
+        self,
+        chain: ChainReader,
+        store: AutoConfirmStore,
+        *,
+        orders_per_cycle: int = DEFAULT_ORDERS_PER_CYCLE,
+        budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+        clock: Callable[[], float],
+    ) -> None:
+        if orders_per_cycle < 1:
+            raise ValueError("orders_per_cycle must be at least 1")
+        self._chain = chain
+        self._store = store
+        self._per_cycle = orders_per_cycle
+        self._budget = budget_seconds
+        self._clock = clock
+        self._after_id = 0  # round-robin: the last order looked at
+
+    async def cycle(self) -> list[ConfirmDecision]:
+        """Decisions for this cycle's share of the candidates, in turn. The caller
+        confirms those with `Verdict.CONFIRM` (grouped by chat)."""
+        candidates = sorted(await self._store.auto_confirm_candidates(), key=lambda c: c.order_id)
+        if not candidates:
+            return []
+        turn = [c for c in candidates if c.order_id > self._after_id]
+        turn += [c for c in candidates if c.order_id <= self._after_id]
+        decisions: list[ConfirmDecision] = []
+        try:
+            async with asyncio.timeout(self._budget):
+                # One at a time: the node's pace is the limit, not our concurrency.
+                for candidate in turn[: self._per_cycle]:
+                    decisions.append(await self._check(candidate))
+                    self._after_id = candidate.order_id
+        except TimeoutError:
+            log.info("auto-confirm: budget spent after %d orders", len(decisions))
+        return decisions
+
+    async def due(self) -> list[ConfirmDecision]:
+        return [d for d in await self.cycle() if d.verdict is Verdict.CONFIRM]
+
+    async def _check(self, candidate: ConfirmCandidate) -> ConfirmDecision:
+        now = self._clock()
+        if candidate.ends_at is not None and now >= candidate.ends_at:
+            return decide(candidate, None, None, now)  # no need to ask the chain
+        if not is_valid_address(candidate.receiver):
+            # A stored receiver the client would refuse: never confirmed, never fatal.
+            log.warning("auto-confirm: order %s has no valid receiver", candidate.order_id)
+            return decide(candidate, None, None, now)
+        try:
+            transfers = await self._chain.outgoing_usdt_transfers(
+                candidate.receiver, int(candidate.matched_at * 1000), max_pages=HISTORY_PAGES
+            )
+        except ChainError as exc:
+            log.info("auto-confirm: order %s history not read (%s)", candidate.order_id, exc.code)
+            return decide(candidate, None, None, now)
+        first = decide(candidate, transfers, None, now)
+        if first.verdict is not Verdict.UNKNOWN:
+            return first  # no transfer yet: the energy need not be read
+        try:
+            resources = await self._chain.account_resources(candidate.receiver)
+        except ChainError as exc:
+            log.info("auto-confirm: order %s energy not read (%s)", candidate.order_id, exc.code)
+            return first
+        return decide(candidate, transfers, resources, self._clock())
+
+
+# --- rental ending soon ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RentalEnd:
+    order_id: int
+    chat_id: int
+    ends_at: float
+
+
+def ending_soon(rentals: Sequence[RentalEnd], now: float, lead_seconds: float) -> list[RentalEnd]:
+    """Rentals still running that end within `lead_seconds`."""
+    return [r for r in rentals if now < r.ends_at <= now + lead_seconds]
+
+
+class RentalEndingStore(Protocol):
+    async def matched_rentals_ending_before(self, until: float) -> Sequence[RentalEnd]:
+        """Matched orders whose rental ends at or before `until`."""
+        ...
+
+    async def mark_ending_reported(self, order_id: int) -> bool:
+        """Record that the user was told; True only the first time (compare-and-set),
+        so a notice is sent once even across restarts."""
+        ...
+
+
+class RentalEndingService:
+    def __init__(
+        self, store: RentalEndingStore, *, lead_seconds: float, clock: Callable[[], float]
+    ) -> None:
+        if lead_seconds <= 0:
+            raise ValueError("lead_seconds must be positive")
+        self._store = store
+        self._lead = lead_seconds
+        self._clock = clock
+
+    async def due(self) -> list[RentalEnd]:
+        """The rentals to tell about now, each once."""
+        now = self._clock()
+        rentals = await self._store.matched_rentals_ending_before(now + self._lead)
+        due: list[RentalEnd] = []
+        for rental in ending_soon(rentals, now, self._lead):
+            if await self._store.mark_ending_reported(rental.order_id):
+                due.append(rental)
+        return due
