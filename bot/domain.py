@@ -48,3 +48,4 @@ class NoticeKind(StrEnum):
     RECOVERED = "recovered"  # an uncertain submission turned out to have created orders
     NOT_CREATED = "not_created"  # an uncertain submission created nothing
     UNRESOLVED = "unresolved"  # an uncertain submission whose outcome cannot be known
+    INTERRUPTED = "interrupted"  # a crash cut a per-receiver submission short: what is known

@@ -33,7 +33,9 @@ from telegram.ext import (
 
 from bot.domain import ProviderName
 from bot.handlers.common import Context, chat_id_of, ensure_allowed, runtime, user_lang
+from bot.handlers.long_text import chunk_lines
 from bot.handlers.render import duration, error_text, num, order_line, provider_name, trx
+from bot.handlers.submit_report import receiver_lines
 from bot.i18n import Html, Lang, t
 from bot.parsing import (
     InputError,
@@ -45,7 +47,7 @@ from bot.parsing import (
 )
 from bot.providers.errors import ProviderError
 from bot.services.orders import SubmitOutcome, SubmitStatus, preferred_quote
-from bot.services.ports import OrderRequest, Quote, Refusal
+from bot.services.ports import OrderRequest, Quote, ReceiverStatus, Refusal
 
 ReplyMarkup = InlineKeyboardMarkup | ForceReply
 
@@ -369,9 +371,28 @@ async def submit(update: Update, context: Context) -> str | int:
     if user.language_code is not None and await rt.repo.get_user_lang(user.id) is None:
         # Remember the language so pushes to this chat use it.
         await rt.repo.set_user_lang(user.id, lang)
-    await _reply(update, submit_outcome_text(lang, outcome), _after_submit_markup(lang))
+    chunks = submit_reply(lang, outcome)
+    for chunk in chunks[:-1]:
+        await _reply(update, chunk)
+    await _reply(update, chunks[-1], _after_submit_markup(lang))
     _drop_draft(update, context)
     return END
+
+
+def submit_reply(lang: Lang, outcome: SubmitOutcome) -> list[str]:
+    """The answer to Confirm, in as many messages as it needs. Anything short of "every
+    receiver ordered" is told receiver by receiver, an uncertain one always."""
+    report = outcome.receivers
+    uncertain = any(r.status is ReceiverStatus.UNCERTAIN for r in report)
+    if not report or outcome.all_ordered or (len(report) == 1 and not uncertain):
+        return [submit_outcome_text(lang, outcome)]
+    title = t(
+        lang,
+        "report.title",
+        provider=provider_name(lang, outcome.submission.provider),
+        submission=outcome.submission.id,
+    )
+    return chunk_lines(receiver_lines(lang, outcome.submission.provider, report), header=title)
 
 
 def submit_outcome_text(lang: Lang, outcome: SubmitOutcome) -> str:

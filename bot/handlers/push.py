@@ -18,11 +18,13 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.domain import NoticeKind
 from bot.handlers import callback_data
+from bot.handlers.long_text import TELEGRAM_LIMIT
 from bot.handlers.orders import confirm_button
 from bot.handlers.render import money_lines, num, order_line, short_address
+from bot.handlers.submit_report import fit_one_message, receiver_lines
 from bot.i18n import Html, Lang, resolve_lang, t
 from bot.services.runtime import Runtime
-from bot.storage.repository import Notification, Order
+from bot.storage.repository import Notification, Order, Submission
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +44,18 @@ async def render(rt: Runtime, note: Notification) -> tuple[str, InlineKeyboardMa
         else await rt.repo.orders_of_submission(int(note.payload["submission_id"]))
     )
     kind = NoticeKind(note.kind)
+    if kind is NoticeKind.INTERRUPTED and sub is not None:
+        return await interrupted_text(rt, lang, sub), None
     lines = Html("\n".join(_detail(lang, kind, o) for o in orders))
     text = t(lang, f"push.{kind.value}", orders=lines, submission=note.payload["submission_id"])
     return text, _buttons(rt, lang, note.chat_id, orders, sub.id if sub else None)
+
+
+async def interrupted_text(rt: Runtime, lang: Lang, sub: Submission) -> str:
+    """A submission a crash cut short, receiver by receiver, in one message."""
+    title = t(lang, "push.interrupted", submission=sub.id)
+    lines = receiver_lines(lang, sub.provider, await rt.orders.receiver_report(sub))
+    return fit_one_message([title, *lines], lang, limit=TELEGRAM_LIMIT)
 
 
 def _detail(lang: Lang, kind: NoticeKind, order: Order) -> str:

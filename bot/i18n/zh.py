@@ -180,4 +180,23 @@ MESSAGES: Final[dict[str, str]] = {
     "error.feee.20012": "{provider} 拒绝了机器人的 IP（白名单），需要运营者处理。",
     "error.feee.20013": "{provider} 拒绝了机器人的 User-Agent（白名单），需要运营者修正 FEEE_USER_AGENT。",
     "error.feee.20014": "该地址在 {provider} 的未完成订单过多，请等待其完成。",
+    # a submission receiver by receiver (bot/handlers/submit_report.py)
+    "report.title": "<b>{provider}</b>，提交 #{submission}，逐个地址的结果：",
+    "report.counts": "{counts}",
+    "report.separator": "，",
+    "report.count.ordered": "✅ {n} 个已下单",
+    "report.count.uncertain": "❔ {n} 个不确定",
+    "report.count.refused": "❌ {n} 个未下单",
+    "report.count.price_rose": "📈 {n} 个因价格高于最高单价而停止",
+    "report.count.not_attempted": "⏸ {n} 个未尝试",
+    "report.uncertain": "❔ <code>{receiver}</code>：请求已发出但没有收到回复，该订单<b>可能已存在</b>。"
+    "再次为该地址下单前，请先在你的 {provider} 账户订单列表中查看该地址。我没有重试，并在此停止。",
+    "report.refused": "❌ <code>{receiver}</code>：未下单：{reason}",
+    "report.price_rose": "📈 <code>{receiver}</code>：未下单：为该地址下单前，含服务费的价格已高于你的最高单价。我在此停止。",
+    "report.not_attempted_header": "⏸ 未尝试（没有发送任何请求，可以重新下单）：",
+    "report.not_attempted": "• <code>{receiver}</code>",
+    "report.ordered_header": "✅ 已下单，正在跟踪：",
+    "report.ordered": "#{id} · <code>{receiver}</code>",
+    "report.more": "……另有 {count} 行，请查看 /orders。",
+    "push.interrupted": "⚠️ <b>提交 #{submission} 中途被打断</b>：机器人在下单过程中停止。逐个地址的已知情况：",
 }
