@@ -1,0 +1,73 @@
+"""Receiver-by-receiver report lines and the splitting that keeps them within Telegram's
+4,096 characters, for 100 receivers in both languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain import OrderState
+from bot.handlers.long_text import chunk_lines
+from bot.handlers.submit_report import fit_one_message, receiver_lines
+from bot.i18n import LANGS, Lang
+from bot.providers.errors import ProviderBusinessError
+from bot.services.orders import ReceiverReport
+from bot.services.ports import ReceiverStatus
+from bot.storage.repository import Order
+from bot.tron_address import address_from_bytes
+
+RECEIVERS = [address_from_bytes(i.to_bytes(2, "big") * 10) for i in range(1, 101)]
+
+
+def _order(order_id: int, receiver: str) -> Order:
+    return Order(
+        order_id, 1, "feee", "k", f"{order_id:022d}", 10, receiver, 65_000, 3_600,
+        OrderState.PENDING, "4", 0.0, None, None, None, None, None, None, None, None, None,
+        None,
+    )  # fmt: skip
+
+
+def _report() -> list[ReceiverReport]:
+    """Worst case for length: refusals with reasons, one uncertain, many not attempted."""
+    refusal = ProviderBusinessError("feee", "20005", "the receiving address is not activated")
+    report = [
+        ReceiverReport(r, ReceiverStatus.ORDERED, _order(i + 1, r))
+        for i, r in enumerate(RECEIVERS[:40])
+    ]
+    report += [ReceiverReport(r, ReceiverStatus.REFUSED, error=refusal) for r in RECEIVERS[40:70]]
+    report.append(ReceiverReport(RECEIVERS[70], ReceiverStatus.UNCERTAIN))
+    report += [ReceiverReport(r, ReceiverStatus.NOT_ATTEMPTED) for r in RECEIVERS[71:]]
+    return report
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_100_receivers_split_into_messages_that_fit_and_lose_nothing(lang: Lang) -> None:
+    lines = receiver_lines(lang, "feee", _report())
+    chunks = chunk_lines(lines, header="title")
+    assert len(chunks) > 1
+    assert all(len(c) <= 4096 and c.startswith("title\n") for c in chunks)
+    joined = "\n".join(chunks)
+    assert all(f"<code>{r}</code>" in joined for r in RECEIVERS[40:])  # to act on: in full
+    assert all(f"#{i} · " in joined for i in range(1, 41))
+    # The uncertain receiver comes first, before any refusal or order.
+    assert lines[1].startswith(f"❔ <code>{RECEIVERS[70]}</code>")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_push_keeps_to_one_message_and_says_how_much_is_left_out(lang: Lang) -> None:
+    lines = receiver_lines(lang, "feee", _report())
+    text = fit_one_message(lines, lang, limit=4096)
+    assert len(text) <= 4096
+    assert f"<code>{RECEIVERS[70]}</code>" in text
+    assert "/orders" in text.splitlines()[-1]
+    short = receiver_lines(lang, "feee", _report()[:3])
+    assert fit_one_message(short, lang, limit=4096) == "\n".join(short)
+
+
+def test_chunk_lines_keeps_lines_whole_and_cuts_only_an_oversized_one() -> None:
+    assert chunk_lines([]) == []
+    assert chunk_lines(["a", "b"], limit=10) == ["a\nb"]
+    assert chunk_lines(["aaaa", "bbbb", "cc"], limit=9) == ["aaaa\nbbbb", "cc"]
+    assert chunk_lines(["x" * 25], limit=10) == ["x" * 10, "x" * 10, "x" * 5]
+    assert chunk_lines(["ab", "cd"], header="H", limit=5) == ["H\nab", "H\ncd"]
+    with pytest.raises(ValueError, match="no room"):
+        chunk_lines(["a"], header="x" * 10, limit=5)
