@@ -356,11 +356,16 @@ async def submit(update: Update, context: Context) -> str | int:
     if not await ensure_allowed(update, context, lang):
         return END
     draft.pop("nonce")  # one press, one submission
+    user = update.effective_user
+    assert user is not None
+    # Saved before anything is sent: PTB saves user data only after the handler returns,
+    # so a crash mid-submit would otherwise bring the nonce back and the old summary's
+    # Confirm would order everything a second time.
+    context.application.mark_data_for_update_persistence(user_ids=user.id)
+    await context.application.update_persistence()
     await query.answer()
     await query.edit_message_reply_markup(None)
     rt = runtime(context)
-    user = update.effective_user
-    assert user is not None
     await _reply(update, t(lang, "submit.sending"))
     outcome = await rt.orders.submit(
         chat_id=chat_id_of(update),

@@ -12,7 +12,7 @@ from bot.simulators.feee import FeeeSimulator
 from bot.tron_address import address_from_bytes
 from tests.e2e.process import BotLauncher, TelegramUser, bot_env, query_db, wait_until
 from tests.support.simulators import sim_counts, sim_orders
-from tests.support.telegram_server import FakeTelegramServer
+from tests.support.telegram_server import FakeTelegramServer, SentMessage
 
 pytestmark = pytest.mark.e2e
 
@@ -28,12 +28,21 @@ def _orders(database: Path) -> list[tuple[int, str, str]]:
     return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
 
 
-def _confirm(user: TelegramUser) -> int:
-    """Fill the form for three receivers and press Confirm; the last message id before."""
+def _confirm(user: TelegramUser, database: Path) -> tuple[SentMessage, int]:
+    """Fill the form for three receivers and press Confirm once the form is saved (as it
+    is while a user reads the summary): the summary, and the last message id before."""
     summary = user.wait_for("Order summary", after=user.send(f"/new 65000 1h 70 {A1} {A2} {A3}"))
+    wait_until(
+        lambda: (
+            any("nonce" in str(r[0]) for r in query_db(database, "SELECT data FROM ptb_data"))
+            or None
+        ),
+        timeout=10,
+        what="the summary's form saved",
+    )
     before = user.last_id()
     user.press(summary, "Confirm with Feee.io")
-    return before
+    return summary, before
 
 
 def test_a_lost_answer_for_one_receiver_is_told_uncertain_and_never_resent(
@@ -52,7 +61,7 @@ def test_a_lost_answer_for_one_receiver_is_told_uncertain_and_never_resent(
         )
     )
     feee.lose_answer(2, "error500")  # A2's order is created, its answer is a 500
-    before = _confirm(alice)
+    _, before = _confirm(alice, database)
     reply = alice.wait_for("address by address", after=before).text or ""
 
     [(order_id, receiver, order_no)] = _orders(database)
@@ -88,7 +97,7 @@ def test_a_bot_killed_half_way_keeps_every_order_and_tells_the_chat_at_restart(
     )
     first = launcher.start(env)
     feee.lose_answer(2, "delay", seconds=12)
-    before = _confirm(alice)
+    summary, before = _confirm(alice, database)
     wait_until(lambda: len(sim_orders(feee)) == 2 or None, timeout=10, what="A2's order")
     # A1's order is in the database the moment its answer came, before the loop ends.
     [(order_id, receiver, order_no)] = wait_until(
@@ -105,6 +114,14 @@ def test_a_bot_killed_half_way_keeps_every_order_and_tells_the_chat_at_restart(
     assert _orders(database) == [(order_id, A1, order_no)]
     assert query_db(database, "SELECT state FROM submissions") == [("unresolved",)]
     assert sim_counts(feee)["submit_v2"] == 2  # nothing resent after the restart
+
+    # The summary's Confirm was used up before anything was sent: pressing it again after
+    # the restart orders nothing.
+    query = alice.press(summary, "Confirm with Feee.io")
+    answers = wait_until(lambda: tg.callback_answers(query) or None, timeout=10, what="an answer")
+    assert answers[0].get("text") == "This form is closed. Send /new to start a new order."
+    assert sim_counts(feee)["submit_v2"] == 2
+    assert query_db(database, "SELECT COUNT(*) FROM submissions") == [(1,)]
 
     # The stored order is tracked: its delivery is pushed.
     feee.deliver(order_no)
