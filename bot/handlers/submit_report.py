@@ -39,6 +39,10 @@ def receiver_lines(lang: Lang, provider: str, report: Sequence[ReceiverReport]) 
         if not group:
             continue
         if status is ReceiverStatus.NOT_ATTEMPTED:
+            # Why the loop stopped, when no receiver above says it (e.g. no price answer).
+            stop = next((r.error for r in group if r.error is not None), None)
+            if stop is not None:
+                lines.append(t(lang, "report.stopped", reason=error_text(lang, stop)))
             lines.append(t(lang, "report.not_attempted_header"))
         elif status is ReceiverStatus.ORDERED:
             lines.append(t(lang, "report.ordered_header"))

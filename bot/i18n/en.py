@@ -242,6 +242,7 @@ MESSAGES: Final[dict[str, str]] = {
     "report.refused": "❌ <code>{receiver}</code>: not ordered: {reason}",
     "report.price_rose": "📈 <code>{receiver}</code>: not ordered: the price, service fee "
     "included, rose above your max price right before this address. I stopped there.",
+    "report.stopped": "⏸ Stopped before the next address: {reason}",
     "report.not_attempted_header": "⏸ Not attempted (nothing was sent; you can order these "
     "again):",
     "report.not_attempted": "• <code>{receiver}</code>",

@@ -193,6 +193,7 @@ MESSAGES: Final[dict[str, str]] = {
     "再次为该地址下单前，请先在你的 {provider} 账户订单列表中查看该地址。我没有重试，并在此停止。",
     "report.refused": "❌ <code>{receiver}</code>：未下单：{reason}",
     "report.price_rose": "📈 <code>{receiver}</code>：未下单：为该地址下单前，含服务费的价格已高于你的最高单价。我在此停止。",
+    "report.stopped": "⏸ 在下一个地址之前停止：{reason}",
     "report.not_attempted_header": "⏸ 未尝试（没有发送任何请求，可以重新下单）：",
     "report.not_attempted": "• <code>{receiver}</code>",
     "report.ordered_header": "✅ 已下单，正在跟踪：",

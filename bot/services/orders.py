@@ -184,18 +184,21 @@ class OrderService:
         uncertain = next(
             (r for r in result.receivers if r.status is ReceiverStatus.UNCERTAIN), None
         )
-        if uncertain is not None and uncertain.error is not None:
+        if uncertain is not None:
             # Never "not ordered" and never resent: looked up where the provider allows,
             # else left unresolved with the receiver recorded (submission_receivers).
             log.warning("submission %s: receiver %s uncertain", sub.id, uncertain.position)
+            lost = uncertain.error or ProviderUnavailable(
+                sub.provider, "UNKNOWN", outcome_unknown=True
+            )
             await self.repo.set_submission_state(
                 sub.id,
                 SubmissionState.UNCERTAIN,
                 now=self._clock(),
                 expected=[SubmissionState.SENDING],
-                error_code=uncertain.error.code,
+                error_code=lost.code,
             )
-            outcome = await self._reconcile_now(sub, uncertain.error)
+            outcome = await self._reconcile_now(sub, lost)
             orders = await self.repo.orders_of_submission(sub.id)
             return replace(outcome, orders=orders, receivers=report)
         # Nothing placed: the error that stopped the loop, else the first refusal.

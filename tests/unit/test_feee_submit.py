@@ -11,10 +11,11 @@ import pytest
 from pydantic import SecretStr
 
 from bot.domain import NoticeKind, ProviderName, SubmissionState
+from bot.handlers.submit_report import receiver_lines
 from bot.providers.feee import FeeeClient, FeeeQuote
 from bot.providers.pacing import Pacer
 from bot.services.feee_provider import FeeeProvider
-from bot.services.orders import OrderService, SubmitStatus
+from bot.services.orders import OrderService, ReceiverReport, SubmitStatus
 from bot.services.ports import OrderRequest, ReceiverResult, ReceiverStatus
 from bot.simulators.feee import FeeeSimulator
 from bot.storage.repository import Repository
@@ -297,3 +298,25 @@ async def test_a_crash_half_way_loses_no_order_and_the_restart_tells_what_is_kno
     assert report[0].order is not None
     assert report[0].order.id == stored.id
     assert sim_counts(sim)["submit_v2"] == 2
+
+
+async def test_no_price_answer_before_a_receiver_stops_the_rest_and_says_why(
+    sim: FeeeSimulator, adapter: FeeeProvider
+) -> None:
+    class PriceFailsAfterFirst(Recorder):
+        async def settled(self, results: Sequence[ReceiverResult]) -> None:
+            await super().settled(results)
+            self.sim.add_fault("price_v2", "drop")  # the next price request gets a 500
+
+    result = await adapter.submit(request(), PriceFailsAfterFirst(sim))
+    assert statuses(result.receivers) == [
+        ReceiverStatus.ORDERED,
+        ReceiverStatus.NOT_ATTEMPTED,
+        ReceiverStatus.NOT_ATTEMPTED,
+    ]
+    assert sim_counts(sim)["submit_v2"] == 1
+    report = [ReceiverReport(r.receiver, r.status, None, r.error) for r in result.receivers]
+    lines = receiver_lines("en", "feee", report)
+    assert "⏸ Stopped before the next address: Feee.io can't be reached right now." in "\n".join(
+        lines
+    )
