@@ -237,8 +237,9 @@ MESSAGES: Final[dict[str, str]] = {
     "report.count.price_rose": "📈 {n} stopped: price above your max",
     "report.count.not_attempted": "⏸ {n} not attempted",
     "report.uncertain": "❔ <code>{receiver}</code>: sent, but no answer came back, so this "
-    "order <b>may exist</b>. Check the order list of your {provider} account for this "
-    "address before ordering it again. I did not retry it and stopped there.",
+    "order <b>may exist</b>, and {provider} offers no way for me to look it up. Check the "
+    "order list of your {provider} account for this address before ordering it again. I "
+    "did not retry it and stopped there.",
     "report.refused": "❌ <code>{receiver}</code>: not ordered: {reason}",
     "report.price_rose": "📈 <code>{receiver}</code>: not ordered: the price, service fee "
     "included, rose above your max price right before this address. I stopped there.",

@@ -189,7 +189,7 @@ MESSAGES: Final[dict[str, str]] = {
     "report.count.refused": "❌ {n} 个未下单",
     "report.count.price_rose": "📈 {n} 个因价格高于最高单价而停止",
     "report.count.not_attempted": "⏸ {n} 个未尝试",
-    "report.uncertain": "❔ <code>{receiver}</code>：请求已发出但没有收到回复，该订单<b>可能已存在</b>。"
+    "report.uncertain": "❔ <code>{receiver}</code>：请求已发出但没有收到回复，该订单<b>可能已存在</b>，且 {provider} 无法让我查询。"
     "再次为该地址下单前，请先在你的 {provider} 账户订单列表中查看该地址。我没有重试，并在此停止。",
     "report.refused": "❌ <code>{receiver}</code>：未下单：{reason}",
     "report.price_rose": "📈 <code>{receiver}</code>：未下单：为该地址下单前，含服务费的价格已高于你的最高单价。我在此停止。",

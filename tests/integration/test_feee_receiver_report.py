@@ -4,12 +4,15 @@ and within Telegram's 4,096 characters for 100 receivers in both languages."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.domain import SubmissionState
 from bot.simulators.feee import FeeeSimulator
+from bot.storage.repository import NewOrder, ReceiverUpdate
 from bot.tron_address import address_from_bytes
 from tests.integration.harness import FEEE_KEY, Bot, make_settings, running_bot
 from tests.support.fake_bot_api import buttons
@@ -97,3 +100,41 @@ async def test_the_report_for_100_receivers_fits_telegram(
         assert f"<code>{address}</code>" in joined
     assert len(re.findall(r"<code>T\w{33}</code>", joined)) == 41
     assert sim_counts(feee)["submit_v2"] == 60
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_a_crash_in_a_100_receiver_loop_is_pushed_in_one_message_that_fits(
+    bot: Bot, lang: str
+) -> None:
+    repo = bot.rt.repo
+    await repo.set_user_lang(1001, lang)
+    sub = await repo.create_submission(
+        chat_id=1001,
+        user_id=1001,
+        provider="feee",
+        key_id=bot.rt.orders.provider("feee").key_id,
+        amount=65_000,
+        duration_sec=3_600,
+        max_price=70,
+        deadline_sec=300,
+        receivers=MANY,
+        now=time.time() - 1_000,  # left by an earlier run of the bot
+    )
+    ordered = [
+        ReceiverUpdate(i, r, "ordered", NewOrder(f"{i + 1:022d}", r, 65_000, 3_600))
+        for i, r in enumerate(MANY[:70])
+    ]
+    await repo.record_receivers(sub, ordered, now=time.time())
+    await repo.mark_receivers_sending(sub, [70], now=time.time())
+
+    await bot.poll()
+    push = bot.last()
+    text = push.text or ""
+    assert len(text) <= 4096
+    assert f"<code>{MANY[70]}</code>" in text  # the one being sent, in full, first
+    assert text.index(MANY[70]) < text.index(" · <code>")  # before the ordered ones
+    # Every order is listed, or what did not fit is said (not silently dropped).
+    assert all(f"#{i} · " in text for i in range(1, 71)) or "/orders" in text.splitlines()[-1]
+    after = await repo.get_submission(sub.id)
+    assert after is not None
+    assert after.state is SubmissionState.UNRESOLVED
