@@ -205,7 +205,7 @@ class _FeeeModel(BaseModel):
 
 
 class FeeeQuote(_FeeeModel):
-    resource_value: int
+    resource_value: int = Field(gt=0)  # the fee is spread over it: 0 is unreadable
     pay_sun: int  # `pay_amount`: total to pay, service fee included
     service_sun: int | None = None  # `service_amount`; None when not given
     price_in_sun: int  # SUN per energy unit, before the fee
@@ -229,8 +229,6 @@ class FeeeQuote(_FeeeModel):
         day for longer rentals, like TronSave's unit price); the fee is spread over the
         units. Without `service_amount`, the fee is what `pay_amount` adds to the energy
         price, which can only overstate it (the safe side for a max price)."""
-        if self.resource_value <= 0:
-            raise ValueError("a quote for no energy")
         fee = self.service_sun
         if fee is None:
             fee = max(0, self.pay_sun - self.price_in_sun * self.resource_value)

@@ -58,6 +58,18 @@ def _update(order: FeeeOrder) -> StatusUpdate:
     )
 
 
+def _goes_on(result: ReceiverResult) -> bool:
+    """Whether the loop may go on after this receiver: ordered, or refused for a reason
+    about this receiver alone."""
+    if result.status is ReceiverStatus.ORDERED:
+        return True
+    return (
+        result.status is ReceiverStatus.REFUSED
+        and result.error is not None
+        and result.error.code in _RECEIVER_CODES
+    )
+
+
 class FeeeProvider:
     name = ProviderName.FEEE
     supports_confirm = False
@@ -95,12 +107,10 @@ class FeeeProvider:
         for position, receiver in enumerate(request.receivers):
             if stop is None:
                 result = await self._one(request, duration, position, receiver, progress)
-                if result.status is not ReceiverStatus.ORDERED and not (
-                    result.status is ReceiverStatus.REFUSED
-                    and result.error is not None
-                    and result.error.code in _RECEIVER_CODES
-                ):
-                    stop = result.error
+                if not _goes_on(result):
+                    stop = result.error or ProviderUnavailable(
+                        "feee", "STOPPED", outcome_unknown=False
+                    )
             else:
                 result = ReceiverResult(position, receiver, ReceiverStatus.NOT_ATTEMPTED)
             results.append(result)
@@ -144,6 +154,14 @@ class FeeeProvider:
         except ProviderError as exc:
             result = ReceiverResult(position, receiver, ReceiverStatus.REFUSED, error=exc)
         else:
+            if not (order.order_no.isascii() and order.order_no.isalnum()):
+                # Created, most likely, but with no id it can be neither tracked nor named.
+                lost = ProviderUnavailable(
+                    "feee", "BAD_RESPONSE", "order_no", outcome_unknown=True
+                )
+                result = ReceiverResult(position, receiver, ReceiverStatus.UNCERTAIN, error=lost)
+                await progress.settled([result])
+                return result
             update = _update(order)
             placed = NewOrder(
                 provider_order_id=order.order_no,

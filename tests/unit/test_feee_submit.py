@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from decimal import Decimal
+from typing import cast
 
 import pytest
 from pydantic import SecretStr
 
 from bot.domain import NoticeKind, ProviderName, SubmissionState
 from bot.handlers.submit_report import receiver_lines
-from bot.providers.feee import FeeeClient, FeeeQuote
+from bot.providers.feee import FeeeClient, FeeeOrder, FeeeQuote
 from bot.providers.pacing import Pacer
 from bot.services.feee_provider import FeeeProvider
 from bot.services.orders import OrderService, ReceiverReport, SubmitStatus
@@ -320,3 +321,36 @@ async def test_no_price_answer_before_a_receiver_stops_the_rest_and_says_why(
     assert "⏸ Stopped before the next address: Feee.io can't be reached right now." in "\n".join(
         lines
     )
+
+
+def test_a_quote_for_no_energy_is_unreadable_not_a_crash() -> None:
+    with pytest.raises(ValueError, match="resource_value"):
+        FeeeQuote.model_validate({"resource_value": 0, "pay_amount": 1, "price_in_sun": 1})
+
+
+async def test_an_answer_without_an_order_number_is_uncertain_not_ordered(
+    sim: FeeeSimulator,
+) -> None:
+    real = client(sim)
+
+    class NoOrderNo:
+        key_id = real.key_id
+
+        async def price(self, **kwargs: object) -> FeeeQuote:
+            return await real.price(**kwargs)  # type: ignore[arg-type]
+
+        async def submit(self, **kwargs: object) -> FeeeOrder:
+            order = await real.submit(**kwargs)  # type: ignore[arg-type]
+            return order.model_copy(update={"order_no": ""})
+
+    provider = FeeeProvider(cast(FeeeClient, NoOrderNo()))
+    try:
+        result = await provider.submit(request(), Recorder(sim))
+    finally:
+        await real.aclose()
+    assert statuses(result.receivers) == [
+        ReceiverStatus.UNCERTAIN,
+        ReceiverStatus.NOT_ATTEMPTED,
+        ReceiverStatus.NOT_ATTEMPTED,
+    ]
+    assert sim_counts(sim)["submit_v2"] == 1
