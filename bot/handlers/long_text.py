@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-TELEGRAM_LIMIT = 4096
-
 
 def chunk_lines(lines: Sequence[str], *, header: str = "", limit: int = 4096) -> list[str]:
     """Join `lines` with newlines into as few texts as possible, each at most `limit`

@@ -18,10 +18,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.domain import NoticeKind
 from bot.handlers import callback_data
-from bot.handlers.long_text import TELEGRAM_LIMIT
 from bot.handlers.orders import confirm_button
 from bot.handlers.render import money_lines, num, order_line, short_address
-from bot.handlers.submit_report import fit_one_message, receiver_lines
+from bot.handlers.submit_report import MESSAGE_LIMIT, fit_one_message, receiver_lines
 from bot.i18n import Html, Lang, resolve_lang, t
 from bot.services.runtime import Runtime
 from bot.storage.repository import Notification, Order, Submission
@@ -55,7 +54,7 @@ async def interrupted_text(rt: Runtime, lang: Lang, sub: Submission) -> str:
     """A submission a crash cut short, receiver by receiver, in one message."""
     title = t(lang, "push.interrupted", submission=sub.id)
     lines = receiver_lines(lang, sub.provider, await rt.orders.receiver_report(sub))
-    return fit_one_message([title, *lines], lang, limit=TELEGRAM_LIMIT)
+    return fit_one_message([title, *lines], lang, limit=MESSAGE_LIMIT)
 
 
 def _detail(lang: Lang, kind: NoticeKind, order: Order) -> str:

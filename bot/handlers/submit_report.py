@@ -15,6 +15,8 @@ from bot.i18n import Lang, t
 from bot.services.orders import ReceiverReport
 from bot.services.ports import ReceiverStatus
 
+MESSAGE_LIMIT = 4096  # Telegram's, in characters
+
 # Display order, and each outcome's count key.
 _COUNT_KEYS = {
     ReceiverStatus.UNCERTAIN: "report.count.uncertain",
