@@ -372,6 +372,7 @@ async def submit(update: Update, context: Context) -> str | int:
         user_id=user.id,
         provider=ProviderName(draft["provider"]),
         request=_request(draft),
+        keep_going=_until_shutdown(context),
     )
     if user.language_code is not None and await rt.repo.get_user_lang(user.id) is None:
         # Remember the language so pushes to this chat use it.
@@ -382,6 +383,14 @@ async def submit(update: Update, context: Context) -> str | int:
     await _reply(update, chunks[-1], _after_submit_markup(lang))
     _drop_draft(update, context)
     return END
+
+
+def _until_shutdown(context: Context) -> Callable[[], bool]:
+    """False once shutdown has begun: PTB clears `running` first thing when it stops (an
+    application processing updates without being started, as in tests, never stops)."""
+    app = context.application
+    was_running = app.running
+    return lambda: app.running or not was_running
 
 
 def submit_reply(lang: Lang, outcome: SubmitOutcome) -> list[str]:

@@ -227,6 +227,9 @@ MESSAGES: Final[dict[str, str]] = {
     "must fix FEEE_USER_AGENT.",
     "error.feee.20014": "This address has too many unfinished {provider} orders. Wait for them "
     "to finish.",
+    "error.feee.SHUTDOWN": "The bot is restarting, so I stopped before this address; "
+    "nothing was sent for it. Order it again in a minute.",
+    "error.tronsave.SHUTDOWN": "The bot is restarting; nothing was sent. Order again in a minute.",
     # a submission receiver by receiver (bot/handlers/submit_report.py)
     "report.title": "<b>{provider}</b>, submission #{submission}, address by address:",
     "report.counts": "{counts}",

@@ -180,6 +180,8 @@ MESSAGES: Final[dict[str, str]] = {
     "error.feee.20012": "{provider} 拒绝了机器人的 IP（白名单），需要运营者处理。",
     "error.feee.20013": "{provider} 拒绝了机器人的 User-Agent（白名单），需要运营者修正 FEEE_USER_AGENT。",
     "error.feee.20014": "该地址在 {provider} 的未完成订单过多，请等待其完成。",
+    "error.feee.SHUTDOWN": "机器人正在重启，因此我在这个地址之前停止，没有为它发送任何请求。请稍后重新下单。",
+    "error.tronsave.SHUTDOWN": "机器人正在重启，没有发送任何请求。请稍后重新下单。",
     # a submission receiver by receiver (bot/handlers/submit_report.py)
     "report.title": "<b>{provider}</b>，提交 #{submission}，逐个地址的结果：",
     "report.counts": "{counts}",

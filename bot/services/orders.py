@@ -21,6 +21,7 @@ from bot.services.ports import (
     ReceiverResult,
     ReceiverStatus,
     Refusal,
+    SubmitResult,
 )
 from bot.storage.repository import (
     RECEIVER_SENDING,
@@ -34,6 +35,8 @@ from bot.storage.repository import (
 )
 
 log = logging.getLogger(__name__)
+
+SHUTDOWN = "SHUTDOWN"  # error code: the bot stopped sending because it is shutting down
 
 
 class SubmitStatus(StrEnum):
@@ -136,10 +139,19 @@ class OrderService:
     # -- submitting --------------------------------------------------------------------
 
     async def submit(
-        self, *, chat_id: int, user_id: int, provider: ProviderName, request: OrderRequest
+        self,
+        *,
+        chat_id: int,
+        user_id: int,
+        provider: ProviderName,
+        request: OrderRequest,
+        keep_going: Callable[[], bool] = lambda: True,
     ) -> SubmitOutcome:
         """Record the submission first, then send it once. A lost answer is reconciled,
-        never retried: the history is searched and any orders found are adopted."""
+        never retried: the history is searched and any orders found are adopted.
+
+        `keep_going` is asked before each create request: once it says no (the bot is
+        shutting down), nothing more is sent and the rest is reported as not attempted."""
         adapter = self.provider(provider)
         sub = await self.repo.create_submission(
             chat_id=chat_id,
@@ -155,16 +167,22 @@ class OrderService:
         )
         self._in_flight.add(sub.id)
         try:
-            return await self._send(sub, adapter, request)
+            return await self._send(sub, adapter, request, keep_going)
         finally:
             self._in_flight.discard(sub.id)
 
     async def _send(
-        self, sub: Submission, adapter: EnergyProvider, request: OrderRequest
+        self,
+        sub: Submission,
+        adapter: EnergyProvider,
+        request: OrderRequest,
+        keep_going: Callable[[], bool],
     ) -> SubmitOutcome:
-        progress = _StoredProgress(self.repo, sub, self._clock)
+        progress = _StoredProgress(self.repo, sub, self._clock, keep_going)
         try:
             result = await adapter.submit(request, progress)
+        except SubmitStopped:
+            return await self._stopped(sub)
         except ProviderUnavailable as exc:
             if not exc.outcome_unknown:
                 return await self._failed(sub, exc)
@@ -179,6 +197,10 @@ class OrderService:
             return await self._reconcile_now(sub, exc)
         except ProviderError as exc:
             return await self._failed(sub, exc)
+        return await self._settle_result(sub, result)
+
+    async def _settle_result(self, sub: Submission, result: SubmitResult) -> SubmitOutcome:
+        """The submission's state from its receivers' outcomes (all stored already)."""
         stored = {o.provider_order_id: o for o in await self.repo.orders_of_submission(sub.id)}
         report = [_report(r, stored) for r in result.receivers]
         uncertain = next(
@@ -215,6 +237,28 @@ class OrderService:
         return SubmitOutcome(
             sub, SubmitStatus.SUBMITTED, list(stored.values()), result.error, report
         )
+
+    async def _stopped(self, sub: Submission) -> SubmitOutcome:
+        """Shutting down between two receivers: no request is in flight, so every
+        receiver's outcome is known; those not sent are reported as not attempted."""
+        stop = ProviderUnavailable(sub.provider, SHUTDOWN, outcome_unknown=False)
+        report = await self.receiver_report(sub)
+        first = next(
+            (i for i, r in enumerate(report) if r.status is ReceiverStatus.NOT_ATTEMPTED), None
+        )
+        if first is not None:
+            report[first] = replace(report[first], error=stop)
+        orders = await self.repo.orders_of_submission(sub.id)
+        if not orders:
+            return replace(await self._failed(sub, stop), receivers=report)
+        await self.repo.set_submission_state(
+            sub.id,
+            SubmissionState.SUBMITTED,
+            now=self._clock(),
+            expected=[SubmissionState.SENDING],
+        )
+        log.info("submission %s: stopped for shutdown after %d orders", sub.id, len(orders))
+        return SubmitOutcome(sub, SubmitStatus.SUBMITTED, orders, stop, report)
 
     async def _failed(self, sub: Submission, exc: ProviderError) -> SubmitOutcome:
         await self.repo.set_submission_state(
@@ -506,15 +550,28 @@ def _report(result: ReceiverResult, stored: Mapping[str, Order]) -> ReceiverRepo
     return ReceiverReport(result.receiver, result.status, order, result.error)
 
 
+class SubmitStopped(Exception):
+    """Raised into the adapter, before a create request, when the bot is shutting down."""
+
+
 class _StoredProgress:
     """The adapter's progress, written to the database the moment it is reported."""
 
-    def __init__(self, repo: Repository, sub: Submission, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        repo: Repository,
+        sub: Submission,
+        clock: Callable[[], float],
+        keep_going: Callable[[], bool],
+    ) -> None:
         self._repo = repo
         self._sub = sub
         self._clock = clock
+        self._keep_going = keep_going
 
     async def sending(self, positions: Sequence[int]) -> None:
+        if not self._keep_going():
+            raise SubmitStopped  # before anything is marked or sent: not attempted
         await self._repo.mark_receivers_sending(self._sub, positions, now=self._clock())
 
     async def settled(self, results: Sequence[ReceiverResult]) -> None:

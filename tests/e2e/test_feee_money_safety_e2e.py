@@ -104,7 +104,7 @@ def test_a_bot_killed_half_way_keeps_every_order_and_tells_the_chat_at_restart(
         lambda: _orders(database) or None, timeout=5, what="A1's order stored"
     )
     assert (receiver, order_no) == (A1, sim_orders(feee)[0]["order_no"])
-    first.kill()  # no clean-up: as a crash or an impatient `docker kill`
+    first.kill()  # no clean-up: a crash, or `docker stop` running out of patience
 
     launcher.start(env)
     push = alice.wait_for("was cut short", after=before, timeout=15).text or ""
@@ -127,3 +127,34 @@ def test_a_bot_killed_half_way_keeps_every_order_and_tells_the_chat_at_restart(
     feee.deliver(order_no)
     delivered = alice.wait_for("Energy delivered", after=before, timeout=15).text or ""
     assert f"#{order_id}" in delivered
+
+
+def test_sigterm_half_way_sends_nothing_more_and_tells_what_was_placed(
+    launcher: BotLauncher,
+    tg: FakeTelegramServer,
+    feee: FeeeSimulator,
+    alice: TelegramUser,
+    database: Path,
+) -> None:
+    env = bot_env(
+        telegram_url=tg.base_url,
+        database=database,
+        feee_url=feee.base_url,
+        FEEE_REQUESTS_PER_SECOND="10",
+        HTTP_TIMEOUT_SECONDS="15",
+    )
+    bot = launcher.start(env)
+    feee.lose_answer(2, "delay", seconds=3)  # SIGTERM arrives while A2's answer is late
+    _, before = _confirm(alice, database)
+    wait_until(lambda: len(sim_orders(feee)) == 2 or None, timeout=10, what="A2's order")
+    assert bot.terminate() == 0  # as `docker stop` does first; within its 10 s
+
+    reply = alice.wait_for("address by address", after=before).text or ""
+    [(id1, _, no1), (id2, _, no2)] = _orders(database)
+    assert [no1, no2] == [o["order_no"] for o in sim_orders(feee)]
+    assert f"#{id1} · <code>{_short(A1)}</code>" in reply, reply
+    assert f"#{id2} · <code>{_short(A2)}</code>" in reply, reply
+    assert "The bot is restarting, so I stopped before this address" in reply, reply
+    assert f"• <code>{A3}</code>" in reply, reply
+    assert sim_counts(feee)["submit_v2"] == 2  # A3 was never sent
+    assert query_db(database, "SELECT state FROM submissions") == [("submitted",)]

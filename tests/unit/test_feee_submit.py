@@ -354,3 +354,35 @@ async def test_an_answer_without_an_order_number_is_uncertain_not_ordered(
         ReceiverStatus.NOT_ATTEMPTED,
     ]
     assert sim_counts(sim)["submit_v2"] == 1
+
+
+async def test_shutting_down_between_receivers_sends_nothing_more(
+    repo: Repository, sim: FeeeSimulator, adapter: FeeeProvider
+) -> None:
+    svc = service(repo, adapter, Clock())
+    asked: list[bool] = []
+
+    def keep_going() -> bool:
+        asked.append(True)
+        return len(asked) < 2  # shutdown starts while the first receiver is ordered
+
+    outcome = await svc.submit(
+        chat_id=10,
+        user_id=20,
+        provider=ProviderName.FEEE,
+        request=request(),
+        keep_going=keep_going,
+    )
+    assert outcome.status is SubmitStatus.SUBMITTED
+    assert [(r.receiver, r.status) for r in outcome.receivers] == [
+        (A1, ReceiverStatus.ORDERED),
+        (A2, ReceiverStatus.NOT_ATTEMPTED),
+        (A3, ReceiverStatus.NOT_ATTEMPTED),
+    ]
+    stop = outcome.receivers[1].error
+    assert stop is not None
+    assert stop.code == "SHUTDOWN"
+    assert sim_counts(sim)["submit_v2"] == 1
+    sub = await repo.get_submission(outcome.submission.id)
+    assert sub is not None
+    assert sub.state is SubmissionState.SUBMITTED
