@@ -50,3 +50,4 @@ class NoticeKind(StrEnum):
     UNRESOLVED = "unresolved"  # an uncertain submission whose outcome cannot be known
     UNREADABLE = "unreadable"  # an order the provider keeps answering unreadably about
     KEY_MISSING = "key_missing"  # orders placed with an API key no longer configured
+    INTERRUPTED = "interrupted"  # a crash cut a per-receiver submission short: what is known

@@ -35,8 +35,9 @@ from telegram.ext import (
 
 from bot.domain import ProviderName
 from bot.handlers.common import Context, chat_id_of, ensure_allowed, runtime, user_lang
-from bot.handlers.long_text import split_text
+from bot.handlers.long_text import chunk_lines, split_text
 from bot.handlers.render import duration, error_text, num, order_line, provider_name, trx
+from bot.handlers.submit_report import receiver_lines
 from bot.i18n import Html, Lang, t
 from bot.parsing import (
     InputError,
@@ -48,7 +49,7 @@ from bot.parsing import (
 )
 from bot.providers.errors import ProviderError
 from bot.services.orders import SubmitOutcome, SubmitStatus, preferred_quote
-from bot.services.ports import OrderRequest, Quote, Refusal
+from bot.services.ports import OrderRequest, Quote, ReceiverStatus, Refusal
 
 ReplyMarkup = InlineKeyboardMarkup | ForceReply
 
@@ -393,24 +394,57 @@ async def submit(update: Update, context: Context) -> str | int:
     if not await ensure_allowed(update, context, lang):
         return END
     draft.pop("nonce")  # one press, one submission
+    user = update.effective_user
+    assert user is not None
+    # Saved before anything is sent: PTB saves user data only after the handler returns,
+    # so a crash mid-submit would otherwise bring the nonce back and the old summary's
+    # Confirm would order everything a second time.
+    context.application.mark_data_for_update_persistence(user_ids=user.id)
+    await context.application.update_persistence()
     await query.answer()
     await query.edit_message_reply_markup(None)
     rt = runtime(context)
-    user = update.effective_user
-    assert user is not None
     await _reply(update, t(lang, "submit.sending"))
     outcome = await rt.orders.submit(
         chat_id=chat_id_of(update),
         user_id=user.id,
         provider=provider,
         request=request,
+        keep_going=_until_shutdown(context),
     )
     if user.language_code is not None and await rt.repo.get_user_lang(user.id) is None:
         # Remember the language so pushes to this chat use it.
         await rt.repo.set_user_lang(user.id, lang)
-    await _reply(update, submit_outcome_text(lang, outcome), _after_submit_markup(lang))
+    chunks = submit_reply(lang, outcome)
+    for chunk in chunks[:-1]:
+        await _reply(update, chunk)
+    await _reply(update, chunks[-1], _after_submit_markup(lang))
     _drop_draft(update, context)
     return END
+
+
+def _until_shutdown(context: Context) -> Callable[[], bool]:
+    """False once shutdown has begun: PTB clears `running` first thing when it stops (an
+    application processing updates without being started, as in tests, never stops)."""
+    app = context.application
+    was_running = app.running
+    return lambda: app.running or not was_running
+
+
+def submit_reply(lang: Lang, outcome: SubmitOutcome) -> list[str]:
+    """The answer to Confirm, in as many messages as it needs. Anything short of "every
+    receiver ordered" is told receiver by receiver, an uncertain one always."""
+    report = outcome.receivers
+    uncertain = any(r.status is ReceiverStatus.UNCERTAIN for r in report)
+    if not report or outcome.all_ordered or (len(report) == 1 and not uncertain):
+        return [submit_outcome_text(lang, outcome)]
+    title = t(
+        lang,
+        "report.title",
+        provider=provider_name(lang, outcome.submission.provider),
+        submission=outcome.submission.id,
+    )
+    return chunk_lines(receiver_lines(lang, outcome.submission.provider, report), header=title)
 
 
 def submit_outcome_text(lang: Lang, outcome: SubmitOutcome) -> str:

@@ -43,12 +43,13 @@ from telegram.error import (
 from bot.domain import NoticeKind
 from bot.handlers import callback_data
 from bot.handlers.common import Context, runtime
-from bot.handlers.long_text import TELEGRAM_LIMIT, plain, split_text
+from bot.handlers.long_text import TELEGRAM_LIMIT, chunk_lines, plain, split_text
 from bot.handlers.orders import confirm_button
 from bot.handlers.render import money_lines, num, order_line, short_address
+from bot.handlers.submit_report import receiver_lines
 from bot.i18n import Html, Lang, resolve_lang, t
 from bot.services.runtime import Runtime
-from bot.storage.repository import Notification, Order
+from bot.storage.repository import Notification, Order, Submission
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,12 @@ async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered
         else await rt.repo.orders_of_submission(int(note.payload["submission_id"]))
     )
     kind = NoticeKind(note.kind)
+    if kind is NoticeKind.INTERRUPTED and sub is not None:
+        title, report = await interrupted_lines(rt, lang, sub)
+        parts = chunk_lines(report, header=title, limit=_LIMITS[level])
+        if level >= PLAIN:
+            return Rendered([plain(p) for p in parts], None, html=False)
+        return Rendered(parts, None)
     lines = Html("\n".join(_detail(lang, kind, o) for o in orders))
     text = t(lang, f"push.{kind.value}", orders=lines, submission=note.payload["submission_id"])
     sub_orders = await rt.repo.orders_of_submission(sub.id) if sub is not None else orders
@@ -111,6 +118,13 @@ async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered
             text += "\n\n" + t(lang, "push.buttons_unavailable")
         return Rendered(split_text(plain(text), limit=_LIMITS[PLAIN]), None, html=False)
     return Rendered(split_text(text, limit=_LIMITS[level]), markup)
+
+
+async def interrupted_lines(rt: Runtime, lang: Lang, sub: Submission) -> tuple[str, list[str]]:
+    """A submission a crash cut short: a title, then every receiver by outcome (the
+    uncertain ones have no order to list in /orders, so none is left out)."""
+    title = t(lang, "push.interrupted", submission=sub.id)
+    return title, receiver_lines(lang, sub.provider, await rt.orders.receiver_report(sub))
 
 
 def _detail(lang: Lang, kind: NoticeKind, order: Order) -> str:

@@ -243,4 +243,32 @@ MESSAGES: Final[dict[str, str]] = {
     "action.cancel.many.done": "✅ Cancelled and refunded ({count}): {ids}",
     "action.cancel.many.already": "Already cancelled ({count}): {ids}",
     "action.cancel.many.not_allowed": "Can't be cancelled now ({count}): {ids}",
+    "error.feee.SHUTDOWN": "The bot is restarting, so I stopped before this address; "
+    "nothing was sent for it. Order it again in a minute.",
+    "error.tronsave.SHUTDOWN": "The bot is restarting; nothing was sent. Order again in a minute.",
+    # a submission receiver by receiver (bot/handlers/submit_report.py)
+    "report.title": "<b>{provider}</b>, submission #{submission}, address by address:",
+    "report.counts": "{counts}",
+    "report.separator": ", ",
+    "report.count.ordered": "✅ {n} ordered",
+    "report.count.uncertain": "❔ {n} uncertain",
+    "report.count.refused": "❌ {n} not ordered",
+    "report.count.price_rose": "📈 {n} stopped: price above your max",
+    "report.count.not_attempted": "⏸ {n} not attempted",
+    "report.uncertain": "❔ <code>{receiver}</code>: sent, but no answer came back, so this "
+    "order <b>may exist</b>, and {provider} offers no way for me to look it up. Check the "
+    "order list of your {provider} account for this address before ordering it again. I "
+    "did not retry it and stopped there.",
+    "report.refused": "❌ <code>{receiver}</code>: not ordered: {reason}",
+    "report.price_rose": "📈 <code>{receiver}</code>: not ordered: the price, service fee "
+    "included, rose above your max price right before this address. I stopped there.",
+    "report.stopped": "⏸ Stopped before the next address: {reason}",
+    "report.not_attempted_header": "⏸ Not attempted (nothing was sent; you can order these "
+    "again):",
+    "report.not_attempted": "• <code>{receiver}</code>",
+    "report.ordered_header": "✅ Ordered, and I'm tracking them:",
+    "report.ordered": "#{id} · <code>{receiver}</code>",
+    "report.more": "… and {count} more line(s); see /orders.",
+    "push.interrupted": "⚠️ <b>Submission #{submission} was cut short</b>: the bot stopped "
+    "while ordering. What is known, address by address:",
 }

@@ -205,10 +205,10 @@ class _FeeeModel(BaseModel):
 
 
 class FeeeQuote(_FeeeModel):
-    resource_value: int
+    resource_value: int = Field(gt=0)  # the fee is spread over it: 0 is unreadable
     pay_sun: int  # `pay_amount`: total to pay, service fee included
-    service_sun: int = 0  # `service_amount`
-    price_in_sun: int  # SUN per energy unit
+    service_sun: int | None = None  # `service_amount`; None when not given
+    price_in_sun: int  # SUN per energy unit, before the fee
     rent_duration: int = 0
     rent_time_unit: str = ""
     rent_time_second: int = 0
@@ -221,6 +221,18 @@ class FeeeQuote(_FeeeModel):
             {"pay_amount": "pay_sun", "service_amount": "service_sun"},
             required=frozenset({"pay_amount"}),
         )
+
+    @property
+    def paid_unit_price(self) -> int:
+        """SUN per energy unit the user really pays, the per-order fee included, rounded
+        up: what a max price must be compared with. The energy part is `price_in_sun` (per
+        day for longer rentals, like TronSave's unit price); the fee is spread over the
+        units. Without `service_amount`, the fee is what `pay_amount` adds to the energy
+        price, which can only overstate it (the safe side for a max price)."""
+        fee = self.service_sun
+        if fee is None:
+            fee = max(0, self.pay_sun - self.price_in_sun * self.resource_value)
+        return self.price_in_sun + -(-fee // self.resource_value)
 
 
 class FeeeOrder(_FeeeModel):

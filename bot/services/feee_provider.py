@@ -1,9 +1,15 @@
 """Feee.io behind the provider-neutral interface.
 
 Feee differs from TronSave in ways the bot absorbs here: one order per receiver, no
-max-price parameter (checked against a fresh quote just before ordering), a fixed set
-of durations, no early confirmation, cancellation only after five minutes, and no
-order list to reconcile a lost answer with.
+max-price parameter (checked against a fresh quote, fee included, right before each
+receiver's order), a fixed set of durations, no early confirmation, cancellation only
+after five minutes, and no order list to reconcile a lost answer with.
+
+Submitting loops over the receivers and stops at the first one whose outcome is
+unknown: that order may exist and may have spent the balance, so sending the next one
+"blindly" could over-spend, and the user must check that receiver first anyway. A
+definite refusal that concerns only its receiver (not activated, too many open orders)
+does not stop the others; any other refusal does, since it would refuse them too.
 """
 
 from __future__ import annotations
@@ -27,8 +33,11 @@ from bot.services.ports import (
     Balance,
     OrderRequest,
     Quote,
+    ReceiverResult,
+    ReceiverStatus,
     Settlement,
     StatusUpdate,
+    SubmitProgress,
     SubmitResult,
     Unreadable,
 )
@@ -37,6 +46,10 @@ from bot.storage.repository import NewOrder, Order, Submission
 log = logging.getLogger(__name__)
 
 PRICE_ABOVE_MAX = "PRICE_ABOVE_MAX"
+# Refusals about one receiver only: the loop goes on with the next one.
+_RECEIVER_CODES = frozenset(
+    {str(feee.CODE_ADDRESS_NOT_ACTIVATED), str(feee.CODE_TOO_MANY_OPEN_ORDERS)}
+)
 
 
 def _update(order: FeeeOrder, ordered: int | None = None) -> StatusUpdate:
@@ -49,6 +62,18 @@ def _update(order: FeeeOrder, ordered: int | None = None) -> StatusUpdate:
         refund_sun=order.refund_sun or None,
         ends_at=float(order.rent_expire_time) if order.rent_expire_time else None,
         provider_created_at=float(order.create_time) if order.create_time else None,
+    )
+
+
+def _goes_on(result: ReceiverResult) -> bool:
+    """Whether the loop may go on after this receiver: ordered, or refused for a reason
+    about this receiver alone."""
+    if result.status is ReceiverStatus.ORDERED:
+        return True
+    return (
+        result.status is ReceiverStatus.REFUSED
+        and result.error is not None
+        and result.error.code in _RECEIVER_CODES
     )
 
 
@@ -76,47 +101,88 @@ class FeeeProvider:
         account = await self._client.account()
         return Quote(
             provider=self.name,
-            unit_price_sun=price.price_in_sun,
+            unit_price_sun=price.paid_unit_price,  # fee included: what the user pays
             total_sun=price.pay_sun * len(request.receivers),
             balance_sun=account.balance_sun,
             can_match=None,
         )
 
-    async def submit(self, request: OrderRequest) -> SubmitResult:
+    async def submit(self, request: OrderRequest, progress: SubmitProgress) -> SubmitResult:
         duration = FeeeDuration.from_seconds(request.duration_sec)
-        # Feee takes no max price: enforce the user's with a fresh quote.
-        price = await self._client.price(resource_value=request.amount, duration=duration)
-        if price.price_in_sun > request.max_price:
-            raise ProviderBusinessError(
-                "feee", PRICE_ABOVE_MAX, f"{price.price_in_sun} > {request.max_price}"
+        results: list[ReceiverResult] = []
+        stop: ProviderError | None = None
+        for position, receiver in enumerate(request.receivers):
+            if stop is None:
+                result = await self._one(request, duration, position, receiver, progress)
+                if not _goes_on(result):
+                    stop = result.error or ProviderUnavailable(
+                        "feee", "STOPPED", outcome_unknown=False
+                    )
+            else:
+                result = ReceiverResult(position, receiver, ReceiverStatus.NOT_ATTEMPTED)
+            results.append(result)
+        if stop is not None:
+            log.info("feee submit stopped: %s", stop.code)
+        return SubmitResult(results, stop)
+
+    async def _one(
+        self,
+        request: OrderRequest,
+        duration: FeeeDuration,
+        position: int,
+        receiver: str,
+        progress: SubmitProgress,
+    ) -> ReceiverResult:
+        """Check the price, then order for one receiver; the outcome is stored (through
+        `progress`) before this returns."""
+        try:
+            # Feee takes no max price: enforce the user's, fee included, right before.
+            price = await self._client.price(resource_value=request.amount, duration=duration)
+        except ProviderError as exc:  # a read: nothing was ordered
+            return ReceiverResult(position, receiver, ReceiverStatus.NOT_ATTEMPTED, error=exc)
+        paid = price.paid_unit_price
+        if paid > request.max_price:
+            above = ProviderBusinessError("feee", PRICE_ABOVE_MAX, f"{paid} > {request.max_price}")
+            result = ReceiverResult(position, receiver, ReceiverStatus.PRICE_ROSE, error=above)
+            await progress.settled([result])
+            return result
+        await progress.sending([position])
+        try:
+            order = await self._client.submit(
+                receive_address=receiver, resource_value=request.amount, duration=duration
             )
-        placed: list[NewOrder] = []
-        for receiver in request.receivers:
-            try:
-                order = await self._client.submit(
-                    receive_address=receiver, resource_value=request.amount, duration=duration
+        except ProviderUnavailable as exc:
+            status = ReceiverStatus.UNCERTAIN if exc.outcome_unknown else ReceiverStatus.REFUSED
+            if exc.outcome_unknown:
+                log.warning(
+                    "feee order %d of a submission may or may not exist: %s", position, exc.code
                 )
-            except ProviderError as exc:
-                if not placed:
-                    raise
-                # Keep what was placed; the rest is reported with the reason.
-                if isinstance(exc, ProviderUnavailable) and exc.outcome_unknown:
-                    log.warning("feee order for one receiver may or may not exist: %s", exc.code)
-                return SubmitResult(placed, exc)
+            result = ReceiverResult(position, receiver, status, error=exc)
+        except ProviderError as exc:
+            result = ReceiverResult(position, receiver, ReceiverStatus.REFUSED, error=exc)
+        else:
+            if not (order.order_no.isascii() and order.order_no.isalnum()):
+                # Created, most likely, but with no id it can be neither tracked nor named.
+                lost = ProviderUnavailable(
+                    "feee", "BAD_RESPONSE", "order_no", outcome_unknown=True
+                )
+                result = ReceiverResult(position, receiver, ReceiverStatus.UNCERTAIN, error=lost)
+                await progress.settled([result])
+                return result
             update = _update(order)
-            placed.append(
-                NewOrder(
-                    provider_order_id=order.order_no,
-                    receiver=receiver,
-                    amount=request.amount,
-                    duration_sec=request.duration_sec,
-                    state=update.state,
-                    raw_status=update.raw_status,
-                    charge_sun=order.pay_sun or None,
-                    provider_created_at=update.provider_created_at,
-                )
+            placed = NewOrder(
+                provider_order_id=order.order_no,
+                receiver=receiver,
+                amount=request.amount,
+                duration_sec=request.duration_sec,
+                state=update.state,
+                raw_status=update.raw_status,
+                charge_sun=order.pay_sun or None,
+                provider_created_at=update.provider_created_at,
             )
-        return SubmitResult(placed)
+            result = ReceiverResult(position, receiver, ReceiverStatus.ORDERED, placed)
+        await progress.settled([result])
+        return result
 
     async def recover(self, submission: Submission) -> list[NewOrder] | None:
         return None  # Feee has no order list to search

@@ -7,30 +7,37 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from bot.bounded import KeyedLocks
 from bot.domain import NoticeKind, OrderState, ProviderName, SubmissionState
-from bot.providers.errors import ProviderError, ProviderUnavailable
+from bot.providers.errors import ProviderBusinessError, ProviderError, ProviderUnavailable
 from bot.services.ports import (
     ActionOutcome,
     Balance,
     EnergyProvider,
     OrderRequest,
     Quote,
+    ReceiverResult,
+    ReceiverStatus,
     Refusal,
+    SubmitResult,
 )
 from bot.storage.repository import (
+    RECEIVER_SENDING,
     NewNotification,
     NewOrder,
     Order,
+    ReceiverUpdate,
     Repository,
     Submission,
     Transition,
 )
 
 log = logging.getLogger(__name__)
+
+SHUTDOWN = "SHUTDOWN"  # error code: the bot stopped sending because it is shutting down
 
 
 class SubmitStatus(StrEnum):
@@ -42,11 +49,27 @@ class SubmitStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class ReceiverReport:
+    """What the user is told about one receiver: its stored order, or why there is none."""
+
+    receiver: str | None
+    status: ReceiverStatus
+    order: Order | None = None
+    error: ProviderError | None = None
+
+
+@dataclass(frozen=True)
 class SubmitOutcome:
     submission: Submission
     status: SubmitStatus
     orders: list[Order]
     error: ProviderError | None = None
+    # Receiver by receiver, in request order; empty when the request failed as a whole.
+    receivers: list[ReceiverReport] = field(default_factory=list)
+
+    @property
+    def all_ordered(self) -> bool:
+        return all(r.status is ReceiverStatus.ORDERED for r in self.receivers)
 
 
 class ActionStatus(StrEnum):
@@ -89,6 +112,9 @@ class OrderService:
         self._sending_stale_after = sending_stale_after
         # One action at a time per chat: a double press waits, then sees the new state.
         self._chat_locks: KeyedLocks[int] = KeyedLocks()  # freed when idle
+        # Submissions this process is sending now: never "stale", however long the loop.
+        self._in_flight: set[int] = set()
+        self._started_at = clock()
 
     def provider(self, name: ProviderName | str) -> EnergyProvider:
         return self.providers[ProviderName(name)]
@@ -114,10 +140,19 @@ class OrderService:
     # -- submitting --------------------------------------------------------------------
 
     async def submit(
-        self, *, chat_id: int, user_id: int, provider: ProviderName, request: OrderRequest
+        self,
+        *,
+        chat_id: int,
+        user_id: int,
+        provider: ProviderName,
+        request: OrderRequest,
+        keep_going: Callable[[], bool] = lambda: True,
     ) -> SubmitOutcome:
         """Record the submission first, then send it once. A lost answer is reconciled,
-        never retried: the history is searched and any orders found are adopted."""
+        never retried: the history is searched and any orders found are adopted.
+
+        `keep_going` is asked before each create request: once it says no (the bot is
+        shutting down), nothing more is sent and the rest is reported as not attempted."""
         adapter = self.provider(provider)
         sub = await self.repo.create_submission(
             chat_id=chat_id,
@@ -131,8 +166,24 @@ class OrderService:
             receivers=request.receivers,
             now=self._clock(),
         )
+        self._in_flight.add(sub.id)
         try:
-            result = await adapter.submit(request)
+            return await self._send(sub, adapter, request, keep_going)
+        finally:
+            self._in_flight.discard(sub.id)
+
+    async def _send(
+        self,
+        sub: Submission,
+        adapter: EnergyProvider,
+        request: OrderRequest,
+        keep_going: Callable[[], bool],
+    ) -> SubmitOutcome:
+        progress = _StoredProgress(self.repo, sub, self._clock, keep_going)
+        try:
+            result = await adapter.submit(request, progress)
+        except SubmitStopped:
+            return await self._stopped(sub)
         except ProviderUnavailable as exc:
             if not exc.outcome_unknown:
                 return await self._failed(sub, exc)
@@ -147,11 +198,68 @@ class OrderService:
             return await self._reconcile_now(sub, exc)
         except ProviderError as exc:
             return await self._failed(sub, exc)
-        if not result.orders and result.error is not None:
-            return await self._failed(sub, result.error)
-        orders = await self.repo.record_orders(sub, result.orders, now=self._clock())
-        log.info("submission %s: %d orders stored", sub.id, len(orders))
-        return SubmitOutcome(sub, SubmitStatus.SUBMITTED, orders, result.error)
+        return await self._settle_result(sub, result)
+
+    async def _settle_result(self, sub: Submission, result: SubmitResult) -> SubmitOutcome:
+        """The submission's state from its receivers' outcomes (all stored already)."""
+        stored = {o.provider_order_id: o for o in await self.repo.orders_of_submission(sub.id)}
+        report = [_report(r, stored) for r in result.receivers]
+        uncertain = next(
+            (r for r in result.receivers if r.status is ReceiverStatus.UNCERTAIN), None
+        )
+        if uncertain is not None:
+            # Never "not ordered" and never resent: looked up where the provider allows,
+            # else left unresolved with the receiver recorded (submission_receivers).
+            log.warning("submission %s: receiver %s uncertain", sub.id, uncertain.position)
+            lost = uncertain.error or ProviderUnavailable(
+                sub.provider, "UNKNOWN", outcome_unknown=True
+            )
+            await self.repo.set_submission_state(
+                sub.id,
+                SubmissionState.UNCERTAIN,
+                now=self._clock(),
+                expected=[SubmissionState.SENDING],
+                error_code=lost.code,
+            )
+            outcome = await self._reconcile_now(sub, lost)
+            orders = await self.repo.orders_of_submission(sub.id)
+            return replace(outcome, orders=orders, receivers=report)
+        # Nothing placed: the error that stopped the loop, else the first refusal.
+        failure = result.error or next((r.error for r in result.receivers if r.error), None)
+        if not stored and failure is not None:
+            return replace(await self._failed(sub, failure), receivers=report)
+        await self.repo.set_submission_state(
+            sub.id,
+            SubmissionState.SUBMITTED,
+            now=self._clock(),
+            expected=[SubmissionState.SENDING],
+        )
+        log.info("submission %s: %d orders stored", sub.id, len(stored))
+        return SubmitOutcome(
+            sub, SubmitStatus.SUBMITTED, list(stored.values()), result.error, report
+        )
+
+    async def _stopped(self, sub: Submission) -> SubmitOutcome:
+        """Shutting down between two receivers: no request is in flight, so every
+        receiver's outcome is known; those not sent are reported as not attempted."""
+        stop = ProviderUnavailable(sub.provider, SHUTDOWN, outcome_unknown=False)
+        report = await self.receiver_report(sub)
+        first = next(
+            (i for i, r in enumerate(report) if r.status is ReceiverStatus.NOT_ATTEMPTED), None
+        )
+        if first is not None:
+            report[first] = replace(report[first], error=stop)
+        orders = await self.repo.orders_of_submission(sub.id)
+        if not orders:
+            return replace(await self._failed(sub, stop), receivers=report)
+        await self.repo.set_submission_state(
+            sub.id,
+            SubmissionState.SUBMITTED,
+            now=self._clock(),
+            expected=[SubmissionState.SENDING],
+        )
+        log.info("submission %s: stopped for shutdown after %d orders", sub.id, len(orders))
+        return SubmitOutcome(sub, SubmitStatus.SUBMITTED, orders, stop, report)
 
     async def _failed(self, sub: Submission, exc: ProviderError) -> SubmitOutcome:
         await self.repo.set_submission_state(
@@ -210,8 +318,11 @@ class OrderService:
             if sub.provider not in self.providers:
                 continue
             if sub.state is SubmissionState.SENDING:
-                if now - sub.created_at < self._sending_stale_after:
-                    continue  # probably still being sent by a handler right now
+                if sub.id in self._in_flight or (
+                    sub.created_at >= self._started_at
+                    and now - sub.created_at < self._sending_stale_after
+                ):
+                    continue  # being (or maybe being) sent by this process right now
                 await self.repo.set_submission_state(
                     sub.id, SubmissionState.UNCERTAIN, now=now, expected=[SubmissionState.SENDING]
                 )
@@ -220,6 +331,8 @@ class OrderService:
             except ProviderError as exc:
                 log.warning("submission %s: history lookup failed: %s", sub.id, exc.code)
                 continue
+            if found is None and await self.settle_interrupted(sub, now):
+                continue  # no lookup possible, but its receivers' progress was recorded
             await self._settle_reconciled(sub, found, now)
 
     async def _settle_reconciled(
@@ -251,6 +364,51 @@ class OrderService:
                 error_code="NOT_CREATED",
                 notify=NewNotification(sub.chat_id, NoticeKind.NOT_CREATED, payload),
             )
+
+    # -- submissions a crash cut short (per-receiver providers) ------------------------
+
+    async def settle_interrupted(self, sub: Submission, now: float) -> bool:
+        """Settle a submission a crash left half-sent at a provider that cannot look
+        orders up: it becomes unresolved and the chat is told, receiver by receiver, what
+        is known (see `receiver_report`). False when no receiver progress was recorded
+        (e.g. a provider sending all receivers in one request): the caller goes on."""
+        if not await self.repo.receiver_records(sub.id):
+            return False
+        await self.repo.set_submission_state(
+            sub.id,
+            SubmissionState.UNRESOLVED,
+            now=now,
+            expected=[SubmissionState.UNCERTAIN],
+            error_code="INTERRUPTED",
+            notify=NewNotification(sub.chat_id, NoticeKind.INTERRUPTED, {"submission_id": sub.id}),
+        )
+        log.warning("submission %s: interrupted; the chat is told what is known", sub.id)
+        return True
+
+    async def receiver_report(self, sub: Submission) -> list[ReceiverReport]:
+        """Every receiver of a submission from what was stored: its order; uncertain if
+        its request went out without a stored answer; not attempted if it never did."""
+        records = {r.position: r for r in await self.repo.receiver_records(sub.id)}
+        orders = {o.provider_order_id: o for o in await self.repo.orders_of_submission(sub.id)}
+        report: list[ReceiverReport] = []
+        for position, receiver in enumerate(sub.receivers):
+            rec = records.get(position)
+            if rec is None:
+                report.append(ReceiverReport(receiver, ReceiverStatus.NOT_ATTEMPTED))
+                continue
+            status = (
+                ReceiverStatus.UNCERTAIN
+                if rec.outcome == RECEIVER_SENDING
+                else ReceiverStatus(rec.outcome)
+            )
+            error = (
+                ProviderBusinessError(sub.provider, rec.error_code, rec.error_detail or "")
+                if rec.error_code
+                else None
+            )
+            order = orders.get(rec.provider_order_id or "")
+            report.append(ReceiverReport(receiver, status, order, error))
+        return report
 
     # -- acting on orders --------------------------------------------------------------
 
@@ -392,3 +550,47 @@ class OrderService:
                 return exc
 
         return list(await asyncio.gather(*(one(a) for a in self.providers.values())))
+
+
+def _report(result: ReceiverResult, stored: Mapping[str, Order]) -> ReceiverReport:
+    order = stored.get(result.order.provider_order_id) if result.order is not None else None
+    return ReceiverReport(result.receiver, result.status, order, result.error)
+
+
+class SubmitStopped(Exception):
+    """Raised into the adapter, before a create request, when the bot is shutting down."""
+
+
+class _StoredProgress:
+    """The adapter's progress, written to the database the moment it is reported."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        sub: Submission,
+        clock: Callable[[], float],
+        keep_going: Callable[[], bool],
+    ) -> None:
+        self._repo = repo
+        self._sub = sub
+        self._clock = clock
+        self._keep_going = keep_going
+
+    async def sending(self, positions: Sequence[int]) -> None:
+        if not self._keep_going():
+            raise SubmitStopped  # before anything is marked or sent: not attempted
+        await self._repo.mark_receivers_sending(self._sub, positions, now=self._clock())
+
+    async def settled(self, results: Sequence[ReceiverResult]) -> None:
+        updates = [
+            ReceiverUpdate(
+                r.position,
+                r.receiver,
+                r.status.value,
+                r.order,
+                r.error.code if r.error is not None else None,
+                r.error.detail if r.error is not None else None,
+            )
+            for r in results
+        ]
+        await self._repo.record_receivers(self._sub, updates, now=self._clock())

@@ -8,7 +8,8 @@ on which provider they talk to.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 from bot.domain import OrderState, ProviderName
@@ -50,12 +51,51 @@ class Refusal:
     key: str
 
 
+class ReceiverStatus(StrEnum):
+    """What became of one receiver of a submission."""
+
+    ORDERED = "ordered"  # the provider answered with an order id
+    UNCERTAIN = "uncertain"  # sent, no definite answer: the order may exist
+    REFUSED = "refused"  # the provider definitely said no; nothing was ordered
+    PRICE_ROSE = "price_rose"  # not sent: the price was above the max right before
+    NOT_ATTEMPTED = "not_attempted"  # never sent: an earlier receiver stopped the loop
+
+
+@dataclass(frozen=True)
+class ReceiverResult:
+    """One receiver's outcome. `position` indexes `OrderRequest.receivers`; None for an
+    order the provider returned that cannot be tied to a receiver."""
+
+    position: int | None
+    receiver: str | None
+    status: ReceiverStatus
+    order: NewOrder | None = None
+    error: ProviderError | None = None
+
+
+class SubmitProgress(Protocol):
+    """Where an adapter reports progress while it submits, so nothing learnt is lost to a
+    crash half-way: each call returns only once the facts are stored."""
+
+    async def sending(self, positions: Sequence[int]) -> None:
+        """The create request for these receivers is about to go out."""
+        ...
+
+    async def settled(self, results: Sequence[ReceiverResult]) -> None:
+        """Receivers whose outcome is now known (their order ids, if any, included)."""
+        ...
+
+
 @dataclass(frozen=True)
 class SubmitResult:
-    """Orders the provider accepted, and the error that stopped the rest (if any)."""
+    """Every receiver's outcome, in request order, and the error that stopped the rest."""
 
-    orders: list[NewOrder]
+    receivers: list[ReceiverResult] = field(default_factory=list)
     error: ProviderError | None = None
+
+    @property
+    def orders(self) -> list[NewOrder]:
+        return [r.order for r in self.receivers if r.order is not None]
 
 
 @dataclass(frozen=True)
@@ -120,8 +160,10 @@ class EnergyProvider(Protocol):
 
     async def quote(self, request: OrderRequest) -> Quote: ...
 
-    async def submit(self, request: OrderRequest) -> SubmitResult:
-        """Place the order. Raises ProviderError when nothing was (or may have been) placed."""
+    async def submit(self, request: OrderRequest, progress: SubmitProgress) -> SubmitResult:
+        """Place the order, reporting each receiver to `progress` as soon as its outcome
+        is known. Raises ProviderError when nothing was placed, or when the outcome of the
+        whole request is unknown and `recover` can look it up."""
         ...
 
     async def recover(self, submission: Submission) -> list[NewOrder] | None:

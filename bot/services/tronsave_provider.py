@@ -13,8 +13,11 @@ from bot.services.ports import (
     Balance,
     OrderRequest,
     Quote,
+    ReceiverResult,
+    ReceiverStatus,
     Settlement,
     StatusUpdate,
+    SubmitProgress,
     SubmitResult,
     Unreadable,
 )
@@ -75,7 +78,9 @@ class TronSaveProvider:
             receivers_available=est.max_receiver_can_provide,
         )
 
-    async def submit(self, request: OrderRequest) -> SubmitResult:
+    async def submit(self, request: OrderRequest, progress: SubmitProgress) -> SubmitResult:
+        # One create call for every receiver: a lost answer leaves the whole request
+        # uncertain (raised), and the history lookup in `recover` settles it.
         ids = await self._client.create_order(
             amount=request.amount,
             duration_sec=request.duration_sec,
@@ -83,25 +88,31 @@ class TronSaveProvider:
             receivers=request.receivers,
             deadline_sec=request.deadline_sec,
         )
-        if len(ids) != len(request.receivers):
+        paired = len(ids) == len(request.receivers)
+        if not paired:
             # The docs imply one id per receiver, in order; if not, keep every id anyway.
             log.warning(
                 "create returned %d ids for %d receivers", len(ids), len(request.receivers)
             )
         deadline_at = self._clock() + request.deadline_sec
-        return SubmitResult(
-            [
-                NewOrder(
+        results = [
+            ReceiverResult(
+                position=i if paired else None,
+                receiver=request.receivers[i] if paired else None,
+                status=ReceiverStatus.ORDERED,
+                order=NewOrder(
                     provider_order_id=oid,
-                    receiver=request.receivers[i] if len(ids) == len(request.receivers) else None,
+                    receiver=request.receivers[i] if paired else None,
                     amount=request.amount,
                     duration_sec=request.duration_sec,
                     raw_status="Pending",
                     deadline_at=deadline_at,
-                )
-                for i, oid in enumerate(ids)
-            ]
-        )
+                ),
+            )
+            for i, oid in enumerate(ids)
+        ]
+        await progress.settled(results)
+        return SubmitResult(results)
 
     async def recover(self, submission: Submission) -> list[NewOrder] | None:
         """History rows for the submission's receivers with its amount and duration,

@@ -34,7 +34,14 @@ eligible), ``POST /_sim/orders/split`` (``{"order_no", "parts": [values] | count
 ``POST /_sim/orders/fail`` (``{"order_no"}``), ``POST /_sim/orders/set-status``
 (``{"order_no", "status", "business_status"?}``), ``POST /_sim/orders/odd-fields``
 (``{"order_no", "null": [fields], "missing": [fields]}``: answers about that order carry
-those fields as null or leave them out, until called again with empty lists).
+those fields as null or leave them out, until called again with empty lists),
+``POST /_sim/orders/lose-answer``
+(``{"nth": 1, "mode": "error500"|"delay", "seconds"?}``: the nth create request from now
+is carried out, then its answer is lost: a 500, or an answer only after ``seconds``, a
+timeout for a client that waits less) and ``POST /_sim/price/after-orders``
+(``{"orders": n, "price_v2"?, "price_v3"?}``: the prices change once n more orders are
+created, e.g. between two receivers of one submission). ``GET /_sim/requests`` counts
+``submit_v2``/``create_v3`` requests, so a test can tell that nothing was resent.
 
 Invented where the docs are silent:
 
@@ -74,7 +81,7 @@ import math
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -249,6 +256,27 @@ class FeeeOrder:
         return data
 
 
+@dataclass
+class _LostAnswer:
+    """The `remaining`-th create request from now loses its answer (after creating)."""
+
+    remaining: int
+    mode: str  # "error500" or "delay"
+    seconds: float
+
+
+@dataclass
+class _Reprice:
+    """Once `remaining` more orders are created, the prices change to these."""
+
+    remaining: int
+    price_v2: int | None
+    price_v3: int | None
+
+
+LOST_ANSWER_MODES = ("error500", "delay")
+
+
 def _envelope(code: int, msg: str, data: object = None) -> dict[str, object]:
     return {"code": code, "msg": msg, "request_id": str(uuid.uuid4()), "data": data}
 
@@ -350,6 +378,9 @@ class FeeeSimulator(OrderBookSimulator[FeeeSettings, Decimal, FeeeOrder]):
         super().__init__(settings, as_decimal(balance), host=host, port=port)
         self._index: dict[str, FeeeOrder] = {}  # top-level orders and split children
         self._numbers = itertools.count(secrets.randbelow(10**9))
+        self._lost_answers: list[_LostAnswer] = []
+        self._reprices: list[_Reprice] = []
+        self._losing: _LostAnswer | None = None  # set by `_place` for the current request
         self._register_routes()
 
     @property
@@ -443,6 +474,34 @@ class FeeeSimulator(OrderBookSimulator[FeeeSettings, Decimal, FeeeOrder]):
                 self._index[child.order_no] = child
             self._roll_up(order)
             return order.detail()
+
+    def lose_answer(self, nth: int = 1, mode: str = "error500", seconds: float = 0.0) -> None:
+        """The `nth` create request from now (1 = the next; submit_v2 and create_v3 alike)
+        is carried out, then its answer is lost: "error500" answers HTTP 500 after the
+        order was created; "delay" answers only after `seconds` (a timeout for a client
+        that waits less). Several rules can be pending at once."""
+        if nth < 1 or mode not in LOST_ANSWER_MODES or seconds < 0:
+            raise ValueError(f"nth >= 1, mode one of {', '.join(LOST_ANSWER_MODES)}, seconds >= 0")
+        with self._lock:
+            self._lost_answers.append(_LostAnswer(nth, mode, seconds))
+
+    def reprice_after(
+        self, orders: int, *, price_v2: int | None = None, price_v3: int | None = None
+    ) -> None:
+        """Change the prices once `orders` more orders are created (0 = now)."""
+        if orders < 0 or (price_v2 is None and price_v3 is None):
+            raise ValueError("orders >= 0 and at least one of price_v2, price_v3")
+        with self._lock:
+            self._reprices.append(_Reprice(orders, price_v2, price_v3))
+            self._apply_reprices()
+
+    def _apply_reprices(self) -> None:
+        for rule in [r for r in self._reprices if r.remaining <= 0]:
+            if rule.price_v2 is not None:
+                self._settings = replace(self._settings, price_v2=rule.price_v2)
+            if rule.price_v3 is not None:
+                self._settings = replace(self._settings, price_v3=rule.price_v3)
+            self._reprices.remove(rule)
 
     def set_status(
         self, order_no: str, status: int, business_status: int | None = None
@@ -550,6 +609,22 @@ class FeeeSimulator(OrderBookSimulator[FeeeSettings, Decimal, FeeeOrder]):
     def _reset_locked(self) -> None:
         super()._reset_locked()
         self._index.clear()
+        self._lost_answers.clear()
+        self._reprices.clear()
+
+    def _take_losing(self) -> _LostAnswer | None:
+        losing, self._losing = self._losing, None
+        return losing
+
+    def _run_route(self, route: Route, request: Request) -> tuple[Response, float]:
+        self._losing = None
+        response, delay = super()._run_route(route, request)
+        losing = self._take_losing()
+        if losing is None:
+            return response, delay
+        if losing.mode == "error500":
+            return self._fault_response(route), 0.0
+        return response, max(delay, losing.seconds)
 
     def _gate(self, request: Request, route: Route) -> Response | None:
         settings = self._settings
@@ -602,6 +677,23 @@ class FeeeSimulator(OrderBookSimulator[FeeeSettings, Decimal, FeeeOrder]):
                 None if business is None else as_int(business),
             )
 
+        def lose_answer(body: Mapping[str, Any]) -> object:
+            self.lose_answer(
+                as_int(body.get("nth", 1)),
+                as_str(body.get("mode", "error500")),
+                as_float(body.get("seconds", 0.0)),
+            )
+            return None
+
+        def reprice(body: Mapping[str, Any]) -> object:
+            v2, v3 = body.get("price_v2"), body.get("price_v3")
+            self.reprice_after(
+                as_int(body["orders"]),
+                price_v2=None if v2 is None else as_int(v2),
+                price_v3=None if v3 is None else as_int(v3),
+            )
+            return None
+
         return [
             ControlRoute(
                 "POST",
@@ -629,6 +721,8 @@ class FeeeSimulator(OrderBookSimulator[FeeeSettings, Decimal, FeeeOrder]):
                     missing=sorted(as_str_set(b.get("missing", []))),
                 ),
             ),
+            ControlRoute("POST", "/_sim/orders/lose-answer", lose_answer),
+            ControlRoute("POST", "/_sim/price/after-orders", reprice),
         ]
 
     # ---- API handlers (lock held) -------------------------------------------------------
@@ -674,6 +768,18 @@ class FeeeSimulator(OrderBookSimulator[FeeeSettings, Decimal, FeeeOrder]):
         return self._place(_body(request), self._settings.price_v3, V3_DURATION)
 
     def _place(self, body: Mapping[str, object], price: int, duration: _Duration) -> Response:
+        for rule in list(self._lost_answers):
+            rule.remaining -= 1
+            if rule.remaining <= 0:
+                self._lost_answers.remove(rule)
+                self._losing = self._losing or rule  # applied by `_run_route`
+        response = self._create(body, price, duration)
+        for reprice in self._reprices:
+            reprice.remaining -= 1
+        self._apply_reprices()
+        return response
+
+    def _create(self, body: Mapping[str, object], price: int, duration: _Duration) -> Response:
         if _int_param(body, "resource_type", default=1) != 1:
             raise _refuse(CODE_PARAM, "resource_type must be 1 (energy)")
         address = body.get("receive_address")

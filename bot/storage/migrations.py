@@ -114,6 +114,22 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE outbox ADD COLUMN failed_at REAL;
     ALTER TABLE chats ADD COLUMN migrated_to INTEGER;
     """,
+    # Per-receiver progress of a submission, written as it happens (a row is written
+    # before its create request goes out), so a crash half-way loses nothing: no row =
+    # never sent, "sending" = sent without a known outcome.
+    """
+    CREATE TABLE submission_receivers (
+        submission_id INTEGER NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        receiver TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        provider_order_id TEXT,
+        error_code TEXT,
+        error_detail TEXT,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (submission_id, position)
+    );
+    """,
 )
 
 

@@ -78,6 +78,33 @@ class NewOrder:
 
 
 @dataclass(frozen=True)
+class ReceiverRecord:
+    """One receiver's stored progress (`outcome` is a ReceiverStatus value, or "sending")."""
+
+    position: int
+    receiver: str
+    outcome: str
+    provider_order_id: str | None
+    error_code: str | None
+    error_detail: str | None
+
+
+@dataclass(frozen=True)
+class ReceiverUpdate:
+    """A receiver's new outcome, with the order it produced (if any) to store with it."""
+
+    position: int | None
+    receiver: str | None
+    outcome: str
+    order: NewOrder | None = None
+    error_code: str | None = None
+    error_detail: str | None = None
+
+
+RECEIVER_SENDING = "sending"
+
+
+@dataclass(frozen=True)
 class Transition:
     """Move one order from the state it was read in to a new one (compare-and-set)."""
 
@@ -333,6 +360,101 @@ class Repository:
             if notify is not None:
                 await self._enqueue(db, notify, now)
         return await self.orders_of_submission(submission.id)
+
+    # -- per-receiver progress ---------------------------------------------------------
+
+    async def mark_receivers_sending(
+        self, submission: Submission, positions: Sequence[int], *, now: float
+    ) -> None:
+        """Record, before the request goes out, that these receivers are being sent."""
+        async with self._tx() as db:
+            for position in positions:
+                await db.execute(
+                    "INSERT INTO submission_receivers (submission_id, position, receiver,"
+                    " outcome, updated_at) VALUES (?,?,?,?,?) ON CONFLICT"
+                    " (submission_id, position) DO UPDATE SET outcome = excluded.outcome,"
+                    " updated_at = excluded.updated_at",
+                    (
+                        submission.id,
+                        position,
+                        submission.receivers[position],
+                        RECEIVER_SENDING,
+                        now,
+                    ),
+                )
+            await self._touch(db, submission.id, now)
+
+    async def record_receivers(
+        self, submission: Submission, updates: Sequence[ReceiverUpdate], *, now: float
+    ) -> None:
+        """Store receivers' outcomes and their orders in one transaction; the submission
+        keeps its state (the caller settles it when the whole request is done)."""
+        async with self._tx() as db:
+            for up in updates:
+                if up.order is not None:
+                    await self._insert_order(db, submission, up.order, now)
+                if up.position is None or up.receiver is None:
+                    continue
+                await db.execute(
+                    "INSERT INTO submission_receivers (submission_id, position, receiver,"
+                    " outcome, provider_order_id, error_code, error_detail, updated_at)"
+                    " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (submission_id, position) DO"
+                    " UPDATE SET outcome = excluded.outcome, provider_order_id ="
+                    " excluded.provider_order_id, error_code = excluded.error_code,"
+                    " error_detail = excluded.error_detail, updated_at = excluded.updated_at",
+                    (
+                        submission.id,
+                        up.position,
+                        up.receiver,
+                        up.outcome,
+                        up.order.provider_order_id if up.order is not None else None,
+                        up.error_code,
+                        up.error_detail,
+                        now,
+                    ),
+                )
+            await self._touch(db, submission.id, now)
+
+    async def receiver_records(self, submission_id: int) -> list[ReceiverRecord]:
+        rows = await self._fetchall(
+            "SELECT position, receiver, outcome, provider_order_id, error_code, error_detail"
+            " FROM submission_receivers WHERE submission_id = ? ORDER BY position",
+            (submission_id,),
+        )
+        return [ReceiverRecord(*r) for r in rows]
+
+    @staticmethod
+    async def _touch(db: aiosqlite.Connection, submission_id: int, now: float) -> None:
+        await db.execute(
+            "UPDATE submissions SET updated_at = ? WHERE id = ?", (now, submission_id)
+        )
+
+    @staticmethod
+    async def _insert_order(
+        db: aiosqlite.Connection, submission: Submission, new: NewOrder, now: float
+    ) -> None:
+        await db.execute(
+            "INSERT OR IGNORE INTO orders (submission_id, provider, key_id,"
+            " provider_order_id, chat_id, receiver, amount, duration_sec, state,"
+            " raw_status, created_at, deadline_at, charge_sun, provider_created_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                submission.id,
+                submission.provider,
+                submission.key_id,
+                new.provider_order_id,
+                submission.chat_id,
+                new.receiver,
+                new.amount,
+                new.duration_sec,
+                new.state.value,
+                new.raw_status,
+                now,
+                new.deadline_at,
+                new.charge_sun,
+                new.provider_created_at,
+            ),
+        )
 
     # -- orders ------------------------------------------------------------------------
 

@@ -61,7 +61,7 @@ def test_feee_quote_delivery_push_and_cancel_after_five_minutes(
     summary = _summary(alice, A1)
     text = summary.text or ""
     assert "<b>TronSave</b>: 60 SUN/unit, total <b>3.9 TRX</b>" in text, text
-    assert "<b>Feee.io</b>: 40 SUN/unit, total <b>3.16 TRX</b>" in text, text
+    assert "<b>Feee.io</b>: 49 SUN/unit, total <b>3.16 TRX</b>" in text, text  # 40 + fee
     buttons = labels(summary)
     assert "● Feee.io · 3.16 TRX" in buttons, buttons  # preselected: the cheaper one
     assert "TronSave · 3.9 TRX" in buttons, buttons

@@ -69,7 +69,7 @@ async def test_summary_shows_both_quotes_and_preselects_the_cheaper(bot: Bot) ->
     summary = bot.last()
     text = summary.text or ""
     assert "<b>TronSave</b>: 60 SUN/unit, total <b>7.8 TRX</b>" in text
-    assert "<b>Feee.io</b>: 40 SUN/unit, total <b>6.32 TRX</b>" in text
+    assert "<b>Feee.io</b>: 49 SUN/unit, total <b>6.32 TRX</b>" in text  # fee included
     labels = [b["text"] for b in buttons(summary)]
     assert "● Feee.io · 6.32 TRX" in labels
     assert "TronSave · 7.8 TRX" in labels

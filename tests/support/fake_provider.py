@@ -13,8 +13,11 @@ from bot.services.ports import (
     Balance,
     OrderRequest,
     Quote,
+    ReceiverResult,
+    ReceiverStatus,
     Settlement,
     StatusUpdate,
+    SubmitProgress,
     SubmitResult,
     Unreadable,
 )
@@ -52,7 +55,9 @@ class FakeProvider:
         total = self.unit_price * request.amount * len(request.receivers)
         return Quote(self.name, self.unit_price, total, 10**12, True, len(request.receivers))
 
-    async def submit(self, request: OrderRequest) -> SubmitResult:
+    async def submit(
+        self, request: OrderRequest, progress: SubmitProgress | None = None
+    ) -> SubmitResult:
         self.calls.append("submit")
         orders = [
             NewOrder(
@@ -74,7 +79,12 @@ class FakeProvider:
         for o in orders:
             self.statuses[o.provider_order_id] = "Pending"
         self.history.extend(orders)
-        return SubmitResult(orders)
+        results = [
+            ReceiverResult(i, o.receiver, ReceiverStatus.ORDERED, o) for i, o in enumerate(orders)
+        ]
+        if progress is not None:
+            await progress.settled(results)
+        return SubmitResult(results)
 
     async def recover(self, submission: Submission) -> list[NewOrder] | None:
         self.calls.append("recover")

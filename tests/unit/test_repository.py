@@ -98,7 +98,7 @@ async def test_open_creates_schema_in_wal_mode(repo: Repository, db_path: Path) 
     assert _sql(db_path, "PRAGMA quick_check") == [("ok",)]  # parent directory created
     assert _sql(db_path, "PRAGMA journal_mode") == [("wal",)]
     assert _sql(db_path, "PRAGMA user_version") == [(len(MIGRATIONS),)]
-    assert len(MIGRATIONS) >= 2
+    assert len(MIGRATIONS) >= 2  # others append; never depend on the exact count
     tables = {r[0] for r in _sql(db_path, "SELECT name FROM sqlite_master WHERE type='table'")}
     assert tables >= {"submissions", "orders", "outbox", "chats", "users", "ptb_conversations"}
 
