@@ -437,7 +437,7 @@ def submit_reply(lang: Lang, outcome: SubmitOutcome) -> list[str]:
     report = outcome.receivers
     uncertain = any(r.status is ReceiverStatus.UNCERTAIN for r in report)
     if not report or outcome.all_ordered or (len(report) == 1 and not uncertain):
-        return [submit_outcome_text(lang, outcome)]
+        return split_text(submit_outcome_text(lang, outcome))  # 100 order lines: split
     title = t(
         lang,
         "report.title",

@@ -122,8 +122,13 @@ async def test_100_receivers_summary_push_and_confirm_all_fit(
     assert buttons(summary[-1])
     assert not any(buttons(m) for m in summary[:-1])
     confirm = "Confirm with TronSave" if lang == "en" else "向 TronSave 下单"
+    before = len(bot.messages())
     await bot.press(summary[-1], confirm, lang=lang)
     assert len(sim_orders(sim)) == 100
+    replies = bot.messages()[before:]
+    assert_fits(replies)  # the reply to Confirm lists all 100 orders, split
+    submitted = "\n".join(m.text or "" for m in replies)
+    assert all(f"#{o.id} " in submitted for o in await bot.rt.repo.orders_of_submission(1))
 
     sim.match()
     start = len(bot.messages())
