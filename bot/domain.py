@@ -48,3 +48,7 @@ class NoticeKind(StrEnum):
     RECOVERED = "recovered"  # an uncertain submission turned out to have created orders
     NOT_CREATED = "not_created"  # an uncertain submission created nothing
     UNRESOLVED = "unresolved"  # an uncertain submission whose outcome cannot be known
+    # The search for an uncertain submission's orders ended with some receivers found and
+    # the rest not in the history; or it could not be finished, so the rest are unknown.
+    RECOVERY_PARTIAL = "recovery_partial"
+    RECOVERY_UNKNOWN = "recovery_unknown"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import time
 
@@ -43,8 +44,29 @@ async def render(rt: Runtime, note: Notification) -> tuple[str, InlineKeyboardMa
     )
     kind = NoticeKind(note.kind)
     lines = Html("\n".join(_detail(lang, kind, o) for o in orders))
-    text = t(lang, f"push.{kind.value}", orders=lines, submission=note.payload["submission_id"])
+    text = t(
+        lang,
+        f"push.{kind.value}",
+        orders=lines,
+        submission=note.payload["submission_id"],
+        found=_addresses(lang, note.payload.get("found")),
+        missing=_addresses(lang, note.payload.get("missing")),
+    )
     return text, _buttons(rt, lang, note.chat_id, orders, sub.id if sub else None)
+
+
+_MAX_ADDRESSES = 20  # per list: two full lists stay far below Telegram's 4,096 characters
+
+
+def _addresses(lang: Lang, addresses: object) -> Html:
+    """Receivers named by a search-ended notice, one per line, the rest counted."""
+    items = [str(a) for a in addresses] if isinstance(addresses, list) else []
+    if not items:
+        return Html(t(lang, "push.none"))
+    lines = [f"<code>{html.escape(a)}</code>" for a in items[:_MAX_ADDRESSES]]
+    if len(items) > _MAX_ADDRESSES:
+        lines.append(t(lang, "push.more", count=len(items) - _MAX_ADDRESSES))
+    return Html("\n".join(lines))
 
 
 def _detail(lang: Lang, kind: NoticeKind, order: Order) -> str:

@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.providers.clock import ClockOffset, OffsetBound, parse_http_date
 from bot.providers.errors import (
     ProviderAuthError,
     ProviderBusinessError,
@@ -36,6 +37,7 @@ from bot.providers.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
     ProviderValidationError,
+    SendTiming,
 )
 from bot.providers.pacing import Pacer, key_fingerprint
 
@@ -239,6 +241,7 @@ _NOT_SENT: tuple[tuple[type[httpx.RequestError], str], ...] = (
 class _Failure:
     error: ProviderError
     transient: bool  # worth retrying for a safe endpoint
+    answered: bool = True  # False: no answer came (timeout, broken connection)
 
 
 # --- client --------------------------------------------------------------------------------
@@ -257,6 +260,7 @@ class TronSaveClient:
         transport: httpx.AsyncBaseTransport | None = None,
         max_retries: int = 3,
         backoff: Callable[[int], float] = lambda attempt: float(2**attempt),
+        clock: Callable[[], float] = time.time,
     ) -> None:
         secret = api_key.get_secret_value()
         self.key_id = key_fingerprint(secret)
@@ -264,6 +268,10 @@ class TronSaveClient:
         self._pacer = pacer
         self._max_retries = max_retries
         self._backoff = backoff
+        self._clock = clock
+        self._timeout = timeout
+        # Every answer's Date header measures the provider's clock against ours.
+        self._offset = ClockOffset()
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers={"apikey": secret, "Accept": "application/json"},
@@ -273,6 +281,14 @@ class TronSaveClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    @property
+    def timeout(self) -> float:
+        return self._timeout
+
+    def clock_offset(self) -> OffsetBound | None:
+        """Provider clock minus ours, as bounded by the recent answers' Date headers."""
+        return self._offset.bound(self._clock())
 
     async def __aenter__(self) -> TronSaveClient:
         return self
@@ -315,7 +331,14 @@ class TronSaveClient:
             "receivers": list(receivers),
             "deadline": deadline_sec,
         }
-        order_ids = _parse(_OrderIds, await self._request(_CREATE, body=body)).order_ids
+        floor = self._clock()  # before any pacing wait: a lower bound of the send time
+        raw = await self._request(_CREATE, body=body)
+        try:
+            order_ids = _parse(_OrderIds, raw).order_ids
+        except ProviderUnavailable as exc:
+            # A 2xx we cannot read: the orders may exist; say when they could have been made.
+            exc.timing = self._timing(floor, self._clock(), answered=True)
+            raise
         if len(order_ids) != len(receivers):
             # One id per receiver is only inferred from the docs; the caller reconciles.
             log.warning(
@@ -367,10 +390,14 @@ class TronSaveClient:
         attempt = 0
         while True:
             async with self._pacer.slot(slot):
+                # Taken inside the slot, after any wait: the moment the request goes out.
+                sent_at = self._clock()
                 outcome = await self._send_once(endpoint, body, params, attempt)
+                failed_at = self._clock()
             if not isinstance(outcome, _Failure):
                 return outcome
             error = outcome.error
+            error.timing = self._timing(sent_at, failed_at, answered=outcome.answered)
             rate_limited = isinstance(error, ProviderRateLimited)
             retry = endpoint.safe and outcome.transient and attempt < self._max_retries
             delay = self._backoff(attempt)
@@ -425,7 +452,31 @@ class TronSaveClient:
             attempt,
             self.key_id,
         )
+        self._measure_clock(response, sent_started=started)
         return self._read(response, endpoint)
+
+    def _measure_clock(self, response: httpx.Response, *, sent_started: float) -> None:
+        server_second = parse_http_date(response.headers.get("date"))
+        if server_second is None:
+            return
+        received_at = self._clock()
+        elapsed = max(0.0, time.monotonic() - sent_started)
+        # Send time on the wall clock, from the monotonic duration: immune to a clock step.
+        self._offset.add(
+            sent_at=received_at - elapsed, received_at=received_at, server_second=server_second
+        )
+
+    def _timing(self, sent_at: float, failed_at: float, *, answered: bool) -> SendTiming:
+        # With no answer the server may still be working on the request: allow it one more
+        # timeout's worth (it cannot have waited longer than we did before starting).
+        answer_by = failed_at if answered else failed_at + self._timeout
+        bound = self._offset.bound(failed_at)
+        return SendTiming(
+            sent_at=sent_at,
+            answer_by=answer_by,
+            offset_low=bound.low if bound else None,
+            offset_high=bound.high if bound else None,
+        )
 
     def _read(self, response: httpx.Response, endpoint: _Endpoint) -> object | _Failure:
         decoded = _decode_json(response.content)
@@ -521,11 +572,12 @@ def _transport_failure(exc: httpx.RequestError) -> _Failure:
     name = type(exc).__name__  # not str(exc): keep the failure text short and predictable
     for kind, code in _NOT_SENT:
         if isinstance(exc, kind):
-            return _Failure(ProviderUnavailable(PROVIDER, code, name, outcome_unknown=False), True)
+            failure = ProviderUnavailable(PROVIDER, code, name, outcome_unknown=False)
+            return _Failure(failure, True, answered=False)
     # The request may have reached the server; a write's effect is unknown.
     code = "TIMEOUT" if isinstance(exc, httpx.TimeoutException) else "NETWORK_ERROR"
     error = ProviderUnavailable(PROVIDER, code, name, outcome_unknown=True)
-    return _Failure(error, transient=isinstance(exc, httpx.TransportError))
+    return _Failure(error, transient=isinstance(exc, httpx.TransportError), answered=False)
 
 
 def _bad_response(detail: str, status: int | None) -> ProviderUnavailable:
