@@ -7,8 +7,10 @@ out as one of the typed errors in `bot.providers.errors`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -55,6 +57,7 @@ log = logging.getLogger(__name__)
 
 PROVIDER = "tronsave"
 _DETAIL_LIMIT = 300
+_PROBE_PAUSE = 60.0  # seconds between rounds of clock probes
 
 # Code words from the docs' error table. Matched as whole words anywhere in the body because
 # the create page does not document its error body and other pages print a code->text map.
@@ -272,6 +275,8 @@ class TronSaveClient:
         self._timeout = timeout
         # Every answer's Date header measures the provider's clock against ours.
         self._offset = ClockOffset()
+        self._rtt = 0.0  # the last round trip, to aim clock probes
+        self._probed_at = -math.inf
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers={"apikey": secret, "Accept": "application/json"},
@@ -289,6 +294,38 @@ class TronSaveClient:
     def clock_offset(self) -> OffsetBound | None:
         """Provider clock minus ours, as bounded by the recent answers' Date headers."""
         return self._offset.bound(self._clock())
+
+    async def measure_clock(self, *, target_width: float, max_probes: int = 8) -> None:
+        """Narrow the clock offset bound with cheap reads timed to land on a second
+        boundary of the provider's clock (as currently estimated): each such answer halves
+        the bound, down to about the round trip. Failed probes are only logged; a round
+        that could not get there is not repeated for a minute (the samples stay)."""
+        now = self._clock()
+        if now - self._probed_at < _PROBE_PAUSE:
+            return
+        self._probed_at = now
+        for _ in range(max_probes):
+            bound = self.clock_offset()
+            if bound is not None and bound.width <= target_width + self._rtt:
+                self._probed_at = -math.inf  # reached: check again whenever asked
+                return
+            slot = f"{PROVIDER}:{self.key_id}:{_USER_INFO.name}"
+            async with self._pacer.slot(slot):
+                if bound is not None:
+                    await asyncio.sleep(self._phase_wait(bound))
+                outcome = await self._send_once(_USER_INFO, None, None, 0)
+            if isinstance(outcome, _Failure):
+                log.info(
+                    "tronsave clock probe failed: %s (key %s)", outcome.error.code, self.key_id
+                )
+                return
+
+    def _phase_wait(self, bound: OffsetBound) -> float:
+        """Seconds to wait so the server reads its clock at a whole second, if the offset
+        is the middle of the bound."""
+        middle = (bound.low + bound.high) / 2
+        arrive = self._clock() + self._rtt / 2 + middle  # provider time if sent now
+        return (math.ceil(arrive) - arrive) % 1.0
 
     async def __aenter__(self) -> TronSaveClient:
         return self
@@ -461,6 +498,7 @@ class TronSaveClient:
             return
         received_at = self._clock()
         elapsed = max(0.0, time.monotonic() - sent_started)
+        self._rtt = elapsed
         # Send time on the wall clock, from the monotonic duration: immune to a clock step.
         self._offset.add(
             sent_at=received_at - elapsed, received_at=received_at, server_second=server_second

@@ -116,6 +116,7 @@ class OrderService:
         self._recovery_window = recovery_window
         self._sending_stale_after = sending_stale_after
         self._turns = ReconcileTurns(reconcile_budget)
+        self._in_hand: set[int] = set()  # submissions a handler is reconciling right now
         # One action at a time per chat: a double press waits, then sees the new state.
         self._chat_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -207,6 +208,14 @@ class OrderService:
                 )
                 or sub
             )
+        # The poller leaves it alone meanwhile, so the user hears this reply before any push.
+        self._in_hand.add(sub.id)
+        try:
+            return await self._search_now(sub, exc)
+        finally:
+            self._in_hand.discard(sub.id)
+
+    async def _search_now(self, sub: Submission, exc: ProviderError) -> SubmitOutcome:
         try:
             async with asyncio.timeout(self._turns.budget):
                 found = await self._recover(sub)
@@ -223,12 +232,12 @@ class OrderService:
                 error_code=exc.code,
             )
             return SubmitOutcome(sub, SubmitStatus.UNRESOLVED, [], exc)
-        if not found.orders:
-            return SubmitOutcome(sub, SubmitStatus.UNCERTAIN, [], exc)
         if found.complete:
             await self.repo.adopt_orders(sub, found.orders, now=self._clock(), complete=True)
             orders = await self.repo.orders_of_submission(sub.id)
             return SubmitOutcome(sub, SubmitStatus.RECOVERED, orders, exc)
+        if not found.orders:
+            return SubmitOutcome(sub, SubmitStatus.UNCERTAIN, [], exc)
         # Some receivers only: the reply says the outcome is still open; the push names
         # what was found.
         await self.repo.adopt_orders(
@@ -284,7 +293,7 @@ class OrderService:
             for sub in await self.repo.submissions_in(
                 [SubmissionState.SENDING, SubmissionState.UNCERTAIN]
             )
-            if sub.provider in self.providers
+            if sub.provider in self.providers and sub.id not in self._in_hand
         ]
         turns = self._turns.start_cycle(pending)
         for index, turn in enumerate(turns):
@@ -316,10 +325,17 @@ class OrderService:
             try:
                 async with asyncio.timeout(max(self._turns.remaining(), 0.0)):
                     found = await self._recover(sub)
-            except (ProviderError, TimeoutError) as exc:
-                code = exc.code if isinstance(exc, ProviderError) else "BUDGET"
-                log.warning("submission %s: history search not finished: %s", sub.id, code)
-                await self._close_unknown(sub, self._clock(), code)
+            except ProviderError as exc:
+                log.warning("submission %s: history search not finished: %s", sub.id, exc.code)
+                await self._close_unknown(sub, self._clock(), exc.code)
+                continue
+            except TimeoutError:
+                # Cut by this cycle's budget: it goes on next cycle, past the window too,
+                # but not forever.
+                log.info("submission %s: history search continues next cycle", sub.id)
+                now = self._clock()
+                if now - sub.created_at > 2 * self._recovery_window:
+                    await self._close_unknown(sub, now, "BUDGET")
                 continue
             await self._settle_reconciled(sub, found, self._clock())
 

@@ -34,6 +34,9 @@ _STATES["completed"] = OrderState.MATCHED
 # the bounds themselves. Before the first measurement the query is wider: the search's own
 # answers measure the clock.
 _QUERY_PAD = 2.0
+# How tightly the clock offset is measured before matching (plus the round trip): an
+# order by something else can be mistaken for ours only if made this close before ours.
+_CLOCK_TARGET = 0.05
 _UNMEASURED_PAD = 300.0
 _PAGE_SIZE = 100  # asked for; the server may serve fewer (its maximum is unknown)
 _MAX_PAGES = 200
@@ -125,6 +128,7 @@ class TronSaveProvider:
         """
         sent = submission.sent_at if submission.sent_at is not None else submission.created_at
         until = submission.answer_by if submission.answer_by is not None else self._clock()
+        await self._client.measure_clock(target_width=_CLOCK_TARGET)
         before = self._offset(submission)
         pad = _QUERY_PAD if before is not None else _UNMEASURED_PAD
         low0, high0 = (before.low, before.high) if before is not None else (0.0, 0.0)
