@@ -12,6 +12,7 @@ import pytest
 from bot.domain import NoticeKind, ProviderName, SubmissionState
 from bot.providers.errors import ProviderUnavailable
 from bot.services.orders import OrderService, SubmitStatus
+from bot.services.poller import Poller
 from bot.services.ports import OrderRequest
 from bot.storage.repository import NewOrder, Repository, Submission
 from bot.tron_address import address_from_bytes
@@ -182,3 +183,60 @@ async def test_a_search_cut_by_the_budget_is_continued_next_cycle(
     assert time.monotonic() - started < budget * 1.8
     assert await _state(repo, outcome.submission) is SubmissionState.UNCERTAIN
     assert await repo.unsent_notifications() == []
+
+
+@dataclass
+class GatedProvider(FakeProvider):
+    """The first history search waits until the test opens the gate."""
+
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+    searches: int = 0
+
+    async def recover(self, submission: Submission) -> list[NewOrder] | None:
+        self.searches += 1
+        if self.searches == 1:
+            self.started.set()
+            await self.gate.wait()
+        return [_row(f"p{n}", r) for n, r in enumerate(submission.receivers)]
+
+
+async def test_the_poller_leaves_a_submission_alone_while_its_handler_searches(
+    repo: Repository,
+) -> None:
+    clock = Clock()
+    gated = GatedProvider(submit_error=LOST)
+    svc = OrderService(repo, {gated.name: gated}, clock=clock, recovery_window=600)
+    submitting = asyncio.create_task(
+        svc.submit(chat_id=10, user_id=20, provider=ProviderName.TRONSAVE, request=REQUEST)
+    )
+    await gated.started.wait()
+    await svc.reconcile_submissions()  # a poll cycle while the handler is still searching
+    assert gated.searches == 1
+    gated.gate.set()
+    outcome = await submitting
+    # The reply names the orders; no push repeats them.
+    assert outcome.status is SubmitStatus.RECOVERED
+    assert len(outcome.orders) == 3
+    assert await repo.unsent_notifications() == []
+
+
+async def test_a_failure_in_reconciling_does_not_stop_tracking(repo: Repository) -> None:
+    clock = Clock()
+    fake = FakeProvider(submit_error=LOST)
+    svc = OrderService(repo, {fake.name: fake}, clock=clock, recovery_window=600)
+    await svc.submit(chat_id=10, user_id=20, provider=ProviderName.TRONSAVE, request=REQUEST)
+
+    async def broken(submission: Submission) -> list[NewOrder] | None:
+        raise RuntimeError("a bug in one search")
+
+    fake.recover = broken  # type: ignore[method-assign]
+    fake.submit_error = None
+    tracked = await svc.submit(
+        chat_id=10, user_id=20, provider=ProviderName.TRONSAVE, request=REQUEST
+    )
+    for order in tracked.orders:
+        fake.statuses[order.provider_order_id] = "Matched"
+    report = await Poller(svc, deadline_grace=60, clock=clock).run_cycle()
+    assert report.errors.get("reconcile") == "INTERNAL"
+    assert report.changed == 3  # the other submission's orders were still tracked
