@@ -180,6 +180,14 @@ class HistoryOrder(_Model):
 class HistoryPage(_Model):
     total: int
     results: list[HistoryOrder]
+    # Rows served but unreadable (a null id, a number that is not one): they count as
+    # served for paging, yet a search that met one cannot say what is not there.
+    unreadable: int = 0
+
+
+class _RawHistoryPage(_Model):
+    total: int
+    results: list[Any]
 
 
 class UserInfo(_Model):
@@ -408,7 +416,14 @@ class TronSaveClient:
         self, *, from_ms: int, to_ms: int, page: int = 0, page_size: int = 50
     ) -> HistoryPage:
         params = {"from": from_ms, "to": to_ms, "page": page, "pageSize": page_size}
-        return _parse(HistoryPage, await self._request(_HISTORY, params=params))
+        raw = _parse(_RawHistoryPage, await self._request(_HISTORY, params=params))
+        rows: list[HistoryOrder] = []
+        for item in raw.results:
+            try:
+                rows.append(HistoryOrder.model_validate(item))
+            except ValidationError:
+                log.warning("tronsave history row unreadable (key %s)", self.key_id)
+        return HistoryPage(total=raw.total, results=rows, unreadable=len(raw.results) - len(rows))
 
     async def user_info(self) -> UserInfo:
         return _parse(_UserInfoEnvelope, await self._request(_USER_INFO)).data

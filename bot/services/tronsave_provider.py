@@ -41,6 +41,7 @@ _UNMEASURED_PAD = 300.0
 _PAGE_SIZE = 100  # asked for; the server may serve fewer (its maximum is unknown)
 _MAX_PAGES = 200
 _MAX_RESTARTS = 2
+_SETTLEMENT_PAGES = 20  # a user waits on it; missing figures are just shown later
 _INCOMPLETE = "HISTORY_INCOMPLETE"
 PROVIDER_NAME = ProviderName.TRONSAVE.value
 
@@ -65,6 +66,7 @@ class TronSaveProvider:
         self.track_batch = track_chunk
         self._clock = clock
         self.key_id = client.key_id
+        self.unreadable_rows = 0  # in the last history scan
 
     def check_request(self, request: OrderRequest) -> str | None:
         return None
@@ -156,6 +158,9 @@ class TronSaveProvider:
             if not Counter(row.receiver or "" for _, row in members) - wanted
         ]
         plausible.sort(key=lambda members: members[0][0])
+        if self.unreadable_rows and not plausible:
+            # One of the unreadable rows may be ours: that is not "nothing found".
+            raise _incomplete(f"{self.unreadable_rows} unreadable history row(s)")
         return [
             NewOrder(
                 provider_order_id=row.id,
@@ -225,7 +230,12 @@ class TronSaveProvider:
             return found.keys() >= wanted
 
         try:
-            await self._scan(_ms(min(starts) - pad), _ms(self._clock() + high + pad), stop=collect)
+            await self._scan(
+                _ms(min(starts) - pad),
+                _ms(self._clock() + high + pad),
+                stop=collect,
+                max_pages=_SETTLEMENT_PAGES,
+            )
         except ProviderUnavailable as exc:
             if exc.code != _INCOMPLETE:
                 raise
@@ -246,7 +256,12 @@ class TronSaveProvider:
         await self._client.aclose()
 
     async def _scan(
-        self, from_ms: int, to_ms: int, *, stop: Callable[[HistoryOrder], bool] | None = None
+        self,
+        from_ms: int,
+        to_ms: int,
+        *,
+        stop: Callable[[HistoryOrder], bool] | None = None,
+        max_pages: int | None = None,
     ) -> list[HistoryOrder]:
         """Every history row created in [from_ms, to_ms] (provider clock), until `stop`.
 
@@ -258,19 +273,22 @@ class TronSaveProvider:
         """
         size = _PAGE_SIZE
         page = restarts = pages = 0
+        limit = _MAX_PAGES if max_pages is None else max_pages
         rows: dict[str, HistoryOrder] = {}
+        self.unreadable_rows = 0
         while True:
-            if pages >= _MAX_PAGES:
+            if pages >= limit:
                 raise _incomplete(f"stopped after {pages} pages")
             batch = await self._client.history(
                 from_ms=from_ms, to_ms=to_ms, page=page, page_size=size
             )
             pages += 1
+            self.unreadable_rows += batch.unreadable
             for row in batch.results:
                 rows.setdefault(row.id, row)
                 if stop is not None and stop(row):
                     return list(rows.values())
-            served = len(batch.results)
+            served = len(batch.results) + batch.unreadable
             if page * size + served >= batch.total:
                 return list(rows.values())
             if served == 0:
