@@ -118,7 +118,9 @@ def build_application(
     async def post_init(app: BotApp) -> None:
         repo = await Repository.open(settings.database_path)
         providers = build_providers(settings, transports=transports, clock=clock)
-        order_service = OrderService(repo, providers, clock=clock)
+        order_service = OrderService(
+            repo, providers, clock=clock, recovery_window=settings.recovery_window_seconds
+        )
         rt = Runtime(
             repo=repo,
             orders=order_service,

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # Extra wait after a deadline before a still-pending order is reported as expired.
     deadline_grace_seconds: int = Field(default=60, ge=0)
     http_timeout_seconds: float = Field(default=15.0, gt=0)
+    # How long the history is searched for a lost create's orders before reporting.
+    recovery_window_seconds: float = Field(default=600.0, gt=0)
     heartbeat_path: Path | None = None
     log_level: str = "INFO"
     # How long sent pushes (and wizard state of chats that blocked the bot) are kept.

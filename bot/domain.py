@@ -51,3 +51,7 @@ class NoticeKind(StrEnum):
     UNREADABLE = "unreadable"  # an order the provider keeps answering unreadably about
     KEY_MISSING = "key_missing"  # orders placed with an API key no longer configured
     INTERRUPTED = "interrupted"  # a crash cut a per-receiver submission short: what is known
+    # The search for an uncertain submission's orders ended with some receivers found and
+    # the rest not in the history; or it could not be finished, so the rest are unknown.
+    RECOVERY_PARTIAL = "recovery_partial"
+    RECOVERY_UNKNOWN = "recovery_unknown"

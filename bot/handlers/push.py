@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import html
 import logging
 import time
 from collections.abc import Callable
@@ -110,7 +111,14 @@ async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered
             return Rendered([plain(p) for p in parts], None, html=False)
         return Rendered(parts, None)
     lines = Html("\n".join(_detail(lang, kind, o) for o in orders))
-    text = t(lang, f"push.{kind.value}", orders=lines, submission=note.payload["submission_id"])
+    text = t(
+        lang,
+        f"push.{kind.value}",
+        orders=lines,
+        submission=note.payload["submission_id"],
+        found=_addresses(lang, note.payload.get("found")),
+        missing=_addresses(lang, note.payload.get("missing")),
+    )
     sub_orders = await rt.repo.orders_of_submission(sub.id) if sub is not None else orders
     markup = _buttons(rt, lang, note.chat_id, orders, sub_orders, sub.id if sub else None, level)
     if level >= PLAIN:
@@ -125,6 +133,20 @@ async def interrupted_lines(rt: Runtime, lang: Lang, sub: Submission) -> tuple[s
     uncertain ones have no order to list in /orders, so none is left out)."""
     title = t(lang, "push.interrupted", submission=sub.id)
     return title, receiver_lines(lang, sub.provider, await rt.orders.receiver_report(sub))
+
+
+_MAX_ADDRESSES = 100  # every receiver of an order; a long push is split into parts
+
+
+def _addresses(lang: Lang, addresses: object) -> Html:
+    """Receivers named by a search-ended notice, one per line, the rest counted."""
+    items = [str(a) for a in addresses] if isinstance(addresses, list) else []
+    if not items:
+        return Html(t(lang, "push.none"))
+    lines = [f"<code>{html.escape(a)}</code>" for a in items[:_MAX_ADDRESSES]]
+    if len(items) > _MAX_ADDRESSES:
+        lines.append(t(lang, "push.more", count=len(items) - _MAX_ADDRESSES))
+    return Html("\n".join(lines))
 
 
 def _detail(lang: Lang, kind: NoticeKind, order: Order) -> str:

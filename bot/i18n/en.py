@@ -187,6 +187,22 @@ MESSAGES: Final[dict[str, str]] = {
     "charged. You can order again with /new.",
     "push.unresolved": "Submission #{submission}: the provider offers no way to tell whether "
     "it was created. Please check your provider account.",
+    "push.recovery_partial": (
+        "⚠️ <b>Submission #{submission}: search finished</b>\n"
+        "Found and tracked for:\n{found}\n\n"
+        "No order found in the history for:\n{missing}\n"
+        "These were probably not ordered, but please check your provider account before "
+        "ordering for them again."
+    ),
+    "push.recovery_unknown": (
+        "❔ <b>Submission #{submission}: outcome unknown</b>\n"
+        "I could not finish searching the provider's order history, so I can't tell "
+        "whether these were ordered:\n{missing}\n\n"
+        "Found and tracked for:\n{found}\n\n"
+        "Please check your provider account before ordering for them again."
+    ),
+    "push.none": "—",
+    "push.more": "… and {count} more",
     # balance
     "balance.header": "<b>Balances</b>",
     "balance.line": "<b>{provider}</b>: {trx} TRX\nDeposit address: <code>{address}</code>",

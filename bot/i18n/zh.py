@@ -153,6 +153,20 @@ MESSAGES: Final[dict[str, str]] = {
     "push.recovered": "✅ 连接问题后已找到提交 #{submission} 的订单，正在跟踪：\n{orders}",
     "push.not_created": "提交 #{submission} 最终未创建，未扣费。你可以用 /new 重新下单。",
     "push.unresolved": "提交 #{submission}：服务商无法查询它是否已创建，请检查你的服务商账户。",
+    "push.recovery_partial": (
+        "⚠️ <b>提交 #{submission}：查找已结束</b>\n"
+        "已找到并在跟踪：\n{found}\n\n"
+        "历史记录中未找到以下地址的订单：\n{missing}\n"
+        "它们很可能没有下单，但再次为它们下单前请先检查你的服务商账户。"
+    ),
+    "push.recovery_unknown": (
+        "❔ <b>提交 #{submission}：结果未知</b>\n"
+        "我未能查完服务商的订单历史，因此无法确定以下地址是否已下单：\n{missing}\n\n"
+        "已找到并在跟踪：\n{found}\n\n"
+        "再次为它们下单前请先检查你的服务商账户。"
+    ),
+    "push.none": "—",
+    "push.more": "……另有 {count} 个",
     "balance.header": "<b>余额</b>",
     "balance.line": "<b>{provider}</b>：{trx} TRX\n充值地址：<code>{address}</code>",
     "feee.duration_unsupported": (

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SendTiming:
+    """When a request went out and by when it could have taken effect, on our clock, with
+    the provider's clock offset as measured then (provider minus ours), if known."""
+
+    sent_at: float  # taken just before the request was written
+    answer_by: float  # the latest moment the provider could still have acted on it
+    offset_low: float | None = None
+    offset_high: float | None = None
+
 
 class ProviderError(Exception):
     """Base class. `code` is the provider's code word or number, as a string."""
+
+    # Set by clients that know it: lets a lost create be matched against the history.
+    timing: SendTiming | None = None
 
     def __init__(
         self, provider: str, code: str, detail: str = "", *, http_status: int | None = None

@@ -7,8 +7,10 @@ out as one of the typed errors in `bot.providers.errors`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -29,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.providers.clock import ClockOffset, OffsetBound, parse_http_date
 from bot.providers.errors import (
     ProviderAuthError,
     ProviderBusinessError,
@@ -36,6 +39,7 @@ from bot.providers.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
     ProviderValidationError,
+    SendTiming,
 )
 from bot.providers.pacing import Pacer, key_fingerprint
 
@@ -53,6 +57,7 @@ log = logging.getLogger(__name__)
 
 PROVIDER = "tronsave"
 _DETAIL_LIMIT = 300
+_PROBE_PAUSE = 60.0  # seconds between rounds of clock probes
 
 # Code words from the docs' error table. Matched as whole words anywhere in the body because
 # the create page does not document its error body and other pages print a code->text map.
@@ -185,22 +190,14 @@ class HistoryOrder(_Model):
 class HistoryPage(_Model):
     total: int
     results: list[HistoryOrder]
-    skipped: int = 0  # rows left out because they carry no usable `_id`
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_rows_without_id(cls, data: Any) -> Any:
-        """One odd row must not make the whole page unreadable; a row without an id can
-        neither be adopted nor tracked, so it is counted and left out."""
-        if isinstance(data, dict) and isinstance(data.get("results"), list):
-            rows = data["results"]
-            kept = [r for r in rows if isinstance(r, dict) and _has_id(r.get("_id", r.get("id")))]
-            data = {**data, "results": kept, "skipped": len(rows) - len(kept)}
-        return data
+    # Rows served but unreadable (a null id, a number that is not one): they count as
+    # served for paging, yet a search that met one cannot say what is not there.
+    unreadable: int = 0
 
 
-def _has_id(value: object) -> bool:
-    return isinstance(value, str | int) and not isinstance(value, bool) and str(value) != ""
+class _RawHistoryPage(_Model):
+    total: int
+    results: list[Any]
 
 
 class UserInfo(_Model):
@@ -226,6 +223,10 @@ class _TrackBody(_Model):
             ]
             data = {**data, "results": rows}
         return data
+
+
+def _has_id(value: object) -> bool:
+    return isinstance(value, str | int) and not isinstance(value, bool) and str(value) != ""
 
 
 class _ConfirmBody(_Model):
@@ -276,6 +277,7 @@ _NOT_SENT: tuple[tuple[type[httpx.RequestError], str], ...] = (
 class _Failure:
     error: ProviderError
     transient: bool  # worth retrying for a safe endpoint
+    answered: bool = True  # False: no answer came (timeout, broken connection)
 
 
 # --- client --------------------------------------------------------------------------------
@@ -294,6 +296,7 @@ class TronSaveClient:
         transport: httpx.AsyncBaseTransport | None = None,
         max_retries: int = 3,
         backoff: Callable[[int], float] = lambda attempt: float(2**attempt),
+        clock: Callable[[], float] = time.time,
     ) -> None:
         secret = api_key.get_secret_value()
         self.key_id = key_fingerprint(secret)
@@ -301,6 +304,12 @@ class TronSaveClient:
         self._pacer = pacer
         self._max_retries = max_retries
         self._backoff = backoff
+        self._clock = clock
+        self._timeout = timeout
+        # Every answer's Date header measures the provider's clock against ours.
+        self._offset = ClockOffset()
+        self._rtt = 0.0  # the last round trip, to aim clock probes
+        self._probed_at = -math.inf
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers={"apikey": secret, "Accept": "application/json"},
@@ -310,6 +319,46 @@ class TronSaveClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    @property
+    def timeout(self) -> float:
+        return self._timeout
+
+    def clock_offset(self) -> OffsetBound | None:
+        """Provider clock minus ours, as bounded by the recent answers' Date headers."""
+        return self._offset.bound(self._clock())
+
+    async def measure_clock(self, *, target_width: float, max_probes: int = 8) -> None:
+        """Narrow the clock offset bound with cheap reads timed to land on a second
+        boundary of the provider's clock (as currently estimated): each such answer halves
+        the bound, down to about the round trip. Failed probes are only logged; a round
+        that could not get there is not repeated for a minute (the samples stay)."""
+        now = self._clock()
+        if now - self._probed_at < _PROBE_PAUSE:
+            return
+        self._probed_at = now
+        for _ in range(max_probes):
+            bound = self.clock_offset()
+            if bound is not None and bound.width <= target_width + self._rtt:
+                self._probed_at = -math.inf  # reached: check again whenever asked
+                return
+            slot = f"{PROVIDER}:{self.key_id}:{_USER_INFO.name}"
+            async with self._pacer.slot(slot):
+                if bound is not None:
+                    await asyncio.sleep(self._phase_wait(bound))
+                outcome = await self._send_once(_USER_INFO, None, None, 0)
+            if isinstance(outcome, _Failure):
+                log.info(
+                    "tronsave clock probe failed: %s (key %s)", outcome.error.code, self.key_id
+                )
+                return
+
+    def _phase_wait(self, bound: OffsetBound) -> float:
+        """Seconds to wait so the server reads its clock at a whole second, if the offset
+        is the middle of the bound."""
+        middle = (bound.low + bound.high) / 2
+        arrive = self._clock() + self._rtt / 2 + middle  # provider time if sent now
+        return (math.ceil(arrive) - arrive) % 1.0
 
     async def __aenter__(self) -> TronSaveClient:
         return self
@@ -352,7 +401,14 @@ class TronSaveClient:
             "receivers": list(receivers),
             "deadline": deadline_sec,
         }
-        order_ids = _parse(_OrderIds, await self._request(_CREATE, body=body)).order_ids
+        floor = self._clock()  # before any pacing wait: a lower bound of the send time
+        raw = await self._request(_CREATE, body=body)
+        try:
+            order_ids = _parse(_OrderIds, raw).order_ids
+        except ProviderUnavailable as exc:
+            # A 2xx we cannot read: the orders may exist; say when they could have been made.
+            exc.timing = self._timing(floor, self._clock(), answered=True)
+            raise
         if len(order_ids) != len(receivers):
             # One id per receiver is only inferred from the docs; the caller reconciles.
             log.warning(
@@ -385,7 +441,14 @@ class TronSaveClient:
         self, *, from_ms: int, to_ms: int, page: int = 0, page_size: int = 50
     ) -> HistoryPage:
         params = {"from": from_ms, "to": to_ms, "page": page, "pageSize": page_size}
-        return _parse(HistoryPage, await self._request(_HISTORY, params=params))
+        raw = _parse(_RawHistoryPage, await self._request(_HISTORY, params=params))
+        rows: list[HistoryOrder] = []
+        for item in raw.results:
+            try:
+                rows.append(HistoryOrder.model_validate(item))
+            except ValidationError:
+                log.warning("tronsave history row unreadable (key %s)", self.key_id)
+        return HistoryPage(total=raw.total, results=rows, unreadable=len(raw.results) - len(rows))
 
     async def user_info(self) -> UserInfo:
         return _parse(_UserInfoEnvelope, await self._request(_USER_INFO)).data
@@ -404,10 +467,14 @@ class TronSaveClient:
         attempt = 0
         while True:
             async with self._pacer.slot(slot):
+                # Taken inside the slot, after any wait: the moment the request goes out.
+                sent_at = self._clock()
                 outcome = await self._send_once(endpoint, body, params, attempt)
+                failed_at = self._clock()
             if not isinstance(outcome, _Failure):
                 return outcome
             error = outcome.error
+            error.timing = self._timing(sent_at, failed_at, answered=outcome.answered)
             rate_limited = isinstance(error, ProviderRateLimited)
             retry = endpoint.safe and outcome.transient and attempt < self._max_retries
             delay = self._backoff(attempt)
@@ -462,7 +529,32 @@ class TronSaveClient:
             attempt,
             self.key_id,
         )
+        self._measure_clock(response, sent_started=started)
         return self._read(response, endpoint)
+
+    def _measure_clock(self, response: httpx.Response, *, sent_started: float) -> None:
+        server_second = parse_http_date(response.headers.get("date"))
+        if server_second is None:
+            return
+        received_at = self._clock()
+        elapsed = max(0.0, time.monotonic() - sent_started)
+        self._rtt = elapsed
+        # Send time on the wall clock, from the monotonic duration: immune to a clock step.
+        self._offset.add(
+            sent_at=received_at - elapsed, received_at=received_at, server_second=server_second
+        )
+
+    def _timing(self, sent_at: float, failed_at: float, *, answered: bool) -> SendTiming:
+        # With no answer the server may still be working on the request: allow it one more
+        # timeout's worth (it cannot have waited longer than we did before starting).
+        answer_by = failed_at if answered else failed_at + self._timeout
+        bound = self._offset.bound(failed_at)
+        return SendTiming(
+            sent_at=sent_at,
+            answer_by=answer_by,
+            offset_low=bound.low if bound else None,
+            offset_high=bound.high if bound else None,
+        )
 
     def _read(self, response: httpx.Response, endpoint: _Endpoint) -> object | _Failure:
         decoded = _decode_json(response.content)
@@ -558,11 +650,12 @@ def _transport_failure(exc: httpx.RequestError) -> _Failure:
     name = type(exc).__name__  # not str(exc): keep the failure text short and predictable
     for kind, code in _NOT_SENT:
         if isinstance(exc, kind):
-            return _Failure(ProviderUnavailable(PROVIDER, code, name, outcome_unknown=False), True)
+            failure = ProviderUnavailable(PROVIDER, code, name, outcome_unknown=False)
+            return _Failure(failure, True, answered=False)
     # The request may have reached the server; a write's effect is unknown.
     code = "TIMEOUT" if isinstance(exc, httpx.TimeoutException) else "NETWORK_ERROR"
     error = ProviderUnavailable(PROVIDER, code, name, outcome_unknown=True)
-    return _Failure(error, transient=isinstance(exc, httpx.TransportError))
+    return _Failure(error, transient=isinstance(exc, httpx.TransportError), answered=False)
 
 
 def _bad_response(detail: str, status: int | None) -> ProviderUnavailable:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -24,6 +24,7 @@ from bot.services.ports import (
     Refusal,
     SubmitResult,
 )
+from bot.services.reconcile_turns import ReconcileTurns
 from bot.storage.repository import (
     RECEIVER_SENDING,
     NewNotification,
@@ -91,6 +92,33 @@ def preferred_quote(quotes: Sequence[Quote], max_price: int) -> Quote:
     return min(quotes, key=lambda q: (not q.within(max_price), q.total_sun))
 
 
+@dataclass(frozen=True)
+class _Found:
+    """Orders to adopt from one search, and whether every receiver is then accounted for."""
+
+    orders: list[NewOrder]
+    complete: bool
+
+
+def _recovered_note(sub: Submission, new: Sequence[Order]) -> NewNotification | None:
+    """One push per batch found, naming only the orders this batch added."""
+    if not new:
+        return None
+    payload = {"submission_id": sub.id, "order_ids": [o.id for o in new]}
+    return NewNotification(sub.chat_id, NoticeKind.RECOVERED, payload)
+
+
+def _receivers_payload(sub: Submission, own: Sequence[Order]) -> dict[str, object]:
+    """Which receivers have an order and which not, for the notice that ends a search."""
+    missing = Counter(sub.receivers) - Counter(o.receiver or "" for o in own)
+    return {
+        "submission_id": sub.id,
+        "order_ids": [],
+        "found": sorted({o.receiver for o in own if o.receiver}),
+        "missing": sorted(missing.elements()),
+    }
+
+
 class NotYourOrder(Exception):
     """A button named an order that does not belong to the chat it was pressed in."""
 
@@ -104,16 +132,20 @@ class OrderService:
         clock: Callable[[], float] = time.time,
         recovery_window: float = 600.0,
         sending_stale_after: float = 120.0,
+        reconcile_budget: float = 20.0,
     ) -> None:
         self.repo = repo
         self.providers = dict(providers)
         self._clock = clock
         self._recovery_window = recovery_window
         self._sending_stale_after = sending_stale_after
+        self._turns = ReconcileTurns(reconcile_budget)
+        # Submissions a handler of this process holds right now (sending, or searching
+        # after a lost answer): the poller leaves them alone, however long the loop, so
+        # the user hears the handler's reply before any push.
+        self._in_hand: set[int] = set()
         # One action at a time per chat: a double press waits, then sees the new state.
         self._chat_locks: KeyedLocks[int] = KeyedLocks()  # freed when idle
-        # Submissions this process is sending now: never "stale", however long the loop.
-        self._in_flight: set[int] = set()
         self._started_at = clock()
 
     def provider(self, name: ProviderName | str) -> EnergyProvider:
@@ -166,11 +198,11 @@ class OrderService:
             receivers=request.receivers,
             now=self._clock(),
         )
-        self._in_flight.add(sub.id)
+        self._in_hand.add(sub.id)
         try:
             return await self._send(sub, adapter, request, keep_going)
         finally:
-            self._in_flight.discard(sub.id)
+            self._in_hand.discard(sub.id)
 
     async def _send(
         self,
@@ -272,10 +304,29 @@ class OrderService:
         return SubmitOutcome(sub, SubmitStatus.FAILED, [], exc)
 
     async def _reconcile_now(self, sub: Submission, exc: ProviderError) -> SubmitOutcome:
+        """One search right after a lost answer, within the reconcile budget. Orders found
+        for only some receivers are adopted with a push and the rest searched for later."""
+        if exc.timing is not None:
+            timing = exc.timing
+            sub = (
+                await self.repo.set_submission_timing(
+                    sub.id,
+                    sent_at=timing.sent_at,
+                    answer_by=timing.answer_by,
+                    offset_low=timing.offset_low,
+                    offset_high=timing.offset_high,
+                )
+                or sub
+            )
+        return await self._search_now(sub, exc)
+
+    async def _search_now(self, sub: Submission, exc: ProviderError) -> SubmitOutcome:
         try:
-            found = await self._recover(sub)
-        except ProviderError as lookup_error:
-            log.warning("submission %s: history lookup failed: %s", sub.id, lookup_error.code)
+            async with asyncio.timeout(self._turns.budget):
+                found = await self._recover(sub)
+        except (ProviderError, TimeoutError) as lookup_error:
+            code = lookup_error.code if isinstance(lookup_error, ProviderError) else "BUDGET"
+            log.warning("submission %s: history lookup failed: %s", sub.id, code)
             return SubmitOutcome(sub, SubmitStatus.UNCERTAIN, [], exc)
         if found is None:
             await self.repo.set_submission_state(
@@ -286,84 +337,189 @@ class OrderService:
                 error_code=exc.code,
             )
             return SubmitOutcome(sub, SubmitStatus.UNRESOLVED, [], exc)
-        if not found:
+        if found.complete:
+            await self.repo.adopt_orders(sub, found.orders, now=self._clock(), complete=True)
+            orders = await self.repo.orders_of_submission(sub.id)
+            return SubmitOutcome(sub, SubmitStatus.RECOVERED, orders, exc)
+        if not found.orders:
             return SubmitOutcome(sub, SubmitStatus.UNCERTAIN, [], exc)
-        orders = await self.repo.record_orders(sub, found, now=self._clock())
-        return SubmitOutcome(sub, SubmitStatus.RECOVERED, orders, exc)
+        # Some receivers only: the reply says the outcome is still open; the push names
+        # what was found.
+        await self.repo.adopt_orders(
+            sub,
+            found.orders,
+            now=self._clock(),
+            complete=False,
+            notify=lambda new: _recovered_note(sub, new),
+        )
+        return SubmitOutcome(sub, SubmitStatus.UNCERTAIN, [], exc)
 
-    async def _recover(self, sub: Submission) -> list[NewOrder] | None:
-        """Adopt, per receiver, the oldest candidate no other submission owns."""
+    async def _recover(self, sub: Submission) -> _Found | None:
+        """What the provider's history adds to the submission: per receiver not yet
+        accounted for, the oldest candidate no submission owns. Once some of its orders are
+        known, only orders of the same create request (request_id) are taken; before that,
+        only the oldest request's. None: the provider cannot tell."""
         candidates = await self.provider(sub.provider).recover(sub)
-        if not candidates:
-            return candidates
+        if candidates is None:
+            return None
+        own = await self.repo.orders_of_submission(sub.id)
+        own_ids = {o.provider_order_id for o in own}
         taken = await self.repo.known_provider_ids(
             sub.provider, [o.provider_order_id for o in candidates]
         )
-        picked: dict[str | None, NewOrder] = {}
-        for order in candidates:
-            if order.provider_order_id not in taken and order.receiver not in picked:
-                picked[order.receiver] = order
-        return list(picked.values())
+        own_groups = {c.request_id for c in candidates if c.provider_order_id in own_ids}
+        own_groups.discard(None)
+        free = [c for c in candidates if c.provider_order_id not in taken]
+        if own_groups:
+            free = [c for c in free if c.request_id in own_groups]
+        elif free and free[0].request_id is not None:
+            free = [c for c in free if c.request_id == free[0].request_id]
+        missing = Counter(sub.receivers) - Counter(o.receiver or "" for o in own)
+        picked: list[NewOrder] = []
+        for order in free:
+            receiver = order.receiver or ""
+            if missing[receiver] > 0:
+                missing[receiver] -= 1
+                picked.append(order)
+        return _Found(picked, complete=not +missing)
 
     async def reconcile_submissions(self) -> None:
-        """Settle submissions whose answer was lost, including those a crash interrupted.
+        """Settle submissions whose answer was lost, including those a crash interrupted,
+        within the cycle's time budget (least recently tried first; the rest wait for the
+        next cycle).
 
-        Found orders are adopted with a push; after the recovery window with nothing
-        found, the user is told nothing was created.
+        Orders found are adopted with a push per batch, and searching goes on until every
+        receiver is accounted for or the recovery window closes. Then the user is told
+        which receivers were found and which not; "nothing was created" only after a
+        search of the whole window that found nothing.
         """
-        now = self._clock()
-        for sub in await self.repo.submissions_in(
-            [SubmissionState.SENDING, SubmissionState.UNCERTAIN]
-        ):
-            if sub.provider not in self.providers:
-                continue
-            if sub.state is SubmissionState.SENDING:
-                if sub.id in self._in_flight or (
-                    sub.created_at >= self._started_at
-                    and now - sub.created_at < self._sending_stale_after
-                ):
-                    continue  # being (or maybe being) sent by this process right now
-                await self.repo.set_submission_state(
-                    sub.id, SubmissionState.UNCERTAIN, now=now, expected=[SubmissionState.SENDING]
-                )
-            try:
-                found = await self._recover(sub)
-            except ProviderError as exc:
-                log.warning("submission %s: history lookup failed: %s", sub.id, exc.code)
-                continue
-            if found is None and await self.settle_interrupted(sub, now):
-                continue  # no lookup possible, but its receivers' progress was recorded
-            await self._settle_reconciled(sub, found, now)
-
-    async def _settle_reconciled(
-        self, sub: Submission, found: list[NewOrder] | None, now: float
-    ) -> None:
-        payload = {"submission_id": sub.id}
-        if found:
-            await self.repo.record_orders(
-                sub,
-                found,
-                now=now,
-                notify=NewNotification(sub.chat_id, NoticeKind.RECOVERED, payload),
+        pending = [
+            sub
+            for sub in await self.repo.submissions_in(
+                [SubmissionState.SENDING, SubmissionState.UNCERTAIN]
             )
-            log.info("submission %s: adopted %d orders from history", sub.id, len(found))
-        elif found is None:
+            # Searched only with the key it was placed with: another key's history is
+            # another account's orders.
+            if sub.provider in self.providers
+            and self.provider(sub.provider).key_id == sub.key_id
+            and sub.id not in self._in_hand
+        ]
+        turns = self._turns.start_cycle(pending)
+        for index, turn in enumerate(turns):
+            sub = turn
+            if not self._turns.can_start():
+                log.info("reconcile budget spent; %d submission(s) wait", len(turns) - index)
+                return
+            now = self._clock()
+            if sub.state is SubmissionState.SENDING:
+                if sub.created_at >= self._started_at and (
+                    now - sub.created_at < self._sending_stale_after
+                ):
+                    continue  # just recorded by this process; its handler is about to hold it
+                if not await self.repo.set_submission_state(
+                    sub.id, SubmissionState.UNCERTAIN, now=now, expected=[SubmissionState.SENDING]
+                ):
+                    continue
+                # A crash mid-send: it went out after the record and acted by now at latest.
+                sub = (
+                    await self.repo.set_submission_timing(
+                        sub.id,
+                        sent_at=sub.created_at,
+                        answer_by=now,
+                        offset_low=None,
+                        offset_high=None,
+                    )
+                    or sub
+                )
+            self._turns.tried(sub)
+            found: _Found | None
+            try:
+                async with asyncio.timeout(max(self._turns.remaining(), 0.0)):
+                    found = await self._recover(sub)
+            except ProviderError as exc:
+                log.warning("submission %s: history search not finished: %s", sub.id, exc.code)
+                await self._close_unknown(sub, self._clock(), exc.code)
+                continue
+            except TimeoutError:
+                # Cut by this cycle's budget: it goes on next cycle, past the window too,
+                # but not forever.
+                log.info("submission %s: history search continues next cycle", sub.id)
+                now = self._clock()
+                if now - sub.created_at > 2 * self._recovery_window:
+                    await self._close_unknown(sub, now, "BUDGET")
+                continue
+            if found is None and await self.settle_interrupted(sub, self._clock()):
+                continue  # no lookup possible, but its receivers' progress was recorded
+            await self._settle_reconciled(sub, found, self._clock())
+
+    def _window_closed(self, sub: Submission, now: float) -> bool:
+        return now - sub.created_at > self._recovery_window
+
+    async def _close_unknown(self, sub: Submission, now: float, code: str) -> None:
+        """A search that could not finish: nothing to conclude, unless the window closed,
+        when the user is told the outcome is unknown for every receiver not found."""
+        if not self._window_closed(sub, now):
+            return
+        own = await self.repo.orders_of_submission(sub.id)
+        await self.repo.set_submission_state(
+            sub.id,
+            SubmissionState.UNRESOLVED,
+            now=now,
+            expected=[SubmissionState.UNCERTAIN],
+            error_code="SEARCH_INCOMPLETE",
+            notify=NewNotification(
+                sub.chat_id, NoticeKind.RECOVERY_UNKNOWN, _receivers_payload(sub, own)
+            ),
+        )
+        log.warning("submission %s: window closed with the search unfinished (%s)", sub.id, code)
+
+    async def _settle_reconciled(self, sub: Submission, found: _Found | None, now: float) -> None:
+        if found is None:
             await self.repo.set_submission_state(
                 sub.id,
                 SubmissionState.UNRESOLVED,
                 now=now,
                 expected=[SubmissionState.UNCERTAIN],
-                notify=NewNotification(sub.chat_id, NoticeKind.UNRESOLVED, payload),
+                notify=NewNotification(
+                    sub.chat_id, NoticeKind.UNRESOLVED, {"submission_id": sub.id}
+                ),
             )
-        elif now - sub.created_at > self._recovery_window:
+            return
+        if found.orders:
+            added = await self.repo.adopt_orders(
+                sub,
+                found.orders,
+                now=now,
+                complete=found.complete,
+                notify=lambda new: _recovered_note(sub, new),
+            )
+            log.info("submission %s: adopted %d orders from history", sub.id, len(added))
+        if found.complete or not self._window_closed(sub, now):
+            return
+        own = await self.repo.orders_of_submission(sub.id)
+        if not own:
             await self.repo.set_submission_state(
                 sub.id,
                 SubmissionState.FAILED,
                 now=now,
                 expected=[SubmissionState.UNCERTAIN],
                 error_code="NOT_CREATED",
-                notify=NewNotification(sub.chat_id, NoticeKind.NOT_CREATED, payload),
+                notify=NewNotification(
+                    sub.chat_id, NoticeKind.NOT_CREATED, {"submission_id": sub.id}
+                ),
             )
+            return
+        # Found for some receivers only, after searching the whole window every time.
+        await self.repo.set_submission_state(
+            sub.id,
+            SubmissionState.SUBMITTED,
+            now=now,
+            expected=[SubmissionState.UNCERTAIN],
+            error_code="PARTLY_FOUND",
+            notify=NewNotification(
+                sub.chat_id, NoticeKind.RECOVERY_PARTIAL, _receivers_payload(sub, own)
+            ),
+        )
 
     # -- submissions a crash cut short (per-receiver providers) ------------------------
 

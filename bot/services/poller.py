@@ -85,9 +85,14 @@ class Poller:
     async def run_cycle(self) -> CycleReport:
         report = CycleReport()
         try:
+            # Bounded by OrderService's per-cycle budget; whatever goes wrong there must
+            # not keep this cycle from tracking.
             await self._orders.reconcile_submissions()
         except ProviderError as exc:
             report.errors["reconcile"] = exc.code
+        except Exception:
+            log.exception("reconciling lost submissions failed")
+            report.errors["reconcile"] = "INTERNAL"
         for adapter in self._orders.providers.values():
             try:
                 await self._poll_provider(adapter, report)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import UTC
 
 from bot.domain import OrderState, ProviderName
+from bot.providers.clock import OffsetBound
+from bot.providers.errors import ProviderUnavailable
 from bot.providers.tronsave import HistoryOrder, TronSaveClient
 from bot.services.ports import (
     ActionOutcome,
@@ -29,10 +33,21 @@ log = logging.getLogger(__name__)
 # example); both mean the energy was delegated.
 _STATES = {"pending": OrderState.PENDING, "matched": OrderState.MATCHED}
 _STATES["completed"] = OrderState.MATCHED
-# History rows are searched from a little before the submission, for clock skew.
-_SKEW_MS = 120_000
-_HISTORY_PAGE = 50
-_HISTORY_MAX_PAGES = 40
+# The history is queried a little past the measured clock bounds, so rows at the edges
+# are seen even if the measurement moves during the search; rows are then matched against
+# the bounds themselves. Before the first measurement the query is wider: the search's own
+# answers measure the clock.
+_QUERY_PAD = 2.0
+# How tightly the clock offset is measured before matching (plus the round trip): an
+# order by something else can be mistaken for ours only if made this close before ours.
+_CLOCK_TARGET = 0.05
+_UNMEASURED_PAD = 300.0
+_PAGE_SIZE = 100  # asked for; the server may serve fewer (its maximum is unknown)
+_MAX_PAGES = 200
+_MAX_RESTARTS = 2
+_SETTLEMENT_PAGES = 20  # a user waits on it; missing figures are just shown later
+_INCOMPLETE = "HISTORY_INCOMPLETE"
+PROVIDER_NAME = ProviderName.TRONSAVE.value
 
 
 def state_of(status: str) -> OrderState:
@@ -55,6 +70,7 @@ class TronSaveProvider:
         self.track_batch = track_chunk
         self._clock = clock
         self.key_id = client.key_id
+        self.unreadable_rows = 0  # in the last history scan
 
     def check_request(self, request: OrderRequest) -> str | None:
         return None
@@ -115,20 +131,48 @@ class TronSaveProvider:
         return SubmitResult(results)
 
     async def recover(self, submission: Submission) -> list[NewOrder] | None:
-        """History rows for the submission's receivers with its amount and duration,
-        created since shortly before it started, oldest first."""
-        start_ms = int(submission.created_at * 1000) - _SKEW_MS
-        rows = await self._history_since(start_ms, stop=lambda _: False)
-        wanted = set(submission.receivers)
-        matching = [
-            row
-            for row in rows
-            if row.receiver in wanted
-            and row.amount == submission.amount
-            and row.charge_duration_sec in (None, submission.duration_sec)
+        """History rows that can only be this submission's: every field the history gives
+        matches the request, and each was created between the moment the create request
+        went out and the moment it could last have acted, on the provider's clock as
+        measured. Rows of one create share a request_id; groups that do not fit the
+        submission's receivers are left out. Oldest group first.
+
+        Raises ProviderUnavailable (HISTORY_INCOMPLETE) when the search cannot be finished
+        or the provider's clock cannot be measured: the outcome then stays unknown.
+        """
+        sent = submission.sent_at if submission.sent_at is not None else submission.created_at
+        until = submission.answer_by if submission.answer_by is not None else self._clock()
+        await self._client.measure_clock(target_width=_CLOCK_TARGET)
+        before = self._offset(submission)
+        pad = _QUERY_PAD if before is not None else _UNMEASURED_PAD
+        low0, high0 = (before.low, before.high) if before is not None else (0.0, 0.0)
+        query_from, query_to = sent + low0 - pad, until + high0 + pad
+        rows = await self._scan(_ms(query_from), _ms(query_to))
+        bound = self._offset(submission)
+        if bound is None:
+            raise _incomplete("the provider's clock could not be measured (no Date header)")
+        earliest, latest = sent + bound.low, until + bound.high
+        if earliest < query_from or latest > query_to:
+            # The measurement moved while searching; the next search uses the new one.
+            raise _incomplete("the clock estimate moved outside the searched window")
+        groups: dict[str, list[tuple[float, HistoryOrder]]] = {}
+        for row in rows:
+            created = _created_ts(row)
+            if created is None or not earliest <= created <= latest:
+                continue
+            if not _fits(row, submission):
+                continue
+            groups.setdefault(row.request_id or f"row:{row.id}", []).append((created, row))
+        wanted = Counter(submission.receivers)
+        plausible = [
+            sorted(members, key=lambda m: m[0])
+            for members in groups.values()
+            if not Counter(row.receiver or "" for _, row in members) - wanted
         ]
-        matching.sort(key=lambda r: r.created_at.timestamp() if r.created_at else 0.0)
-        deadline_at = submission.created_at + submission.deadline_sec
+        plausible.sort(key=lambda members: members[0][0])
+        if self.unreadable_rows and not plausible:
+            # One of the unreadable rows may be ours: that is not "nothing found".
+            raise _incomplete(f"{self.unreadable_rows} unreadable history row(s)")
         return [
             NewOrder(
                 provider_order_id=row.id,
@@ -137,11 +181,27 @@ class TronSaveProvider:
                 duration_sec=submission.duration_sec,
                 raw_status=row.status,
                 state=state_of(row.status) if row.status else OrderState.PENDING,
-                deadline_at=deadline_at,
+                # Its deadline runs from its creation, converted to our clock (late side).
+                deadline_at=created - bound.low + submission.deadline_sec,
                 charge_sun=row.charge_amount_sun,
+                provider_created_at=created,
+                request_id=row.request_id,
             )
-            for row in matching
+            for members in plausible
+            for created, row in members
         ]
+
+    def _offset(self, submission: Submission) -> OffsetBound | None:
+        """The measured offset now, narrowed by the one recorded when the request failed
+        (which alone counts if they disagree: our clock was stepped since)."""
+        current = self._client.clock_offset()
+        low, high = submission.offset_low, submission.offset_high
+        recorded = OffsetBound(low, high) if low is not None and high is not None else None
+        if current is None or recorded is None:
+            return current or recorded
+        if current.low > recorded.high or current.high < recorded.low:
+            return recorded
+        return OffsetBound(max(current.low, recorded.low), min(current.high, recorded.high))
 
     async def track(self, orders: Sequence[Order]) -> list[StatusUpdate | Unreadable]:
         answers: list[StatusUpdate | Unreadable] = []
@@ -166,7 +226,17 @@ class TronSaveProvider:
         if not orders:
             return []
         wanted = {o.provider_order_id for o in orders}
-        start_ms = int(min(o.created_at for o in orders) * 1000) - _SKEW_MS
+        bound = self._client.clock_offset()
+        low, high = (bound.low, bound.high) if bound is not None else (0.0, 0.0)
+        pad = _QUERY_PAD if bound is not None else _UNMEASURED_PAD
+        # An order was made at most one timeout before we stored it (or, if adopted from
+        # the history, at the provider time recorded then).
+        starts = [
+            o.provider_created_at
+            if o.provider_created_at is not None
+            else o.created_at + low - self._client.timeout
+            for o in orders
+        ]
         found: dict[str, HistoryOrder] = {}
 
         def collect(row: HistoryOrder) -> bool:
@@ -174,7 +244,17 @@ class TronSaveProvider:
                 found[row.id] = row
             return found.keys() >= wanted
 
-        await self._history_since(start_ms, stop=collect)
+        try:
+            await self._scan(
+                _ms(min(starts) - pad),
+                _ms(self._clock() + high + pad),
+                stop=collect,
+                max_pages=_SETTLEMENT_PAGES,
+            )
+        except ProviderUnavailable as exc:
+            if exc.code != _INCOMPLETE:
+                raise
+            log.warning("settlement search incomplete: %s", exc.detail)
         return [
             Settlement(oid, row.charge_amount_sun, row.repay_amount_sun)
             for oid, row in found.items()
@@ -190,20 +270,85 @@ class TronSaveProvider:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def _history_since(
-        self, start_ms: int, *, stop: Callable[[HistoryOrder], bool]
+    async def _scan(
+        self,
+        from_ms: int,
+        to_ms: int,
+        *,
+        stop: Callable[[HistoryOrder], bool] | None = None,
+        max_pages: int | None = None,
     ) -> list[HistoryOrder]:
-        """History rows created since `start_ms`, newest first, until `stop` says enough."""
-        end_ms = int(self._clock() * 1000) + _SKEW_MS
-        rows: list[HistoryOrder] = []
-        for page in range(_HISTORY_MAX_PAGES):
+        """Every history row created in [from_ms, to_ms] (provider clock), until `stop`.
+
+        The API's largest page is unknown, so pages are counted in the size it really
+        serves: a first page that differs from the size asked sets the size, and a later
+        page that breaks it restarts the scan at that size (rows are deduplicated). The
+        window is done when the rows read reach `total`; a page that ends early, the page
+        limit or a failure leaves the search incomplete, and that is raised.
+        """
+        size = _PAGE_SIZE
+        page = restarts = pages = 0
+        limit = _MAX_PAGES if max_pages is None else max_pages
+        rows: dict[str, HistoryOrder] = {}
+        self.unreadable_rows = 0
+        while True:
+            if pages >= limit:
+                raise _incomplete(f"stopped after {pages} pages")
             batch = await self._client.history(
-                from_ms=start_ms, to_ms=end_ms, page=page, page_size=_HISTORY_PAGE
+                from_ms=from_ms, to_ms=to_ms, page=page, page_size=size
             )
+            pages += 1
+            self.unreadable_rows += batch.unreadable
             for row in batch.results:
-                rows.append(row)
-                if stop(row):
-                    return rows
-            if len(batch.results) < _HISTORY_PAGE or (page + 1) * _HISTORY_PAGE >= batch.total:
-                break
-        return rows
+                rows.setdefault(row.id, row)
+                if stop is not None and stop(row):
+                    return list(rows.values())
+            served = len(batch.results) + batch.unreadable
+            if page * size + served >= batch.total:
+                return list(rows.values())
+            if served == 0:
+                raise _incomplete(
+                    f"page {page} of {size} rows is empty but the history counts {batch.total}"
+                )
+            if served != size:
+                if page > 0:
+                    restarts += 1
+                    if restarts > _MAX_RESTARTS:
+                        raise _incomplete("the history's page size keeps changing")
+                    page = 0
+                    size = served
+                    continue
+                size = served  # the server's own page size: page 1 starts after these
+            page += 1
+
+
+def _ms(seconds: float) -> int:
+    return int(seconds * 1000)
+
+
+def _incomplete(detail: str) -> ProviderUnavailable:
+    return ProviderUnavailable(PROVIDER_NAME, _INCOMPLETE, detail, outcome_unknown=False)
+
+
+def _created_ts(row: HistoryOrder) -> float | None:
+    if row.created_at is None:
+        return None
+    moment = row.created_at
+    if moment.tzinfo is None:  # the docs' examples end in Z; a bare time is taken as UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _fits(row: HistoryOrder, submission: Submission) -> bool:
+    """Every field the history gives says the row was made by this request."""
+    given: list[tuple[object, object]] = [
+        (row.charge_duration_sec, submission.duration_sec),
+        (row.max_price_accept, submission.max_price),
+        (row.deadline, submission.deadline_sec),
+    ]
+    return (
+        row.receiver in submission.receivers
+        and row.amount == submission.amount
+        and (row.resource_type is None or row.resource_type.upper() == "ENERGY")
+        and all(value is None or value == expected for value, expected in given)
+    )

@@ -341,6 +341,11 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _Server
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The Date header follows the simulator's clock, which may be set off from ours.
+        moment = self.server.simulator.now() if timestamp is None else timestamp
+        return super().date_time_string(moment)
+
     def do_GET(self) -> None:
         self._dispatch()
 

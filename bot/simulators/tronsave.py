@@ -66,7 +66,14 @@ Invented where the docs are silent:
 * ``expire_delegate_at`` = delegation time + ``duration_sec``; ``delegate_amount_in_sun``
   = amount x 13,554 (the doc example's ratio); ``delegator`` is a fixed valid address.
   History fields not yet known (``delegate_at``, ``repay_at``, ...) are present as null.
-* History ``pageSize`` has no maximum; ``from``/``to`` are inclusive.
+* History ``pageSize`` has no maximum unless ``history_max_page_size`` caps it (pages are
+  then counted in the size served); ``from``/``to`` are inclusive.
+* Faults a lost create needs: ``error500``/``delay`` on ``create`` make the orders and lose
+  the answer. ``clock_offset`` sets the simulator's clock (timestamps, ids, the ``Date``
+  header) ahead of or behind the real one; ``history_delay``/``history_stagger`` make the
+  history lag and show one request's orders one by one; ``POST /_sim/orders/foreign``
+  (``{"receiver", "amount", "duration_sec", "max_price_accept", "deadline", "age"}``)
+  places an order on the key as something else would, ``age`` seconds ago.
 * Loaded orders (benchmark) are not charged to the balance.
 """
 
@@ -75,6 +82,7 @@ from __future__ import annotations
 import itertools
 import math
 import secrets
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -137,6 +145,18 @@ class TronSaveSettings:
     # orders in `track_null_status_ids` are tracked with `"status": null`.
     track_refuse_ids: frozenset[str] = frozenset()
     track_null_status_ids: frozenset[str] = frozenset()
+    # Seconds the simulator's clock (timestamps, ids, the Date header) runs ahead of ours.
+    clock_offset: float = 0.0
+    # A history that lags: an order shows up `history_delay` s after its creation, the
+    # n-th order of one request `n * history_stagger` s later still (one by one).
+    history_delay: float = 0.0
+    history_stagger: float = 0.0
+    # The largest history page served, whatever pageSize asks (None: no limit).
+    history_max_page_size: int | None = None
+
+
+def _as_optional_int(value: object) -> int | None:
+    return None if value is None else as_int(value)
 
 
 _COERCERS: dict[str, Coercer] = {
@@ -152,6 +172,10 @@ _COERCERS: dict[str, Coercer] = {
     "track_refuse_ids": as_str_set,
     "track_null_status_ids": as_str_set,
     "balance": as_int,
+    "clock_offset": as_float,
+    "history_delay": as_float,
+    "history_stagger": as_float,
+    "history_max_page_size": _as_optional_int,
 }
 
 
@@ -191,6 +215,7 @@ class FastChargeOrder:
     repay_at: float | None = None
     repay_by: str | None = None
     repay_txid: str | None = None
+    request_index: int = 0  # position among the orders of its create request
 
     _TIMESTAMPS = ("created_at", "updated_at", "delegate_at", "expire_delegate_at", "repay_at")
 
@@ -413,6 +438,9 @@ class TronSaveSimulator(OrderBookSimulator[TronSaveSettings, int, FastChargeOrde
         self._delegator = derive_address("tronsave-sim:delegator")
         self._register_routes()
 
+    def now(self) -> float:
+        return time.time() + self._settings.clock_offset
+
     # ---- identities -------------------------------------------------------------------
 
     def _object_id(self) -> str:
@@ -486,6 +514,44 @@ class TronSaveSimulator(OrderBookSimulator[TronSaveSettings, int, FastChargeOrde
             order.status = status
             order.updated_at = self.now()
             return order.as_history()
+
+    def place_foreign(
+        self,
+        *,
+        receiver: str,
+        amount: int,
+        duration_sec: int,
+        max_price_accept: float,
+        deadline: int,
+        age: float = 0.0,
+    ) -> str:
+        """An order placed on this key by something else (another bot, the website),
+        created `age` seconds ago, charged like any create; returns its id."""
+        with self._lock:
+            self._tick_locked()
+            now = self.now()
+            charge = self._per_order_charge(amount, duration_sec)
+            self._balance -= charge
+            order = FastChargeOrder(
+                id=self._object_id(),
+                request_id=self._object_id(),
+                receiver=receiver,
+                requester=self.represent_address,
+                amount=amount,
+                duration_sec=duration_sec,
+                deadline=deadline,
+                max_price_accept=max_price_accept,
+                unit_price=self._settings.unit_price,
+                charge_amount=charge,
+                created_at=now - age,
+                updated_at=now - age,
+            )
+            # Kept in creation order, as `_history` relies on for equal times.
+            self._orders = dict(
+                sorted({**self._orders, order.id: order}.items(), key=lambda i: i[1].created_at)
+            )
+            self._open[order.id] = order
+            return order.id
 
     def load_orders(self, orders: Iterable[Mapping[str, object]]) -> list[str]:
         """Create Pending orders directly (benchmarks); the balance is not charged."""
@@ -635,6 +701,17 @@ class TronSaveSimulator(OrderBookSimulator[TronSaveSettings, int, FastChargeOrde
             raw = body.get("order_ids")
             return None if raw is None else [as_str(item) for item in raw]
 
+        def foreign(body: Mapping[str, Any]) -> object:
+            order_id = self.place_foreign(
+                receiver=as_str(body["receiver"]),
+                amount=as_int(body["amount"]),
+                duration_sec=as_int(body["duration_sec"]),
+                max_price_accept=as_float(body["max_price_accept"]),
+                deadline=as_int(body.get("deadline", 300)),
+                age=as_float(body.get("age", 0.0)),
+            )
+            return {"order_id": order_id}
+
         def load(body: Mapping[str, Any]) -> object:
             orders = [body_object(item) for item in body["orders"]]
             loaded = self.load_orders(orders)
@@ -668,6 +745,7 @@ class TronSaveSimulator(OrderBookSimulator[TronSaveSettings, int, FastChargeOrde
                 "/_sim/orders/null-status",
                 lambda b: self.configure(track_null_status_ids=b.get("order_ids", [])),
             ),
+            ControlRoute("POST", "/_sim/orders/foreign", foreign),
         ]
 
     # ---- API handlers (lock held) -------------------------------------------------------
@@ -713,7 +791,7 @@ class TronSaveSimulator(OrderBookSimulator[TronSaveSettings, int, FastChargeOrde
         now = self.now()
         request_id = self._object_id()
         order_ids = []
-        for receiver in receivers:
+        for index, receiver in enumerate(receivers):
             order = FastChargeOrder(
                 id=self._object_id(),
                 request_id=request_id,
@@ -727,6 +805,7 @@ class TronSaveSimulator(OrderBookSimulator[TronSaveSettings, int, FastChargeOrde
                 charge_amount=per_order,
                 created_at=now,
                 updated_at=now,
+                request_index=index,
             )
             self._orders[order.id] = self._open[order.id] = order
             order_ids.append(order.id)
@@ -806,10 +885,14 @@ class TronSaveSimulator(OrderBookSimulator[TronSaveSettings, int, FastChargeOrde
         lowest, highest = bounds.get("from", -math.inf), bounds.get("to", math.inf)
         page: int = query.get("page", 0)
         size: int = query.get("pageSize", 10)
+        cap = self._settings.history_max_page_size
+        if cap is not None:
+            size = min(size, cap)  # pages are then counted in the size served
+        now = self.now()
         matching = [
             order
             for order in reversed(self._orders.values())
-            if lowest <= order.created_at * 1000 <= highest
+            if lowest <= order.created_at * 1000 <= highest and self._listed(order, now)
         ]
         # Insertion order is creation order; the stable sort keeps it for equal times.
         matching.sort(key=lambda order: order.created_at, reverse=True)
@@ -817,6 +900,11 @@ class TronSaveSimulator(OrderBookSimulator[TronSaveSettings, int, FastChargeOrde
         return Response(
             200, {"total": len(matching), "results": [order.as_history() for order in window]}
         )
+
+    def _listed(self, order: FastChargeOrder, now: float) -> bool:
+        """Whether the lagging history shows the order yet."""
+        lag = self._settings.history_delay + order.request_index * self._settings.history_stagger
+        return order.created_at + lag <= now
 
     def _user_info(self, request: Request) -> Response:
         return Response(

@@ -130,6 +130,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (submission_id, position)
     );
     """,
+    # When a submission's create request went out and by when it could have acted, and
+    # the provider's clock offset then: what a lost answer is reconciled against.
+    """
+    ALTER TABLE submissions ADD COLUMN sent_at REAL;
+    ALTER TABLE submissions ADD COLUMN answer_by REAL;
+    ALTER TABLE submissions ADD COLUMN offset_low REAL;
+    ALTER TABLE submissions ADD COLUMN offset_high REAL;
+    """,
 )
 
 

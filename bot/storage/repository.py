@@ -36,6 +36,12 @@ class Submission:
     error_code: str | None
     created_at: float
     updated_at: float
+    # Our clock: the create request's send time and the latest moment it could have acted;
+    # the provider's clock offset bounds measured then. None until a lost answer records them.
+    sent_at: float | None = None
+    answer_by: float | None = None
+    offset_low: float | None = None
+    offset_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,9 @@ class NewOrder:
     deadline_at: float | None = None
     charge_sun: int | None = None
     provider_created_at: float | None = None
+    # Not stored: orders one create request made share it (TronSave history `request_id`),
+    # which tells a recovered submission's later finds from another request's.
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -455,6 +464,85 @@ class Repository:
                 new.provider_created_at,
             ),
         )
+
+    async def set_submission_timing(
+        self,
+        submission_id: int,
+        *,
+        sent_at: float,
+        answer_by: float,
+        offset_low: float | None,
+        offset_high: float | None,
+    ) -> Submission | None:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE submissions SET sent_at = ?, answer_by = ?, offset_low = ?,"
+                " offset_high = ? WHERE id = ?",
+                (sent_at, answer_by, offset_low, offset_high, submission_id),
+            )
+        return await self.get_submission(submission_id)
+
+    async def adopt_orders(
+        self,
+        submission: Submission,
+        orders: Sequence[NewOrder],
+        *,
+        now: float,
+        complete: bool,
+        notify: Callable[[list[Order]], NewNotification | None] | None = None,
+    ) -> list[Order]:
+        """Store orders found for a submission whose answer was lost; returns those new.
+
+        Ids already stored are skipped, so an overlapping search adds (and announces)
+        nothing twice. The submission becomes submitted only when `complete`; otherwise
+        it stays where it is and is searched again. `notify` builds the push for the
+        orders actually added, in the same transaction.
+        """
+        added: list[int] = []
+        async with self._tx() as db:
+            for new in orders:
+                cur = await db.execute(
+                    "INSERT OR IGNORE INTO orders (submission_id, provider, key_id,"
+                    " provider_order_id, chat_id, receiver, amount, duration_sec, state,"
+                    " raw_status, created_at, deadline_at, charge_sun, provider_created_at)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        submission.id,
+                        submission.provider,
+                        submission.key_id,
+                        new.provider_order_id,
+                        submission.chat_id,
+                        new.receiver,
+                        new.amount,
+                        new.duration_sec,
+                        new.state.value,
+                        new.raw_status,
+                        now,
+                        new.deadline_at,
+                        new.charge_sun,
+                        new.provider_created_at,
+                    ),
+                )
+                if cur.rowcount == 1 and cur.lastrowid is not None:
+                    added.append(int(cur.lastrowid))
+            if complete:
+                await db.execute(
+                    "UPDATE submissions SET state = ?, error_code = NULL, updated_at = ?"
+                    " WHERE id = ?",
+                    (SubmissionState.SUBMITTED.value, now, submission.id),
+                )
+            new_orders: list[Order] = []
+            if added:
+                marks = ",".join("?" * len(added))
+                async with db.execute(
+                    f"SELECT {_ORDER_COLUMNS} FROM orders WHERE id IN ({marks}) ORDER BY id",
+                    added,
+                ) as cur:
+                    new_orders = [_order(r) for r in await cur.fetchall()]
+            note = notify(new_orders) if notify is not None else None
+            if note is not None:
+                await self._enqueue(db, note, now)
+        return new_orders
 
     # -- orders ------------------------------------------------------------------------
 

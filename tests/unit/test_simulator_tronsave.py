@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, cast
 
 import httpx
@@ -560,3 +562,68 @@ def test_command_line_runs_and_stops_on_ctrl_c() -> None:
             process.wait()
         if process.stderr is not None:
             process.stderr.close()
+
+
+# ---- faults for reconciling a lost create ---------------------------------------------
+
+
+def test_clock_offset_moves_timestamps_ids_and_the_date_header(
+    sim: TronSaveSimulator, client: httpx.Client
+) -> None:
+    sim.configure(clock_offset=3_600.0)
+    response = client.post(CREATE, json=order_body(ADDR_A))
+    [order_id] = response.json()["order_ids"]
+    served = parsedate_to_datetime(response.headers["date"]).timestamp()
+    assert abs(served - (time.time() + 3_600)) < 2
+    created = datetime.fromisoformat(order_of(sim, order_id)["created_at"]).timestamp()
+    assert abs(created - (time.time() + 3_600)) < 2
+    assert abs(int(order_id[:8], 16) - (time.time() + 3_600)) < 2
+
+
+def test_history_page_cap_serves_fewer_rows_than_asked_and_counts_pages_in_it(
+    sim: TronSaveSimulator, client: httpx.Client
+) -> None:
+    sim.configure(history_max_page_size=2)
+    ids = create(client, ADDR_A, ADDR_B, ADDR_C)
+    first = client.get(HISTORY, params={"page": 0, "pageSize": 50}).json()
+    second = client.get(HISTORY, params={"page": 1, "pageSize": 50}).json()
+    assert first["total"] == second["total"] == 3
+    assert len(first["results"]) == 2
+    served = [r["_id"] for r in first["results"] + second["results"]]
+    assert sorted(served) == sorted(ids)
+
+
+def test_lagging_history_shows_one_requests_orders_one_by_one(
+    sim: TronSaveSimulator, client: httpx.Client
+) -> None:
+    sim.configure(history_delay=10.0, history_stagger=20.0)
+    ids = create(client, ADDR_A, ADDR_B, ADDR_C)
+
+    def listed() -> list[str]:
+        rows = client.get(HISTORY, params={"pageSize": 50}).json()["results"]
+        return sorted(r["_id"] for r in rows)
+
+    assert listed() == []
+    sim.advance_clock(11)
+    assert listed() == ids[:1]
+    sim.advance_clock(20)
+    assert listed() == sorted(ids[:2])
+    sim.advance_clock(20)
+    assert listed() == sorted(ids)
+    assert statuses(client, ids) == ["Pending"] * 3  # tracking does not lag
+
+
+def test_foreign_order_on_the_key_is_listed_with_its_own_request(
+    sim: TronSaveSimulator, client: httpx.Client
+) -> None:
+    [own] = create(client, ADDR_A)
+    body = {"receiver": ADDR_A, "amount": 65_000, "duration_sec": 900}
+    placed = client.post(
+        "/_sim/orders/foreign", json={**body, "max_price_accept": 70, "deadline": 300, "age": 5}
+    )
+    assert placed.status_code == 200, placed.text
+    foreign = placed.json()["order_id"]
+    rows = client.get(HISTORY, params={"pageSize": 50}).json()["results"]
+    assert [r["_id"] for r in rows] == [own, foreign]  # newest first: it is 5 s older
+    assert rows[0]["request_id"] != rows[1]["request_id"]
+    assert rows[1]["options"] == {"deadline": 300, "max_price_accept": 70.0}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -697,7 +699,7 @@ async def test_safe_read_transport_failure_exhausted_keeps_classification() -> N
         ("create", {"order_ids": "673c17a3129f1881382e98e2"}),
         ("estimate", {**ESTIMATE_EXAMPLE, "price": "sixty-nine"}),
         ("user_info", {"error": False, "message": "Success", "data": None}),
-        ("history", {"results": [{"_id": ID_A, "receiver": ADDR_1}]}),
+        ("history", {"total": 1, "results": "none"}),
     ],
 )
 async def test_unparseable_2xx_is_bad_response_with_unknown_outcome(
@@ -816,3 +818,62 @@ async def test_429_on_create_pushes_back_the_next_create() -> None:
         assert fake.sleeps == []
         await CALLS["create"](client)
     assert fake.sleeps == [7.0]
+
+
+# --- what a lost create needs for reconciling -------------------------------------------
+
+
+async def test_an_unreadable_history_row_is_counted_not_fatal() -> None:
+    good = HISTORY_EXAMPLE["results"][0]  # type: ignore[index]
+    body = {"total": 2, "results": [good, {"receiver": ADDR_1, "amount": "lots"}]}
+    client = make_client(MockServer((200, body)))
+    page = await client.history(from_ms=1, to_ms=2)
+    assert [r.id for r in page.results] == [good["_id"]]
+    assert page.unreadable == 1
+    await client.aclose()
+
+
+async def test_lost_create_carries_its_send_time_and_the_measured_clock() -> None:
+    def server(request: httpx.Request) -> httpx.Response:
+        # The provider's clock runs 30 s ahead; the create answers 500 after acting.
+        date = email.utils.formatdate(time.time() + 30, usegmt=True)
+        if request.url.path.endswith("user-info"):
+            return httpx.Response(200, json=SUCCESS["user_info"], headers={"Date": date})
+        return httpx.Response(500, json={"message": "boom"}, headers={"Date": date})
+
+    client = TronSaveClient(
+        api_key=SecretStr(KEY),
+        base_url=BASE,
+        pacer=Pacer(0, hold=True),
+        transport=httpx.MockTransport(server),
+        timeout=5.0,
+    )
+    before = time.time()
+    with pytest.raises(ProviderUnavailable) as caught:
+        await client.create_order(
+            amount=65_000, duration_sec=900, max_price=70, receivers=[ADDR_1], deadline_sec=300
+        )
+    timing = caught.value.timing
+    assert timing is not None
+    assert before <= timing.sent_at <= timing.answer_by <= time.time()
+    assert timing.offset_low is not None
+    assert timing.offset_high is not None
+    assert timing.offset_low <= 30 <= timing.offset_high + 1e-6
+    await client.measure_clock(target_width=0.05)
+    bound = client.clock_offset()
+    assert bound is not None
+    assert bound.low - 1e-6 <= 30 <= bound.high + 1e-6
+    await client.aclose()
+
+
+async def test_a_timed_out_create_may_still_act_one_more_timeout_later() -> None:
+    client = make_client(MockServer(httpx.ReadTimeout), timeout=5.0)
+    with pytest.raises(ProviderUnavailable) as caught:
+        await client.create_order(
+            amount=65_000, duration_sec=900, max_price=70, receivers=[ADDR_1], deadline_sec=300
+        )
+    timing = caught.value.timing
+    assert timing is not None
+    assert timing.answer_by >= timing.sent_at + 5.0
+    assert timing.offset_low is None  # no answer, no measurement
+    await client.aclose()
