@@ -52,9 +52,9 @@ import httpx
 
 from bot.domain import OrderState, ProviderName
 from bot.providers.pacing import key_fingerprint
-from bot.simulators.base import Request, Response
-from bot.simulators.feee import FeeeSimulator
-from bot.simulators.tronsave import TronSaveSimulator
+from bot.sandbox.base import Request, Response
+from bot.sandbox.feee import FeeeSimulator
+from bot.sandbox.tronsave import TronSaveSimulator
 from bot.storage.repository import NewOrder, Repository
 from bot.tron_address import address_from_bytes
 from tests.support.telegram_server import FakeTelegramServer

@@ -21,9 +21,9 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import build_application
 from bot.config import ConfigError, Settings, load_settings
-from bot.handlers import watchdog
 from bot.logging_setup import configure_logging
 from bot.storage.repository import Repository
+from bot.telegram import watchdog
 
 log = logging.getLogger("bot")
 

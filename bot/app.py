@@ -34,24 +34,28 @@ from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
 from bot.domain import ProviderName
-from bot.handlers import basic, housekeeping, jobs, new_order, orders, push, watchdog
-from bot.handlers.callback_data import secret_from_token
-from bot.handlers.common import RUNTIME_KEY, Context
-from bot.handlers.processor import PerChatUpdateProcessor
-from bot.handlers.push import OutboxDispatcher
 from bot.healthcheck import last_cycle_seconds, write_heartbeat
-from bot.providers.feee import FeeeClient
+from bot.providers.feee.adapter import FeeeProvider
+from bot.providers.feee.client import FeeeClient
 from bot.providers.pacing import Pacer
-from bot.providers.tronsave import TronSaveClient
-from bot.services.feee_provider import FeeeProvider
+from bot.providers.port import EnergyProvider
+from bot.providers.tronsave.adapter import TronSaveProvider
+from bot.providers.tronsave.client import TronSaveClient
 from bot.services.housekeeping import DAY, Retention
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
-from bot.services.ports import EnergyProvider
 from bot.services.runtime import Runtime
-from bot.services.tronsave_provider import TronSaveProvider
 from bot.storage.persistence import SqlitePersistence
 from bot.storage.repository import Repository
+from bot.telegram import housekeeping_job as housekeeping
+from bot.telegram import outbox as push
+from bot.telegram import poll_job as jobs
+from bot.telegram import watchdog
+from bot.telegram.callback_data import secret_from_token
+from bot.telegram.context import RUNTIME_KEY, Context
+from bot.telegram.handlers import basic, new_order, orders
+from bot.telegram.outbox import OutboxDispatcher
+from bot.telegram.update_processor import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 

@@ -262,7 +262,7 @@ MESSAGES: Final[dict[str, str]] = {
     "error.feee.SHUTDOWN": "The bot is restarting, so I stopped before this address; "
     "nothing was sent for it. Order it again in a minute.",
     "error.tronsave.SHUTDOWN": "The bot is restarting; nothing was sent. Order again in a minute.",
-    # a submission receiver by receiver (bot/handlers/submit_report.py)
+    # a submission receiver by receiver (bot/telegram/submit_report.py)
     "report.title": "<b>{provider}</b>, submission #{submission}, address by address:",
     "report.counts": "{counts}",
     "report.separator": ", ",

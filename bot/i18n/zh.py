@@ -207,7 +207,7 @@ MESSAGES: Final[dict[str, str]] = {
     "action.cancel.many.not_allowed": "现在无法取消（{count} 个）：{ids}",
     "error.feee.SHUTDOWN": "机器人正在重启，因此我在这个地址之前停止，没有为它发送任何请求。请稍后重新下单。",
     "error.tronsave.SHUTDOWN": "机器人正在重启，没有发送任何请求。请稍后重新下单。",
-    # a submission receiver by receiver (bot/handlers/submit_report.py)
+    # a submission receiver by receiver (bot/telegram/submit_report.py)
     "report.title": "<b>{provider}</b>，提交 #{submission}，逐个地址的结果：",
     "report.counts": "{counts}",
     "report.separator": "，",

@@ -13,7 +13,7 @@ from enum import StrEnum
 from bot.bounded import KeyedLocks
 from bot.domain import NoticeKind, OrderState, ProviderName, SubmissionState
 from bot.providers.errors import ProviderBusinessError, ProviderError, ProviderUnavailable
-from bot.services.ports import (
+from bot.providers.port import (
     ActionOutcome,
     Balance,
     EnergyProvider,

@@ -26,8 +26,8 @@ from bot.providers.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
+from bot.providers.port import EnergyProvider, StatusUpdate, Unreadable
 from bot.services.orders import OrderService
-from bot.services.ports import EnergyProvider, StatusUpdate, Unreadable
 from bot.storage.repository import NewNotification, Order, Transition, Watch
 
 log = logging.getLogger(__name__)

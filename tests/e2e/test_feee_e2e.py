@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.simulators.feee import FeeeSimulator
-from bot.simulators.tronsave import TronSaveSimulator
+from bot.sandbox.feee import FeeeSimulator
+from bot.sandbox.tronsave import TronSaveSimulator
 from bot.tron_address import address_from_bytes
 from tests.e2e.process import (
     BotLauncher,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.simulators.feee import FeeeSimulator
+from bot.sandbox.feee import FeeeSimulator
 from bot.tron_address import address_from_bytes
 from tests.e2e.process import BotLauncher, TelegramUser, bot_env, query_db, wait_until
 from tests.support.simulators import sim_counts, sim_orders

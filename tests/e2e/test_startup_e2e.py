@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.simulators.tronsave import TronSaveSimulator
+from bot.sandbox.tronsave import TronSaveSimulator
 from bot.tron_address import address_from_bytes
 from tests.e2e.process import (
     TOKEN,

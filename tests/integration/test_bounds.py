@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.handlers.housekeeping import HOUSEKEEPING_JOB
+from bot.sandbox.tronsave import TronSaveSimulator
 from bot.services.runtime import STRANGER_UPDATES_OVERALL, STRANGER_UPDATES_PER_USER
-from bot.simulators.tronsave import TronSaveSimulator
+from bot.telegram.housekeeping_job import HOUSEKEEPING_JOB
 from tests.integration.harness import ALICE, MALLORY, TS_KEY, Bot, make_settings, running_bot
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
-from bot.simulators.tronsave import TronSaveSimulator
+from bot.sandbox.tronsave import TronSaveSimulator
 from bot.tron_address import address_from_bytes
 from tests.integration.harness import ALICE, BOB, TS_KEY, Bot, make_settings, running_bot
 from tests.support.fake_bot_api import SentMessage, find_button

@@ -9,8 +9,8 @@ from typing import Any, cast
 import pytest
 
 from bot.domain import OrderState
-from bot.simulators.feee import FeeeSimulator
-from bot.simulators.tronsave import TronSaveSimulator
+from bot.sandbox.feee import FeeeSimulator
+from bot.sandbox.tronsave import TronSaveSimulator
 from bot.tron_address import address_from_bytes
 from tests.integration.harness import (
     FEEE_KEY,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain import SubmissionState
-from bot.simulators.feee import FeeeSimulator
+from bot.sandbox.feee import FeeeSimulator
 from bot.storage.repository import NewOrder, ReceiverUpdate
 from bot.tron_address import address_from_bytes
 from tests.integration.harness import FEEE_KEY, Bot, make_settings, running_bot

@@ -12,12 +12,13 @@ import pytest
 from telegram import Bot as TgBot
 
 from bot.domain import NoticeKind, OrderState
-from bot.handlers import callback_data, push
-from bot.handlers.long_text import utf16_len
-from bot.handlers.push import MAX_ATTEMPTS, OutboxDispatcher
-from bot.simulators.feee import FeeeSimulator
-from bot.simulators.tronsave import TronSaveSimulator
+from bot.sandbox.feee import FeeeSimulator
+from bot.sandbox.tronsave import TronSaveSimulator
 from bot.storage.repository import NewNotification, NewOrder
+from bot.telegram import callback_data
+from bot.telegram import outbox as push
+from bot.telegram.long_text import utf16_len
+from bot.telegram.outbox import MAX_ATTEMPTS, OutboxDispatcher
 from bot.tron_address import address_from_bytes
 from tests.integration.harness import (
     ALICE,

@@ -9,7 +9,7 @@ import pytest
 
 from bot.domain import OrderState
 from bot.healthcheck import read_heartbeat_record
-from bot.simulators.tronsave import TronSaveSimulator
+from bot.sandbox.tronsave import TronSaveSimulator
 from bot.tron_address import address_from_bytes
 from tests.integration.harness import (
     ALICE,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from bot.domain import OrderState, ProviderName
 from bot.providers.errors import ProviderError
-from bot.services.ports import (
+from bot.providers.port import (
     ActionOutcome,
     Balance,
     OrderRequest,

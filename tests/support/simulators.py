@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from bot.simulators.base import BaseSimulator
+from bot.sandbox.base import BaseSimulator
 
 
 def sim_orders(sim: BaseSimulator) -> list[dict[str, Any]]:

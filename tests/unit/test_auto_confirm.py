@@ -10,6 +10,8 @@ import pytest
 from bot.chain.client import TronNodeClient
 from bot.chain.models import TRANSFER_ENERGY_TO_HOLDER, AccountResources, Trc20Transfer
 from bot.providers.pacing import Pacer
+from bot.sandbox.base import derive_address
+from bot.sandbox.tron_node import TronNodeSimulator
 from bot.services.auto_confirm import (
     AutoConfirmService,
     ConfirmCandidate,
@@ -21,8 +23,6 @@ from bot.services.auto_confirm import (
 )
 from bot.services.energy_need import EnergyNeedService, NeedRequest
 from bot.services.savings import SavingsService
-from bot.simulators.base import derive_address
-from bot.simulators.tron_node import TronNodeSimulator
 from tests.support.fake_chain import FakeChain
 
 RECV = derive_address("confirm:receiver")

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from bot.handlers.callback_data import Action, secret_from_token, sign, verify, verify_any
+from bot.telegram.callback_data import Action, secret_from_token, sign, verify, verify_any
 
 SECRET = secret_from_token("123456:TEST-token")
 OTHER_SECRET = secret_from_token("654321:other-token")

@@ -32,7 +32,7 @@ from bot.chain.models import (
 from bot.chain.settings import ChainSettings
 from bot.chain.sizing import transfer_energy
 from bot.providers.pacing import Pacer
-from bot.simulators.base import derive_address
+from bot.sandbox.base import derive_address
 
 BASE_URL = "https://node.test"
 API_KEY = "grid-SECRET-0c1d2e3f"

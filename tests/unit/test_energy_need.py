@@ -17,6 +17,8 @@ from bot.chain.models import (
     AccountResources,
 )
 from bot.providers.pacing import Pacer
+from bot.sandbox.base import derive_address
+from bot.sandbox.tron_node import TronNodeSimulator
 from bot.services.energy_need import (
     FEEE_MIN_ENERGY,
     TRONSAVE_MIN_ENERGY,
@@ -29,8 +31,6 @@ from bot.services.energy_need import (
     intended_transfers,
     size_receiver,
 )
-from bot.simulators.base import derive_address
-from bot.simulators.tron_node import TronNodeSimulator
 from tests.support.fake_chain import FakeChain
 
 RECV = derive_address("need:receiver")

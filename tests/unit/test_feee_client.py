@@ -14,7 +14,6 @@ from pydantic import SecretStr
 
 from bot.domain import OrderState
 from bot.money import trx_to_sun
-from bot.providers import feee
 from bot.providers.errors import (
     ProviderAuthError,
     ProviderBusinessError,
@@ -23,7 +22,8 @@ from bot.providers.errors import (
     ProviderUnavailable,
     ProviderValidationError,
 )
-from bot.providers.feee import (
+from bot.providers.feee import client as feee
+from bot.providers.feee.client import (
     FeeeAccount,
     FeeeClient,
     FeeeDuration,

@@ -12,14 +12,14 @@ import pytest
 from pydantic import SecretStr
 
 from bot.domain import NoticeKind, ProviderName, SubmissionState
-from bot.handlers.submit_report import receiver_lines
-from bot.providers.feee import FeeeClient, FeeeOrder, FeeeQuote
+from bot.providers.feee.adapter import FeeeProvider
+from bot.providers.feee.client import FeeeClient, FeeeOrder, FeeeQuote
 from bot.providers.pacing import Pacer
-from bot.services.feee_provider import FeeeProvider
+from bot.providers.port import OrderRequest, ReceiverResult, ReceiverStatus
+from bot.sandbox.feee import FeeeSimulator
 from bot.services.orders import OrderService, ReceiverReport, SubmitStatus
-from bot.services.ports import OrderRequest, ReceiverResult, ReceiverStatus
-from bot.simulators.feee import FeeeSimulator
 from bot.storage.repository import Repository
+from bot.telegram.submit_report import receiver_lines
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock
 from tests.support.simulators import sim_counts, sim_orders

@@ -12,8 +12,6 @@ from typing import Any, cast
 
 import pytest
 
-from bot.handlers import jobs
-from bot.handlers.common import RUNTIME_KEY, Context
 from bot.healthcheck import (
     check,
     last_cycle_seconds,
@@ -22,6 +20,8 @@ from bot.healthcheck import (
     write_heartbeat,
 )
 from bot.services.poller import CycleReport
+from bot.telegram import poll_job as jobs
+from bot.telegram.context import RUNTIME_KEY, Context
 
 
 @dataclass

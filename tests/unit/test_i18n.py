@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from bot.domain import NoticeKind, OrderState, ProviderName
-from bot.handlers import basic, new_order
 from bot.i18n import CATALOGS, LANGS, Html, Lang, as_lang, en, resolve_lang, t, zh
 from bot.parsing import (
     InputError,
@@ -22,6 +21,7 @@ from bot.parsing import (
     parse_price,
     parse_receivers,
 )
+from bot.telegram.handlers import basic, new_order
 from bot.tron_address import address_from_bytes
 
 BOT_DIR = Path(__file__).resolve().parents[2] / "bot"

@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 import pytest
 from telegram.error import BadRequest
 
-from bot.handlers.long_text import chunk_lines, plain, split_text, utf16_len
-from bot.handlers.push import backoff, fixable
+from bot.telegram.long_text import chunk_lines, plain, split_text, utf16_len
+from bot.telegram.outbox import backoff, fixable
 
 
 class _Balance(HTMLParser):

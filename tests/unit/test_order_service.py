@@ -6,6 +6,7 @@ import pytest
 
 from bot.domain import NoticeKind, OrderState, ProviderName, SubmissionState
 from bot.providers.errors import ProviderBusinessError, ProviderUnavailable
+from bot.providers.port import OrderRequest, Quote
 from bot.services.orders import (
     ActionStatus,
     NotYourOrder,
@@ -13,7 +14,6 @@ from bot.services.orders import (
     SubmitStatus,
     preferred_quote,
 )
-from bot.services.ports import OrderRequest, Quote
 from bot.storage.repository import Repository, Transition
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock

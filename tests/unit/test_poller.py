@@ -6,9 +6,9 @@ import pytest
 
 from bot.domain import NoticeKind, OrderState, ProviderName
 from bot.providers.errors import ProviderUnavailable
+from bot.providers.port import OrderRequest, StatusUpdate
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
-from bot.services.ports import OrderRequest, StatusUpdate
 from bot.storage.repository import Repository
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock

@@ -13,9 +13,9 @@ from bot.providers.errors import (
     ProviderBusinessError,
     ProviderUnavailable,
 )
+from bot.providers.port import EnergyProvider, OrderRequest, StatusUpdate, Unreadable
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
-from bot.services.ports import EnergyProvider, OrderRequest, StatusUpdate, Unreadable
 from bot.storage.repository import Order, Repository
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.handlers.long_text import split_text, utf16_len
-from bot.handlers.push import _addresses
 from bot.i18n import Html, Lang, t
+from bot.telegram.long_text import split_text, utf16_len
+from bot.telegram.outbox import _addresses
 from bot.tron_address import address_from_bytes
 
 ADDRESSES = [address_from_bytes(n.to_bytes(20, "big")) for n in range(1, 101)]

@@ -11,9 +11,9 @@ import pytest
 
 from bot.domain import NoticeKind, ProviderName, SubmissionState
 from bot.providers.errors import ProviderUnavailable
+from bot.providers.port import OrderRequest
 from bot.services.orders import OrderService, SubmitStatus
 from bot.services.poller import Poller
-from bot.services.ports import OrderRequest
 from bot.storage.repository import NewOrder, Repository, Submission
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock

@@ -10,6 +10,8 @@ import pytest
 from bot.chain.client import TronNodeClient
 from bot.chain.models import TRANSFER_ENERGY_TO_HOLDER
 from bot.providers.pacing import Pacer
+from bot.sandbox.base import derive_address
+from bot.sandbox.tron_node import TronNodeSimulator
 from bot.services.energy_need import (
     EnergyNeedService,
     NeedBasis,
@@ -26,8 +28,6 @@ from bot.services.savings import (
     realised,
     rented_energy_used,
 )
-from bot.simulators.base import derive_address
-from bot.simulators.tron_node import TronNodeSimulator
 from tests.support.fake_chain import FakeChain
 
 RECV = derive_address("save:receiver")

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.simulators.base import derive_address
-from bot.simulators.feee import FeeeSimulator
+from bot.sandbox.base import derive_address
+from bot.sandbox.feee import FeeeSimulator
 from bot.tron_address import is_valid_address
 
 KEY = "feee-key"

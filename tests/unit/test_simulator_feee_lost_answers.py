@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.simulators.feee import FeeeSimulator
+from bot.sandbox.feee import FeeeSimulator
 from tests.support.simulators import sim_counts, sim_orders
 
 KEY = "sim-lost-answer-key"

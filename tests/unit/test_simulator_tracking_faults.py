@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bot.simulators.feee import FeeeSimulator
-from bot.simulators.tronsave import TronSaveSimulator
+from bot.sandbox.feee import FeeeSimulator
+from bot.sandbox.tronsave import TronSaveSimulator
 from bot.tron_address import address_from_bytes
 
 A1 = address_from_bytes(b"\x51" * 20)

@@ -26,8 +26,8 @@ from bot.chain.models import (
 )
 from bot.chain.sizing import transfer_energy
 from bot.providers.pacing import Pacer
-from bot.simulators.base import derive_address
-from bot.simulators.tron_node import TronNodeSimulator
+from bot.sandbox.base import derive_address
+from bot.sandbox.tron_node import TronNodeSimulator
 
 SENDER = derive_address("node:sender")
 HOLDER = derive_address("node:holder")
@@ -417,7 +417,7 @@ def test_command_line_runs_and_stops_on_ctrl_c() -> None:
         [
             sys.executable,
             "-m",
-            "bot.simulators.tron_node",
+            "bot.sandbox.tron_node",
             "--port",
             "0",
             "--account",

@@ -15,8 +15,8 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from bot.simulators.base import derive_address
-from bot.simulators.tronsave import TronSaveSimulator
+from bot.sandbox.base import derive_address
+from bot.sandbox.tronsave import TronSaveSimulator
 from bot.tron_address import is_valid_address
 
 KEY = "ts-key"
@@ -542,7 +542,7 @@ def test_state_config_requests_and_reset_over_http(client: httpx.Client) -> None
 
 def test_command_line_runs_and_stops_on_ctrl_c() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.simulators.tronsave", "--port", "0", "--api-key", KEY],
+        [sys.executable, "-m", "bot.sandbox.tronsave", "--port", "0", "--api-key", KEY],
         stderr=subprocess.PIPE,
         text=True,
     )

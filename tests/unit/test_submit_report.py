@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import OrderState
-from bot.handlers.long_text import chunk_lines
-from bot.handlers.submit_report import receiver_lines
 from bot.i18n import LANGS, Lang
 from bot.providers.errors import ProviderBusinessError
+from bot.providers.port import ReceiverStatus
 from bot.services.orders import ReceiverReport
-from bot.services.ports import ReceiverStatus
 from bot.storage.repository import Order
+from bot.telegram.long_text import chunk_lines
+from bot.telegram.submit_report import receiver_lines
 from bot.tron_address import address_from_bytes
 
 RECEIVERS = [address_from_bytes(i.to_bytes(2, "big") * 10) for i in range(1, 101)]

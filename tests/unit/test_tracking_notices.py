@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import NoticeKind, OrderState, ProviderName
-from bot.handlers.push import render
+from bot.providers.port import OrderRequest
 from bot.services.orders import ActionStatus, OrderService
 from bot.services.poller import Poller
-from bot.services.ports import OrderRequest
 from bot.services.runtime import Runtime
 from bot.storage.repository import NewNotification, Repository, Transition
+from bot.telegram.outbox import render
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock
 from tests.support.fake_provider import FakeProvider

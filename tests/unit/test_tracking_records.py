@@ -12,13 +12,13 @@ import pytest
 from pydantic import SecretStr
 
 from bot.domain import OrderState
-from bot.providers import feee
-from bot.providers.feee import FeeeClient, FeeeOrder
+from bot.providers.feee import client as feee
+from bot.providers.feee.adapter import FeeeProvider
+from bot.providers.feee.client import FeeeClient, FeeeOrder
 from bot.providers.pacing import Pacer
-from bot.providers.tronsave import TronSaveClient
-from bot.services.feee_provider import FeeeProvider
-from bot.services.ports import StatusUpdate, Unreadable
-from bot.services.tronsave_provider import TronSaveProvider
+from bot.providers.port import StatusUpdate, Unreadable
+from bot.providers.tronsave.adapter import TronSaveProvider
+from bot.providers.tronsave.client import TronSaveClient
 from bot.storage.repository import Order
 
 TX = "a" * 64

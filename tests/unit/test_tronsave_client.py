@@ -23,7 +23,7 @@ from bot.providers.errors import (
     ProviderValidationError,
 )
 from bot.providers.pacing import Pacer, key_fingerprint
-from bot.providers.tronsave import (
+from bot.providers.tronsave.client import (
     ActionResult,
     Estimate,
     HistoryPage,
@@ -317,7 +317,7 @@ async def test_create_order_sends_documented_body_and_returns_ids_in_order() -> 
 async def test_create_order_with_unexpected_id_count_returns_ids_and_warns(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.providers.tronsave")
+    caplog.set_level(logging.WARNING, logger="bot.providers.tronsave.client")
     server = MockServer((200, {"order_ids": [ID_A]}))
     async with make_client(server) as client:
         ids = await client.create_order(
@@ -743,7 +743,7 @@ async def test_api_key_never_in_exceptions_or_logs(
 async def test_request_logged_at_debug_with_method_endpoint_status(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="bot.providers.tronsave")
+    caplog.set_level(logging.DEBUG, logger="bot.providers.tronsave.client")
     server = MockServer((200, TRACK_EXAMPLE))
     async with make_client(server) as client:
         await client.track([ID_A])
@@ -753,7 +753,7 @@ async def test_request_logged_at_debug_with_method_endpoint_status(
 
 
 async def test_429_logged_at_info_and_retry_at_warning(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="bot.providers.tronsave")
+    caplog.set_level(logging.DEBUG, logger="bot.providers.tronsave.client")
     server = MockServer(RATE_LIMITED, (200, TRACK_EXAMPLE))
     async with make_client(server) as client:
         await client.track([ID_A])

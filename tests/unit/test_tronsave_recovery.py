@@ -15,15 +15,15 @@ from typing import cast
 import pytest
 from pydantic import SecretStr
 
-import bot.services.tronsave_provider as adapter_module
+import bot.providers.tronsave.adapter as adapter_module
 from bot.domain import OrderState, SubmissionState
 from bot.providers.clock import ClockOffset
 from bot.providers.errors import ProviderUnavailable
 from bot.providers.pacing import Pacer
-from bot.providers.tronsave import TronSaveClient
-from bot.services.tronsave_provider import TronSaveProvider
-from bot.simulators.base import derive_address
-from bot.simulators.tronsave import TronSaveSimulator
+from bot.providers.tronsave.adapter import TronSaveProvider
+from bot.providers.tronsave.client import TronSaveClient
+from bot.sandbox.base import derive_address
+from bot.sandbox.tronsave import TronSaveSimulator
 from bot.storage.repository import Order, Submission
 from tests.support.simulators import sim_orders
 

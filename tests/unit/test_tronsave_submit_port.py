@@ -10,11 +10,11 @@ from pydantic import SecretStr
 
 from bot.domain import ProviderName, SubmissionState
 from bot.providers.pacing import Pacer
-from bot.providers.tronsave import TronSaveClient
+from bot.providers.port import OrderRequest, ReceiverResult, ReceiverStatus
+from bot.providers.tronsave.adapter import TronSaveProvider
+from bot.providers.tronsave.client import TronSaveClient
+from bot.sandbox.tronsave import TronSaveSimulator
 from bot.services.orders import OrderService, SubmitStatus
-from bot.services.ports import OrderRequest, ReceiverResult, ReceiverStatus
-from bot.services.tronsave_provider import TronSaveProvider
-from bot.simulators.tronsave import TronSaveSimulator
 from bot.storage.repository import Repository
 from bot.tron_address import address_from_bytes
 from tests.support.simulators import sim_counts

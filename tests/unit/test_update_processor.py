@@ -10,7 +10,7 @@ import pytest
 from telegram import Update
 from telegram.ext import SimpleUpdateProcessor
 
-from bot.handlers.processor import PerChatUpdateProcessor, serial_key
+from bot.telegram.update_processor import PerChatUpdateProcessor, serial_key
 from tests.support.updates import callback_update, text_update
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from bot.chain.client import TronNodeClient
 from bot.providers.pacing import Pacer
+from bot.sandbox.base import derive_address
+from bot.sandbox.tron_node import TronNodeSimulator
 from bot.services.watch import (
     DAY_SECONDS,
     ActionKind,
@@ -28,8 +30,6 @@ from bot.services.watch import (
     record_placement,
     step_alert,
 )
-from bot.simulators.base import derive_address
-from bot.simulators.tron_node import TronNodeSimulator
 from tests.support.fake_chain import FakeChain
 
 ADDR = derive_address("watch:address")

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from telegram.error import InvalidToken, NetworkError
 
-from bot.handlers.watchdog import POLLING_TASK, PollingWatch
+from bot.telegram.watchdog import POLLING_TASK, PollingWatch
 
 
 async def _polling(release: asyncio.Event, error: Exception) -> None:

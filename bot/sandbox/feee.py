@@ -2,7 +2,7 @@
 
 Run by hand::
 
-    python -m bot.simulators.feee --port 8082 --api-key test-key \
+    python -m bot.sandbox.feee --port 8082 --api-key test-key \
         [--qps 5] [--auto-deliver-after 5] [--balance 1000] [--ua-whitelist "My UA/1.0"]
 
 Every path, the ``/_sim/`` control routes included, is served both under ``/open`` (the
@@ -87,7 +87,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from bot.money import SUN_PER_TRX
-from bot.simulators.base import (
+from bot.sandbox.base import (
     ApiError,
     Coercer,
     ControlRoute,

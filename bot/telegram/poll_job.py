@@ -17,8 +17,8 @@ from typing import Any
 
 from telegram.ext import JobQueue
 
-from bot.handlers.common import Context, runtime
 from bot.healthcheck import write_heartbeat
+from bot.telegram.context import Context, runtime
 
 log = logging.getLogger(__name__)
 POLL_JOB = "order-poller"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.handlers.render import error_text, provider_name, short_address
 from bot.i18n import Lang, t
+from bot.providers.port import ReceiverStatus
 from bot.services.orders import ReceiverReport
-from bot.services.ports import ReceiverStatus
+from bot.telegram.render import error_text, provider_name, short_address
 
 # Display order, and each outcome's count key.
 _COUNT_KEYS = {

@@ -11,8 +11,7 @@ from datetime import UTC
 from bot.domain import OrderState, ProviderName
 from bot.providers.clock import OffsetBound
 from bot.providers.errors import ProviderUnavailable
-from bot.providers.tronsave import HistoryOrder, TronSaveClient
-from bot.services.ports import (
+from bot.providers.port import (
     ActionOutcome,
     Balance,
     OrderRequest,
@@ -25,6 +24,7 @@ from bot.services.ports import (
     SubmitResult,
     Unreadable,
 )
+from bot.providers.tronsave.client import HistoryOrder, TronSaveClient
 from bot.storage.repository import NewOrder, Order, Submission
 
 log = logging.getLogger(__name__)

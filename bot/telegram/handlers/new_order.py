@@ -34,10 +34,6 @@ from telegram.ext import (
 )
 
 from bot.domain import ProviderName
-from bot.handlers.common import Context, chat_id_of, ensure_allowed, runtime, user_lang
-from bot.handlers.long_text import chunk_lines, split_text
-from bot.handlers.render import duration, error_text, num, order_line, provider_name, trx
-from bot.handlers.submit_report import receiver_lines
 from bot.i18n import Html, Lang, t
 from bot.parsing import (
     InputError,
@@ -48,8 +44,12 @@ from bot.parsing import (
     parse_receivers,
 )
 from bot.providers.errors import ProviderError
+from bot.providers.port import OrderRequest, Quote, ReceiverStatus, Refusal
 from bot.services.orders import SubmitOutcome, SubmitStatus, preferred_quote
-from bot.services.ports import OrderRequest, Quote, ReceiverStatus, Refusal
+from bot.telegram.context import Context, chat_id_of, ensure_allowed, runtime, user_lang
+from bot.telegram.long_text import chunk_lines, split_text
+from bot.telegram.render import duration, error_text, num, order_line, provider_name, trx
+from bot.telegram.submit_report import receiver_lines
 
 ReplyMarkup = InlineKeyboardMarkup | ForceReply
 

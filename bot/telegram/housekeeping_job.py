@@ -10,9 +10,9 @@ from typing import Any
 
 from telegram.ext import Application, JobQueue
 
-from bot.handlers.common import Context, runtime
 from bot.services.housekeeping import Retention, prune
 from bot.services.runtime import Runtime
+from bot.telegram.context import Context, runtime
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_JOB = "housekeeping"

@@ -42,15 +42,15 @@ from telegram.error import (
 )
 
 from bot.domain import NoticeKind
-from bot.handlers import callback_data
-from bot.handlers.common import Context, runtime
-from bot.handlers.long_text import TELEGRAM_LIMIT, chunk_lines, plain, split_text
-from bot.handlers.orders import confirm_button
-from bot.handlers.render import money_lines, num, order_line, short_address
-from bot.handlers.submit_report import receiver_lines
 from bot.i18n import Html, Lang, resolve_lang, t
 from bot.services.runtime import Runtime
 from bot.storage.repository import Notification, Order, Submission
+from bot.telegram import callback_data
+from bot.telegram.context import Context, runtime
+from bot.telegram.handlers.orders import confirm_button
+from bot.telegram.long_text import TELEGRAM_LIMIT, chunk_lines, plain, split_text
+from bot.telegram.render import money_lines, num, order_line, short_address
+from bot.telegram.submit_report import receiver_lines
 
 log = logging.getLogger(__name__)
 

@@ -63,7 +63,7 @@ from bot.tron_address import address_from_bytes
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-logger = logging.getLogger("bot.simulators")
+logger = logging.getLogger("bot.sandbox")
 
 FaultMode = Literal["delay", "error500", "drop"]
 FAULT_MODES: tuple[str, ...] = get_args(FaultMode)

@@ -2,7 +2,7 @@
 
 Run by hand::
 
-    python -m bot.simulators.tronsave --port 8081 --api-key test-key \
+    python -m bot.sandbox.tronsave --port 8081 --api-key test-key \
         [--rate-interval 2] [--auto-match-after 5] [--unit-price 60] [--balance 1000000000]
 
 API (header ``apikey``; bodies are bare objects, not enveloped, except user-info):
@@ -88,7 +88,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from bot.simulators.base import (
+from bot.sandbox.base import (
     ApiError,
     Coercer,
     ControlRoute,

@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable, Sequence
 
 from bot.domain import OrderState, ProviderName
-from bot.providers import feee
 from bot.providers.errors import (
     ProviderAuthError,
     ProviderBusinessError,
@@ -27,8 +26,9 @@ from bot.providers.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from bot.providers.feee import FeeeClient, FeeeDuration, FeeeOrder, UnsupportedDuration
-from bot.services.ports import (
+from bot.providers.feee import client as feee
+from bot.providers.feee.client import FeeeClient, FeeeDuration, FeeeOrder, UnsupportedDuration
+from bot.providers.port import (
     ActionOutcome,
     Balance,
     OrderRequest,

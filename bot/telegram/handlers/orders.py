@@ -7,15 +7,15 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.handlers import callback_data
-from bot.handlers.common import Context, chat_id_of, ensure_allowed, runtime, user_lang
-from bot.handlers.long_text import chunk_lines
-from bot.handlers.render import clip, error_text, money_lines, order_line, trx
 from bot.i18n import Html, Lang, t
 from bot.providers.errors import ProviderError
 from bot.services.orders import ActionReport, ActionStatus, NotYourOrder
 from bot.services.runtime import Runtime
 from bot.storage.repository import Order
+from bot.telegram import callback_data
+from bot.telegram.context import Context, chat_id_of, ensure_allowed, runtime, user_lang
+from bot.telegram.long_text import chunk_lines
+from bot.telegram.render import clip, error_text, money_lines, order_line, trx
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Run by hand::
 
-    python -m bot.simulators.tron_node --port 8090 [--api-key K] [--energy-fee 100] \
+    python -m bot.sandbox.tron_node --port 8090 [--api-key K] [--energy-fee 100] \
         [--rps 0] [--penalty 0]
 
 API (JSON; addresses base58 with ``"visible": true``, hex ``41…`` otherwise):
@@ -72,7 +72,7 @@ from bot.chain.models import (
     USDT_CONTRACT,
     USDT_DECIMALS,
 )
-from bot.simulators.base import (
+from bot.sandbox.base import (
     ApiError,
     BaseSimulator,
     Coercer,

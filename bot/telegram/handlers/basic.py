@@ -15,10 +15,10 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.handlers.common import Context, chat_id_of, ensure_allowed, runtime, user_lang
-from bot.handlers.render import error_text, provider_name, trx
 from bot.i18n import LANGS, Lang, t
 from bot.providers.errors import ProviderError
+from bot.telegram.context import Context, chat_id_of, ensure_allowed, runtime, user_lang
+from bot.telegram.render import error_text, provider_name, trx
 
 log = logging.getLogger(__name__)
 

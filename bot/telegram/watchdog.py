@@ -19,7 +19,7 @@ from typing import Any
 from telegram.error import InvalidToken
 from telegram.ext import Application, JobQueue
 
-from bot.handlers.common import Context
+from bot.telegram.context import Context
 
 log = logging.getLogger(__name__)
 WATCHDOG_JOB = "polling-watchdog"
