@@ -45,7 +45,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-if not __package__:  # run as `python benchmarks/poller.py`: make `tests.support` importable
+if not __package__:  # run as `python benchmarks/poller.py`: make `testkit` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
@@ -57,8 +57,8 @@ from bot.sandbox.feee import FeeeSimulator
 from bot.sandbox.tronsave import TronSaveSimulator
 from bot.storage.repository import NewOrder, Repository
 from bot.tron_address import address_from_bytes
-from tests.support.telegram_server import FakeTelegramServer
-from tests.support.updates import JSONDict
+from testkit.telegram_server import FakeTelegramServer
+from testkit.updates import JSONDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "4242:benchmark-token-abcdef"

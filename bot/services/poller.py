@@ -58,6 +58,7 @@ class CycleReport:
     changed: int = 0
     unreadable: int = 0  # orders whose answer could not be used this cycle
     skipped: int = 0  # orders not asked about this cycle (transient error on their chunk)
+    track_calls: int = 0  # adapter.track calls (a provider may split one into requests)
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -154,6 +155,7 @@ class Poller:
             answers: Sequence[StatusUpdate | Unreadable] = []
             refused: str | None = None
             try:
+                report.track_calls += 1
                 answers = await adapter.track(part)
             except ProviderAuthError:
                 raise  # the key itself is refused: every other chunk would be too
