@@ -77,6 +77,8 @@ class BotUnderTest:
         self.warnings: Counter[str] = Counter()
         self.proc: BotProcess | None = None
         self.peak_kib: int | None = None
+        self.stop_seconds: float | None = None  # SIGTERM to exit
+        self.exit_code: int | None = None
 
     def start(self) -> None:
         self.proc = launch_bot(
@@ -124,6 +126,9 @@ class BotUnderTest:
         if self.proc is None:
             return
         self.peak_kib = self.proc.status_kib("VmHWM")
+        asked = time.monotonic()
         # Killed after the timeout (AssertionError); the figures are taken already.
         with contextlib.suppress(AssertionError):
             self.proc.terminate(timeout=30)
+        self.stop_seconds = time.monotonic() - asked
+        self.exit_code = self.proc.popen.returncode

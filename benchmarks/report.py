@@ -237,7 +237,12 @@ def print_notes(load: SummaryLoad | PushLoad, runs: dict[str, RunResult], out: T
             print(f"{name}: Telegram 429s by limit: {rules}", file=out)
         if isinstance(load, PushLoad) and run.latencies is not None and run.latencies.missing:
             print(f"{name}: {_projection(load, run)}", file=out)
-        print(f"{name}: run took {run.seconds:.0f} s", file=out)
+        stopped = "" if run.stop_seconds is None else f"{run.stop_seconds:.1f} s"
+        print(
+            f"{name}: run took {run.seconds:.0f} s; the bot exited {stopped} after SIGTERM "
+            f"(code {run.exit_code})",
+            file=out,
+        )
     print(file=out)
 
 

@@ -80,6 +80,8 @@ class RunResult:
     match_at: float | None = None
     warnings: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    stop_seconds: float | None = None  # SIGTERM to exit
+    exit_code: int | None = None
     error: str | None = None
 
 
@@ -215,6 +217,8 @@ def _collect(result: RunResult, bot: BotUnderTest, sim: BenchTronSave, tg: Timed
     result.cycles = bot.cycles()
     result.tracking = sim.tracking()
     result.warnings = dict(bot.warnings)
+    result.stop_seconds = bot.stop_seconds
+    result.exit_code = bot.exit_code
 
 
 def _load_orders(sim: BenchTronSave, db_path: Path, chats: Sequence[int], per_chat: int) -> None:
