@@ -51,7 +51,13 @@ from bot.telegram import housekeeping_job as housekeeping
 from bot.telegram import outbox as push
 from bot.telegram import poll_job as jobs
 from bot.telegram import watchdog
-from bot.telegram.callback_data import secret_from_token
+from bot.telegram.callback_data import (
+    LanguageChoice,
+    OrderAction,
+    PageButton,
+    secret_from_token,
+    wizard_pattern,
+)
 from bot.telegram.context import RUNTIME_KEY, Context
 from bot.telegram.handlers import basic, new_order, orders
 from bot.telegram.outbox import OutboxDispatcher
@@ -206,11 +212,11 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(CommandHandler("balance", basic.balance))
     app.add_handler(CommandHandler("orders", orders.list_orders))
     app.add_handler(CommandHandler("cancel", basic.cancel_outside))
-    app.add_handler(CallbackQueryHandler(orders.order_action, pattern=r"^a:"))
-    app.add_handler(CallbackQueryHandler(orders.turn_page, pattern=r"^l:"))
-    app.add_handler(CallbackQueryHandler(basic.set_language, pattern=r"^lang:"))
+    app.add_handler(CallbackQueryHandler(orders.order_action, pattern=OrderAction.pattern()))
+    app.add_handler(CallbackQueryHandler(orders.turn_page, pattern=PageButton.pattern()))
+    app.add_handler(CallbackQueryHandler(basic.set_language, pattern=LanguageChoice.pattern()))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, push.on_chat_migrated))
-    app.add_handler(CallbackQueryHandler(new_order.stale_button, pattern=r"^w:"))
+    app.add_handler(CallbackQueryHandler(new_order.stale_button, pattern=wizard_pattern()))
     app.add_handler(MessageHandler(private_text, basic.stray_text))
     app.add_error_handler(basic.on_error)
 

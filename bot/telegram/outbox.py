@@ -45,9 +45,8 @@ from bot.domain import NoticeKind
 from bot.i18n import Html, Lang, resolve_lang, t
 from bot.services.runtime import Runtime
 from bot.storage.repository import Notification, Order, Submission
-from bot.telegram import callback_data
+from bot.telegram import keyboards
 from bot.telegram.context import Context, runtime
-from bot.telegram.handlers.orders import confirm_button
 from bot.telegram.long_text import TELEGRAM_LIMIT, chunk_lines, plain, split_text
 from bot.telegram.render import money_lines, num, order_line, short_address
 from bot.telegram.submit_report import receiver_lines
@@ -182,15 +181,15 @@ def _buttons(  # noqa: PLR0917 (one private call site)
     rows: list[list[InlineKeyboardButton]] = []
     all_button = len(in_submission) > 1 and submission_id is not None
     if level == FULL or not all_button:
-        rows = [[confirm_button(lang, rt, chat_id, o)] for o in confirmable[:_MAX_BUTTONS]]
+        rows = [
+            [keyboards.confirm_order(lang, rt.callback_secret, chat_id, o.id)]
+            for o in confirmable[:_MAX_BUTTONS]
+        ]
     if all_button and confirmable and submission_id is not None:
         rows.append(
             [
-                InlineKeyboardButton(
-                    t(lang, "button.confirm_all", count=len(in_submission)),
-                    callback_data=callback_data.sign(
-                        rt.callback_secret, chat_id, "ca", submission_id
-                    ),
+                keyboards.confirm_all(
+                    lang, rt.callback_secret, chat_id, submission_id, len(in_submission)
                 )
             ]
         )

@@ -15,8 +15,8 @@ from bot.domain import NoticeKind, OrderState
 from bot.sandbox.feee import FeeeSimulator
 from bot.sandbox.tronsave import TronSaveSimulator
 from bot.storage.repository import NewNotification, NewOrder
-from bot.telegram import callback_data
 from bot.telegram import outbox as push
+from bot.telegram.callback_data import OrderAction
 from bot.telegram.long_text import utf16_len
 from bot.telegram.outbox import MAX_ATTEMPTS, OutboxDispatcher
 from bot.tron_address import address_from_bytes
@@ -347,7 +347,7 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_orders_pushes_and_buttons(
     )
     orders = await bot.rt.repo.orders_of_submission(1)
     assert len(orders) == 2
-    old_button = callback_data.sign(bot.rt.callback_secret, GROUP, "c", orders[0].id)
+    old_button = OrderAction("c", orders[0].id).pack(bot.rt.callback_secret, GROUP)
     bot.api.migrate_chat(GROUP, SUPERGROUP)
     sim.match()
     await bot.poll()

@@ -21,6 +21,7 @@ from bot.parsing import (
     parse_price,
     parse_receivers,
 )
+from bot.telegram import keyboards
 from bot.telegram.handlers import basic, new_order
 from bot.tron_address import address_from_bytes
 
@@ -236,7 +237,8 @@ def test_families_are_complete() -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_choice_labels_exist(lang: Lang) -> None:
-    labels = [label for choices in new_order._CHOICES.values() for _, label in choices if label]
+    choices = keyboards.STEP_CHOICES.values()
+    labels = [label for step in choices for _, label in step if label]
     assert labels
     for label in labels:
         assert _placeholders(CATALOGS[lang][label]) <= {"value"}

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from telegram import (
-    BotCommand,
-    BotCommandScopeChat,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Update,
-)
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import LANGS, Lang, t
 from bot.providers.errors import ProviderError
+from bot.telegram import keyboards
+from bot.telegram.callback_data import LanguageChoice
 from bot.telegram.context import Context, chat_id_of, ensure_allowed, runtime, user_lang
 from bot.telegram.render import error_text, provider_name, trx
 
@@ -35,17 +31,10 @@ async def start(update: Update, context: Context) -> None:
     assert message is not None
     user = update.effective_user
     allowed = runtime(context).may_spend(user.id if user else None)
-    rows = [
-        [InlineKeyboardButton(t(lang, "button.new_order"), callback_data="w:new")],
-        [
-            InlineKeyboardButton(t(lang, "button.my_orders"), callback_data="l:new"),
-            InlineKeyboardButton(t(lang, "button.language"), callback_data="lang:menu"),
-        ],
-    ]
     text = t(lang, "start.text")
     if not allowed:
         text += "\n\n" + t(lang, "auth.denied", user_id=user.id if user else "?")
-    await message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
+    await message.reply_text(text, reply_markup=keyboards.start_menu(lang))
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -55,24 +44,12 @@ async def help_command(update: Update, context: Context) -> None:
     await message.reply_text(t(lang, "help.text"))
 
 
-def _language_markup(lang: Lang) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(t(lang, "language.zh"), callback_data="lang:zh"),
-                InlineKeyboardButton(t(lang, "language.en"), callback_data="lang:en"),
-            ],
-            [InlineKeyboardButton(t(lang, "language.auto"), callback_data="lang:auto")],
-        ]
-    )
-
-
 async def language(update: Update, context: Context) -> None:
     lang = await user_lang(update, context)
     if update.callback_query is not None:
         await update.callback_query.answer()
     await context.bot.send_message(
-        chat_id_of(update), t(lang, "language.choose"), reply_markup=_language_markup(lang)
+        chat_id_of(update), t(lang, "language.choose"), reply_markup=keyboards.language_menu(lang)
     )
 
 
@@ -80,7 +57,8 @@ async def set_language(update: Update, context: Context) -> None:
     query = update.callback_query
     user = update.effective_user
     assert query is not None and query.data is not None and user is not None
-    choice = query.data.removeprefix("lang:")
+    button = LanguageChoice.unpack(query.data)
+    choice = button.choice if button is not None else "auto"
     if choice == "menu":
         await language(update, context)
         return

@@ -16,13 +16,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from telegram import (
-    ForceReply,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    Update,
-)
+from telegram import ForceReply, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import (
     BaseHandler,
@@ -46,6 +40,8 @@ from bot.parsing import (
 from bot.providers.errors import ProviderError
 from bot.providers.port import OrderRequest, Quote, ReceiverStatus, Refusal
 from bot.services.orders import SubmitOutcome, SubmitStatus, preferred_quote
+from bot.telegram import keyboards
+from bot.telegram.callback_data import ConfirmOffer, ProviderChoice, StepChoice, WizardCommand
 from bot.telegram.context import Context, chat_id_of, ensure_allowed, runtime, user_lang
 from bot.telegram.long_text import chunk_lines, split_text
 from bot.telegram.render import duration, error_text, num, order_line, provider_name, trx
@@ -65,12 +61,6 @@ AMOUNT, DURATION, PRICE, RECEIVERS, SUMMARY, DEADLINE = (
 )
 END = ConversationHandler.END
 
-# Common values offered as buttons; they go through the same parsers as typed text.
-_CHOICES: dict[str, list[tuple[str, str]]] = {
-    AMOUNT: [("65000", "choice.amount_holder"), ("131000", "choice.amount_new")],
-    PRICE: [("50", ""), ("60", ""), ("70", ""), ("90", "")],
-    DEADLINE: [("2m", ""), ("5m", ""), ("10m", ""), ("30m", "")],
-}
 _PARSERS: dict[str, Callable[[str], Any]] = {
     AMOUNT: parse_amount,
     DURATION: parse_duration,
@@ -95,42 +85,13 @@ def _drop_draft(update: Update, context: Context) -> None:
     _drafts(context).pop(str(chat_id_of(update)), None)
 
 
-def _token(seconds: int) -> str:
-    """Shortest typed form of a duration, e.g. 3600 -> "1h"."""
-    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return str(seconds)
-
-
-def _buttons_for(context: Context, lang: Lang, step: str) -> list[InlineKeyboardButton]:
-    if step == DURATION:
-        # Offer what the configured providers can serve (Feee's durations are fixed).
-        seconds = sorted(
-            {s for p in runtime(context).orders.providers.values() for s in p.durations}
-        )
-        return [
-            InlineKeyboardButton(duration(lang, s), callback_data=f"w:{step}:{_token(s)}")
-            for s in seconds
-        ]
-    return [
-        InlineKeyboardButton(
-            t(lang, label, value=num(int(value))) if label else value,
-            callback_data=f"w:{step}:{value}",
-        )
-        for value, label in _CHOICES.get(step, [])
-    ]
-
-
 def _question_markup(update: Update, context: Context, lang: Lang, step: str) -> ReplyMarkup:
     chat = update.effective_chat
     if chat is not None and chat.type != ChatType.PRIVATE:
         # In groups the bot only sees replies to itself (privacy mode): ask for one.
         return ForceReply(selective=True)
-    choices = _buttons_for(context, lang, step)
-    rows = [choices[i : i + 4] for i in range(0, len(choices), 4)]
-    rows.append([InlineKeyboardButton(t(lang, "button.cancel"), callback_data="w:stop")])
-    return InlineKeyboardMarkup(rows)
+    durations = [s for p in runtime(context).orders.providers.values() for s in p.durations]
+    return keyboards.step_question(lang, step, durations)
 
 
 async def _reply(update: Update, text: str, markup: ReplyMarkup | None = None) -> Message:
@@ -211,7 +172,8 @@ def _button_step(step: str) -> Callable[[Update, Context], Any]:
         await query.answer()
         if query.message is not None:
             await query.edit_message_reply_markup(None)
-        return await _answer(update, context, step, query.data.split(":", 2)[2])
+        choice = StepChoice.unpack(query.data)
+        return await _answer(update, context, step, choice.value if choice else "")
 
     return handle
 
@@ -286,46 +248,16 @@ async def _show_summary(update: Update, context: Context, lang: Lang) -> str:
         quotes=Html("\n\n".join(blocks)),
         deadline=duration(lang, request.deadline_sec),
     )
-    rows: list[list[InlineKeyboardButton]] = []
-    if len(usable) > 1:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    t(
-                        lang,
-                        "button.provider_chosen" if name == chosen else "button.provider",
-                        provider=provider_name(lang, name),
-                        total=trx(q.total_sun),
-                    ),
-                    callback_data=f"w:prov:{name}",
-                )
-                for name, q in usable.items()
-            ]
-        )
-    if chosen is not None:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    t(lang, "button.confirm", provider=provider_name(lang, chosen)),
-                    callback_data=f"w:go:{chosen}:{nonce}",
-                )
-            ]
-        )
-    else:
+    if chosen is None:
         text += "\n\n" + t(lang, "summary.no_provider")
-    rows.append(
-        [
-            InlineKeyboardButton(t(lang, "button.deadline"), callback_data="w:dl"),
-            InlineKeyboardButton(t(lang, "button.cancel"), callback_data="w:stop"),
-        ]
-    )
+    markup = keyboards.summary(lang, list(usable.values()), chosen, nonce)
     # 100 receivers and the providers' warnings exceed one message: the summary then
     # comes in parts, split between lines, with the buttons under the last. Sent once
     # (at most once): it commits nothing, and a user who does not see it asks again.
     parts = split_text(text)
     for part in parts[:-1]:
         await _reply(update, part)
-    await _reply(update, parts[-1], InlineKeyboardMarkup(rows))
+    await _reply(update, parts[-1], markup)
     return SUMMARY
 
 
@@ -341,9 +273,12 @@ def _request_data(request: OrderRequest) -> dict[str, Any]:
 
 def _bound_offer(draft: dict[str, Any], data: str) -> tuple[ProviderName, OrderRequest] | None:
     """The provider and request a Confirm press was shown with, if still valid."""
-    provider, _, nonce = data.removeprefix("w:go:").partition(":")
+    button = ConfirmOffer.unpack(data)
+    if button is None:
+        return None
+    provider, nonce = button.provider, button.nonce
     offer = draft.get("offer")
-    if not nonce or not isinstance(offer, dict) or draft.get("nonce") != nonce:
+    if not isinstance(offer, dict) or draft.get("nonce") != nonce:
         return None
     if offer.get("nonce") != nonce or offer.get("provider") != provider:
         return None
@@ -358,7 +293,8 @@ async def choose_provider(update: Update, context: Context) -> str:
     assert query is not None and query.data is not None
     await query.answer()
     lang = await user_lang(update, context)
-    name = query.data.removeprefix("w:prov:")
+    button = ProviderChoice.unpack(query.data)
+    name = button.provider if button is not None else ""
     _draft(update, context).pop("nonce", None)  # the old Confirm is void from now on
     if name in {p.value for p in runtime(context).orders.providers}:
         _draft(update, context)["provider"] = name
@@ -418,7 +354,7 @@ async def submit(update: Update, context: Context) -> str | int:
     chunks = submit_reply(lang, outcome)
     for chunk in chunks[:-1]:
         await _reply(update, chunk)
-    await _reply(update, chunks[-1], _after_submit_markup(lang))
+    await _reply(update, chunks[-1], keyboards.my_orders(lang))
     _drop_draft(update, context)
     return END
 
@@ -466,12 +402,6 @@ def submit_outcome_text(lang: Lang, outcome: SubmitOutcome) -> str:
     return t(lang, key, provider=provider, count=len(outcome.orders), orders=lines)
 
 
-def _after_submit_markup(lang: Lang) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t(lang, "button.my_orders"), callback_data="l:new")]]
-    )
-
-
 # -- leaving -------------------------------------------------------------------------
 
 
@@ -498,25 +428,25 @@ def conversation() -> ConversationHandler[Context]:
     states: dict[object, list[BaseHandler[Update, Context, Any]]] = {
         step: [
             MessageHandler(text, _text_step(step)),
-            CallbackQueryHandler(_button_step(step), pattern=rf"^w:{step}:"),
+            CallbackQueryHandler(_button_step(step), pattern=StepChoice.pattern(step)),
         ]
         for step in (AMOUNT, DURATION, PRICE, RECEIVERS, DEADLINE)
     }
     states[SUMMARY] = [
-        CallbackQueryHandler(submit, pattern=r"^w:go:"),
-        CallbackQueryHandler(change_deadline, pattern=r"^w:dl$"),
-        CallbackQueryHandler(choose_provider, pattern=r"^w:prov:"),
+        CallbackQueryHandler(submit, pattern=ConfirmOffer.pattern()),
+        CallbackQueryHandler(change_deadline, pattern=WizardCommand.pattern("dl")),
+        CallbackQueryHandler(choose_provider, pattern=ProviderChoice.pattern()),
         MessageHandler(text, summary_text),
     ]
     return ConversationHandler(
         entry_points=[
             CommandHandler("new", start_new),
-            CallbackQueryHandler(start_new, pattern=r"^w:new$"),
+            CallbackQueryHandler(start_new, pattern=WizardCommand.pattern("new")),
         ],
         states=states,
         fallbacks=[
             CommandHandler("cancel", cancel),
-            CallbackQueryHandler(cancel, pattern=r"^w:stop$"),
+            CallbackQueryHandler(cancel, pattern=WizardCommand.pattern("stop")),
         ],
         name="new_order",
         persistent=True,
