@@ -682,6 +682,19 @@ class OrderService:
     ) -> tuple[list[Order], int]:
         return await self.repo.chat_orders(chat_id, offset=page * page_size, limit=page_size)
 
+    def provider_names(self) -> list[ProviderName]:
+        """The configured providers, in configuration order."""
+        return list(self.providers)
+
+    def durations(self) -> list[int]:
+        """Every rental duration (seconds) some configured provider serves, ascending."""
+        return sorted({s for adapter in self.providers.values() for s in adapter.durations})
+
+    async def aclose(self) -> None:
+        """Close every provider's client (at shutdown)."""
+        for adapter in self.providers.values():
+            await adapter.aclose()
+
     def _adapter_for(self, order: Order) -> EnergyProvider | None:
         """The adapter holding the key the order was placed with; another key's account
         cannot act on it (and must never be asked to)."""

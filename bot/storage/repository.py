@@ -204,12 +204,26 @@ class Repository:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
         self._lock = asyncio.Lock()
+        self._path = ":memory:"
 
     @classmethod
     async def open(cls, path: Path | str) -> Self:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(str(path), isolation_level=None)
+        repo = cls.at(path)
+        await repo.start()
+        return repo
+
+    @classmethod
+    def at(cls, path: Path | str) -> Self:
+        """The repository of the database at `path`, not open yet: `start()` opens it
+        (so it can be built before there is an event loop to open it in)."""
+        repo = cls(aiosqlite.connect(str(path), isolation_level=None))
+        repo._path = str(path)
+        return repo
+
+    async def start(self) -> None:
+        if self._path != ":memory:":
+            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        db = await self._db
         try:
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA synchronous=NORMAL")
@@ -221,7 +235,6 @@ class Repository:
             # process from exiting after the error.
             await db.close()
             raise
-        return cls(db)
 
     async def close(self) -> None:
         async with self._lock:

@@ -46,7 +46,7 @@ from bot.i18n import Html, Lang, resolve_lang, t
 from bot.services.runtime import Runtime
 from bot.storage.repository import Notification, Order, Submission
 from bot.telegram import keyboards
-from bot.telegram.context import Context, runtime
+from bot.telegram.context import Context
 from bot.telegram.long_text import TELEGRAM_LIMIT, chunk_lines, plain, split_text
 from bot.telegram.render import money_lines, num, order_line, short_address
 from bot.telegram.submit_report import receiver_lines
@@ -307,7 +307,7 @@ class OutboxDispatcher:
 
     async def _migrated(self, note: Notification, new_id: int) -> Notification:
         log.info("chat %s became supergroup %s; moving its orders", note.chat_id, new_id)
-        await self._rt.repo.migrate_chat(note.chat_id, new_id)
+        await self._rt.chats.migrate(note.chat_id, new_id)
         return dataclasses.replace(note, chat_id=new_id)
 
     async def _send_failed(self, note: Notification, exc: Exception) -> bool:
@@ -379,7 +379,7 @@ async def on_chat_migrated(update: Update, context: Context) -> None:
         old, new = message.migrate_from_chat_id, message.chat.id
     else:
         return
-    rt = runtime(context)
+    rt = context.services
     log.info("chat %s became supergroup %s; moving its orders", old, new)
-    await rt.repo.migrate_chat(old, new)
+    await rt.chats.migrate(old, new)
     rt.outbox_ready.set()

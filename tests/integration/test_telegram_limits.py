@@ -15,7 +15,7 @@ from bot.domain import NoticeKind, OrderState
 from bot.sandbox.feee import FeeeSimulator
 from bot.sandbox.tronsave import TronSaveSimulator
 from bot.storage.repository import NewNotification, NewOrder
-from bot.telegram import outbox as push
+from bot.telegram import outbox
 from bot.telegram.callback_data import OrderAction
 from bot.telegram.long_text import utf16_len
 from bot.telegram.outbox import MAX_ATTEMPTS, OutboxDispatcher
@@ -98,8 +98,7 @@ def confirm_all_buttons(messages: list[SentMessage]) -> list[dict[str, Any]]:
 
 async def own_dispatcher(bot: Bot, clock: Clock) -> OutboxDispatcher:
     """Stop the app's dispatcher and drive one by hand, on a test clock."""
-    running = bot.app.bot_data["outbox_dispatcher"]
-    await running.stop()
+    await bot.services.dispatcher.stop()
     return OutboxDispatcher(bot.rt, bot.app.bot, clock=clock)
 
 
@@ -231,7 +230,7 @@ async def test_a_push_refused_as_too_long_is_re_rendered_not_dropped(
     assert pushes
     assert "Energy delivered" in (pushes[0].text or "")
     assert confirm_all_buttons(pushes)  # the compact rendering keeps Confirm-all
-    assert bot.app.bot_data["outbox_dispatcher"].rerendered == 1
+    assert bot.services.dispatcher.rerendered == 1
 
 
 async def test_bad_html_falls_back_to_plain_text_with_a_hint(
@@ -252,7 +251,7 @@ async def test_bad_html_falls_back_to_plain_text_with_a_hint(
 async def test_one_failing_notice_never_blocks_the_others(
     bot: Bot, sim: TronSaveSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(push, "_BATCH", 1)
+    monkeypatch.setattr(outbox, "_BATCH", 1)
     # A notice no one can render (not a Telegram error), queued before a good one.
     await bot.rt.repo.enqueue(
         NewNotification(ALICE, NoticeKind.MATCHED.value, {"submission_id": "broken"}), now=1.0
@@ -278,7 +277,7 @@ async def test_a_notice_that_keeps_failing_is_parked_after_bounded_attempts(
         assert tries <= MAX_ATTEMPTS
         await dispatcher.drain()
         await dispatcher.drain()  # not due yet: no attempt used
-        clock.now += push.backoff(tries) + 1
+        clock.now += outbox.backoff(tries) + 1
     assert tries == MAX_ATTEMPTS
     assert dispatcher.failed == 1
     assert await bot.rt.repo.count_failed_notifications() == 1
@@ -321,7 +320,7 @@ async def test_a_send_that_timed_out_is_retried_after_a_backoff_not_at_once(
     assert len(bot.messages()) - start == 1  # Telegram showed it; the answer was lost
     (note,) = await bot.rt.repo.unsent_notifications()
     assert note.attempts == 1
-    clock.now += push.backoff(1) + 1
+    clock.now += outbox.backoff(1) + 1
     await dispatcher.drain()
     # At-least-once: the push arrives again rather than risk losing it.
     assert len(bot.messages()) - start == 2
@@ -438,7 +437,7 @@ async def test_every_push_kind_of_100_orders_renders_within_the_limit(bot: Bot, 
     notes = await repo.unsent_notifications()
     assert len(notes) == len(NoticeKind)
     for note in notes:
-        rendered = await push.render(bot.rt, note)
+        rendered = await outbox.render(bot.rt, note)
         assert rendered.parts
         assert all(utf16_len(part) <= 4096 for part in rendered.parts), note.kind
         markup = rendered.markup
@@ -503,7 +502,7 @@ async def test_a_long_push_cut_off_half_way_resumes_without_gaps_or_repeats(
     assert note.parts_sent == 1
     # Meanwhile the orders change, so a fresh rendering would split elsewhere.
     await bot.rt.repo._db.execute("UPDATE orders SET delegate_txid = ?", ("f" * 64,))
-    clock.now += push.backoff(1) + 1
+    clock.now += outbox.backoff(1) + 1
     await dispatcher.drain()
     pushes = bot.messages()[start:]
     text = "\n".join(m.text or "" for m in pushes)
@@ -531,6 +530,6 @@ async def test_a_sent_push_the_database_cannot_record_is_not_resent_at_every_wak
         await dispatcher.drain()
     assert len(bot.messages()) - start == 1
     monkeypatch.undo()
-    clock.now += push.backoff(1) + 1
+    clock.now += outbox.backoff(1) + 1
     await dispatcher.drain()
     assert await bot.rt.repo.unsent_notifications() == []

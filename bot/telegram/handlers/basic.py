@@ -13,7 +13,7 @@ from bot.i18n import LANGS, Lang, t
 from bot.providers.errors import ProviderError
 from bot.telegram import keyboards
 from bot.telegram.callback_data import LanguageChoice
-from bot.telegram.context import Context, chat_id_of, ensure_allowed, runtime, user_lang
+from bot.telegram.context import Context, chat_id_of, ensure_allowed, user_lang
 from bot.telegram.render import error_text, provider_name, trx
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ async def start(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     user = update.effective_user
-    allowed = runtime(context).may_spend(user.id if user else None)
+    allowed = context.services.may_spend(user.id if user else None)
     text = t(lang, "start.text")
     if not allowed:
         text += "\n\n" + t(lang, "auth.denied", user_id=user.id if user else "?")
@@ -63,11 +63,11 @@ async def set_language(update: Update, context: Context) -> None:
         await language(update, context)
         return
     await query.answer()
-    rt = runtime(context)
+    rt = context.services
     if choice in LANGS:
-        await rt.repo.set_user_lang(user.id, choice)
+        await rt.chats.set_language(user.id, choice)
     else:  # "auto": follow the Telegram app again, and keep no row for it
-        await rt.repo.forget_user_lang(user.id)
+        await rt.chats.forget_language(user.id)
     lang = await user_lang(update, context)
     await query.edit_message_text(t(lang, "language.set"))
     chat = update.effective_chat
@@ -88,7 +88,7 @@ async def balance(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     blocks = []
-    for result in await runtime(context).orders.balances():
+    for result in await context.services.orders.balances():
         if isinstance(result, ProviderError):
             blocks.append(error_text(lang, result))
             continue
@@ -125,7 +125,7 @@ async def limit_strangers(update: Update, context: Context) -> None:
     any database work, so a flood can neither slow the bot nor eat the send rate that
     pushes need. Allowed users are never limited."""
     user = update.effective_user
-    rt = runtime(context)
+    rt = context.services
     if user is None or rt.may_spend(user.id):
         return
     if not rt.strangers.allow(user.id):
@@ -138,9 +138,7 @@ async def note_chat_alive(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    repo = runtime(context).repo
-    if await repo.is_chat_blocked(chat.id):
-        await repo.set_chat_blocked(chat.id, None)
+    await context.services.chats.resume(chat.id)
 
 
 async def on_error(update: object, context: Context) -> None:

@@ -42,7 +42,7 @@ from bot.providers.port import OrderRequest, Quote, ReceiverStatus, Refusal
 from bot.services.orders import SubmitOutcome, SubmitStatus, preferred_quote
 from bot.telegram import keyboards
 from bot.telegram.callback_data import ConfirmOffer, ProviderChoice, StepChoice, WizardCommand
-from bot.telegram.context import Context, chat_id_of, ensure_allowed, runtime, user_lang
+from bot.telegram.context import Context, chat_id_of, ensure_allowed, user_lang
 from bot.telegram.long_text import chunk_lines, split_text
 from bot.telegram.render import duration, error_text, num, order_line, provider_name, trx
 from bot.telegram.submit_report import receiver_lines
@@ -90,8 +90,7 @@ def _question_markup(update: Update, context: Context, lang: Lang, step: str) ->
     if chat is not None and chat.type != ChatType.PRIVATE:
         # In groups the bot only sees replies to itself (privacy mode): ask for one.
         return ForceReply(selective=True)
-    durations = [s for p in runtime(context).orders.providers.values() for s in p.durations]
-    return keyboards.step_question(lang, step, durations)
+    return keyboards.step_question(lang, step, context.services.orders.durations())
 
 
 async def _reply(update: Update, text: str, markup: ReplyMarkup | None = None) -> Message:
@@ -117,13 +116,13 @@ async def _ask(
 
 async def start_new(update: Update, context: Context) -> str | int:
     lang = await user_lang(update, context)
+    if not await ensure_allowed(update, context, lang):  # answers a press with why not
+        return END
     if update.callback_query is not None:
         await update.callback_query.answer()
-    if not await ensure_allowed(update, context, lang):
-        return END
     _drop_draft(update, context)
     draft = _draft(update, context)
-    draft["deadline"] = runtime(context).default_deadline
+    draft["deadline"] = context.services.default_deadline
     args = context.args or []
     if not args:
         return await _ask(update, context, lang, AMOUNT)
@@ -216,7 +215,7 @@ def _quote_line(lang: Lang, request: OrderRequest, quote: Quote) -> str:
 
 
 async def _show_summary(update: Update, context: Context, lang: Lang) -> str:
-    rt = runtime(context)
+    rt = context.services
     draft = _draft(update, context)
     request = _request(draft)
     usable: dict[str, Quote] = {}
@@ -296,7 +295,7 @@ async def choose_provider(update: Update, context: Context) -> str:
     button = ProviderChoice.unpack(query.data)
     name = button.provider if button is not None else ""
     _draft(update, context).pop("nonce", None)  # the old Confirm is void from now on
-    if name in {p.value for p in runtime(context).orders.providers}:
+    if name in context.services.orders.provider_names():
         _draft(update, context)["provider"] = name
     await query.edit_message_reply_markup(None)
     return await _show_summary(update, context, lang)
@@ -339,7 +338,7 @@ async def submit(update: Update, context: Context) -> str | int:
     await context.application.update_persistence()
     await query.answer()
     await query.edit_message_reply_markup(None)
-    rt = runtime(context)
+    rt = context.services
     await _reply(update, t(lang, "submit.sending"))
     outcome = await rt.orders.submit(
         chat_id=chat_id_of(update),
@@ -348,9 +347,8 @@ async def submit(update: Update, context: Context) -> str | int:
         request=request,
         keep_going=_until_shutdown(context),
     )
-    if user.language_code is not None and await rt.repo.get_user_lang(user.id) is None:
-        # Remember the language so pushes to this chat use it.
-        await rt.repo.set_user_lang(user.id, lang)
+    if user.language_code is not None:
+        await rt.chats.keep_language(user.id, lang)  # so pushes to this chat use it
     chunks = submit_reply(lang, outcome)
     for chunk in chunks[:-1]:
         await _reply(update, chunk)

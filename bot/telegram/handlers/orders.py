@@ -13,7 +13,7 @@ from bot.services.orders import ActionReport, ActionStatus, NotYourOrder
 from bot.services.runtime import Runtime
 from bot.telegram import keyboards
 from bot.telegram.callback_data import OrderAction, PageButton
-from bot.telegram.context import Context, chat_id_of, ensure_allowed, runtime, user_lang
+from bot.telegram.context import Context, chat_id_of, ensure_allowed, user_lang
 from bot.telegram.long_text import chunk_lines
 from bot.telegram.render import clip, error_text, money_lines, order_line, trx
 
@@ -58,7 +58,7 @@ async def list_orders(update: Update, context: Context) -> None:
     lang = await user_lang(update, context)
     if not await ensure_allowed(update, context, lang):
         return
-    text, markup = await _page(runtime(context), lang, chat_id_of(update), 0)
+    text, markup = await _page(context.services, lang, chat_id_of(update), 0)
     message = update.effective_message
     assert message is not None
     await message.reply_text(text, reply_markup=markup)
@@ -74,10 +74,10 @@ async def turn_page(update: Update, context: Context) -> None:
     button = PageButton.unpack(query.data) or PageButton(0)
     chat_id = chat_id_of(update)
     if button.page is None:  # "My orders" under a submit result: a fresh list below it
-        text, markup = await _page(runtime(context), lang, chat_id, 0)
+        text, markup = await _page(context.services, lang, chat_id, 0)
         await context.bot.send_message(chat_id, text, reply_markup=markup)
         return
-    text, markup = await _page(runtime(context), lang, chat_id, button.page)
+    text, markup = await _page(context.services, lang, chat_id, button.page)
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as exc:  # "message is not modified" when nothing changed
@@ -138,10 +138,10 @@ async def order_action(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     lang = await user_lang(update, context)
-    rt = runtime(context)
+    rt = context.services
     chat_id = chat_id_of(update)
     # A supergroup also accepts buttons signed for the group it was upgraded from.
-    known_ids = [chat_id, *await rt.repo.chats_migrated_into(chat_id)]
+    known_ids = await rt.chats.known_ids(chat_id)
     action = OrderAction.unpack(rt.callback_secret, known_ids, query.data)
     if action is None:
         log.warning("refused forged or foreign callback data in chat %s", chat_id)
