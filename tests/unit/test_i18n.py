@@ -22,7 +22,8 @@ from bot.parsing import (
     parse_receivers,
 )
 from bot.telegram import keyboards
-from bot.telegram.handlers import basic, new_order
+from bot.telegram.draft import STEPS
+from bot.telegram.handlers import basic
 from bot.tron_address import address_from_bytes
 
 BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
@@ -125,13 +126,7 @@ def _t_calls() -> Iterator[Call]:
 
 CALLS = list(_t_calls())
 
-WIZARD_STEPS = [
-    new_order.AMOUNT,
-    new_order.DURATION,
-    new_order.PRICE,
-    new_order.RECEIVERS,
-    new_order.DEADLINE,
-]
+WIZARD_STEPS = list(STEPS)
 
 FAMILIES: dict[str, list[str]] = {
     "state.{}": [f"state.{s.value}" for s in OrderState],

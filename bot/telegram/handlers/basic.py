@@ -37,11 +37,15 @@ async def start(update: Update, context: Context) -> None:
     await message.reply_text(text, reply_markup=keyboards.start_menu(lang))
 
 
-async def help_command(update: Update, context: Context) -> None:
+async def _reply_with(update: Update, context: Context, key: str) -> None:
     lang = await user_lang(update, context)
     message = update.effective_message
     assert message is not None
-    await message.reply_text(t(lang, "help.text"))
+    await message.reply_text(t(lang, key))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    await _reply_with(update, context, "help.text")
 
 
 async def language(update: Update, context: Context) -> None:
@@ -105,18 +109,12 @@ async def balance(update: Update, context: Context) -> None:
 
 
 async def cancel_outside(update: Update, context: Context) -> None:
-    lang = await user_lang(update, context)
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(t(lang, "conversation.nothing_to_cancel"))
+    await _reply_with(update, context, "conversation.nothing_to_cancel")
 
 
 async def stray_text(update: Update, context: Context) -> None:
     """A message outside any conversation, in a private chat: point to the commands."""
-    lang = await user_lang(update, context)
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(t(lang, "stray.text"))
+    await _reply_with(update, context, "stray.text")
 
 
 async def limit_strangers(update: Update, context: Context) -> None:
