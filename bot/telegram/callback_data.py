@@ -16,7 +16,9 @@ already in live chats keep working:
 Buttons that act on money (`OrderAction`) carry an HMAC over the chat id and payload,
 so data forged, altered or copied into another chat is refused before any lookup or
 API call. Ownership and state are still checked against the database afterwards. The
-handlers' patterns come from `pattern()` here, so a prefix is written once.
+summary's Confirm (`ConfirmOffer`) needs no tag: its nonce must match the one kept in the
+pressing user's own draft, for that chat, which only the bot writes. The handlers'
+patterns come from `pattern()` here, so a prefix is written once.
 """
 
 from __future__ import annotations

@@ -292,3 +292,29 @@ async def test_the_command_menu_is_set_in_both_languages(bot: Bot) -> None:
         "cancel",
     ]
     assert menus[("default", "zh")][0]["description"] == "租用能量"
+
+
+async def test_a_summary_stored_by_the_dict_wizard_still_submits_on_its_old_button(
+    bot: Bot, sim: TronSaveSimulator
+) -> None:
+    """A draft saved before the upgrade (the plain dict the older wizard stored) and the
+    Confirm button it showed ("w:go:<provider>:<nonce>") still submit what it showed."""
+    await order_through_the_form(bot)
+    summary = bot.last()
+    assert bot.app.user_data[ALICE]["drafts"][str(ALICE)]["nonce"]
+    shown = {"amount": 65_000, "duration": 900, "price": 70, "receivers": [A1], "deadline": 300}
+    bot.app.user_data[ALICE]["drafts"][str(ALICE)] = {
+        **shown,
+        "provider": "tronsave",
+        "nonce": "0ldN0nce",
+        "offer": {"nonce": "0ldN0nce", "provider": "tronsave", "request": shown},
+    }
+    await bot.press_data("w:go:tronsave:wrong", summary)  # another summary's: nothing
+    assert await bot.rt.repo.orders_of_submission(1) == []
+    assert bot.api.calls_of("answerCallbackQuery")[-1].get("show_alert") is True
+    await bot.press_data("w:go:tronsave:0ldN0nce", summary)
+    assert "Submitted to TronSave: 1 order(s)" in (bot.last().text or "")
+    [order] = await bot.rt.repo.orders_of_submission(1)
+    assert order.receiver == A1
+    await bot.press_data("w:go:tronsave:0ldN0nce", summary)  # once only
+    assert len(await bot.rt.repo.orders_of_submission(1)) == 1
