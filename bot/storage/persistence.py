@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from bot.storage.repository import Repository
+
+# PTB's own aliases live in a private module (telegram.ext._utils.types); these are the same.
+ConversationKey = tuple[int | str, ...]
+ConversationDict = dict[ConversationKey, object]
 
 _USER = "user"
 _CHAT = "chat"
