@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 import aiosqlite
@@ -63,3 +63,17 @@ class Store:
                 await self._fetchall(sql.format(marks=marks(len(chunk))), [*params, *chunk])
             )
         return rows
+
+
+async def upsert(
+    db: aiosqlite.Connection, table: str, keys: Mapping[str, Param], values: Mapping[str, Param]
+) -> None:
+    """Insert a row, or update `values` of the row with these `keys` (table and column
+    names come from the code, never from input)."""
+    columns = [*keys, *values]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in values)
+    await db.execute(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(len(columns))})"
+        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}",
+        [*keys.values(), *values.values()],
+    )

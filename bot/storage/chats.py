@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.storage.base import Store, marks
+from bot.storage.base import Store, marks, upsert
 
 _MAX_MIGRATIONS = 16  # a chain of upgrades longer than this is not followed further
 
@@ -16,11 +16,7 @@ class ChatStore(Store):
                 await db.execute(
                     f"UPDATE {table} SET chat_id = ? WHERE chat_id = ?", (new_chat_id, chat_id)
                 )
-            await db.execute(
-                "INSERT INTO chats (chat_id, migrated_to) VALUES (?, ?)"
-                " ON CONFLICT (chat_id) DO UPDATE SET migrated_to = excluded.migrated_to",
-                (chat_id, new_chat_id),
-            )
+            await upsert(db, "chats", {"chat_id": chat_id}, {"migrated_to": new_chat_id})
             await db.execute(
                 "INSERT INTO chats (chat_id) VALUES (?) ON CONFLICT (chat_id) DO NOTHING",
                 (new_chat_id,),
@@ -41,11 +37,7 @@ class ChatStore(Store):
 
     async def set_chat_blocked(self, chat_id: int, blocked_at: float | None) -> None:
         async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO chats (chat_id, blocked_at) VALUES (?, ?)"
-                " ON CONFLICT (chat_id) DO UPDATE SET blocked_at = excluded.blocked_at",
-                (chat_id, blocked_at),
-            )
+            await upsert(db, "chats", {"chat_id": chat_id}, {"blocked_at": blocked_at})
 
     async def is_chat_blocked(self, chat_id: int) -> bool:
         row = await self._fetchone("SELECT blocked_at FROM chats WHERE chat_id = ?", (chat_id,))
@@ -57,11 +49,7 @@ class ChatStore(Store):
 
     async def set_user_lang(self, user_id: int, lang: str | None) -> None:
         async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO users (user_id, lang) VALUES (?, ?)"
-                " ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang",
-                (user_id, lang),
-            )
+            await upsert(db, "users", {"user_id": user_id}, {"lang": lang})
 
     async def forget_user_lang(self, user_id: int) -> None:
         """Back to the Telegram app's language: the user's row goes, not kept as NULL."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.storage.base import Store
+from collections.abc import Mapping
+
+from bot.storage.base import Param, Store, upsert
 
 
 class PtbStore(Store):
@@ -13,34 +15,25 @@ class PtbStore(Store):
         return {str(r["conv_key"]): str(r["state"]) for r in found}
 
     async def save_conversation(self, name: str, key: str, state: str | None) -> None:
-        async with self._tx() as db:
-            if state is None:
-                await db.execute(
-                    "DELETE FROM ptb_conversations WHERE name = ? AND conv_key = ?", (name, key)
-                )
-            else:
-                await db.execute(
-                    "INSERT INTO ptb_conversations (name, conv_key, state) VALUES (?,?,?)"
-                    " ON CONFLICT (name, conv_key) DO UPDATE SET state = excluded.state",
-                    (name, key, state),
-                )
+        await self._put("ptb_conversations", {"name": name, "conv_key": key}, "state", state)
 
     async def load_data(self, kind: str) -> dict[int, str]:
         found = await self._fetchall("SELECT owner_id, data FROM ptb_data WHERE kind = ?", (kind,))
         return {int(r["owner_id"]): str(r["data"]) for r in found}
 
     async def save_data(self, kind: str, owner_id: int, data: str | None) -> None:
+        await self._put("ptb_data", {"kind": kind, "owner_id": owner_id}, "data", data)
+
+    async def _put(
+        self, table: str, keys: Mapping[str, Param], column: str, value: str | None
+    ) -> None:
+        """Store `value` under `keys`; None deletes the row (PTB's "nothing stored")."""
         async with self._tx() as db:
-            if data is None:
-                await db.execute(
-                    "DELETE FROM ptb_data WHERE kind = ? AND owner_id = ?", (kind, owner_id)
-                )
+            if value is None:
+                where = " AND ".join(f"{k} = ?" for k in keys)
+                await db.execute(f"DELETE FROM {table} WHERE {where}", list(keys.values()))
             else:
-                await db.execute(
-                    "INSERT INTO ptb_data (kind, owner_id, data) VALUES (?,?,?)"
-                    " ON CONFLICT (kind, owner_id) DO UPDATE SET data = excluded.data",
-                    (kind, owner_id, data),
-                )
+                await upsert(db, table, keys, {column: value})
 
     async def chats_left_before(self, before: float, *, limit: int) -> list[int]:
         """Chats that blocked the bot before `before` and still have PTB state stored."""

@@ -246,7 +246,14 @@ def _notice_kind(value: object) -> NoticeKind | None:
 
 
 def _parts(value: object) -> tuple[str, ...]:
-    return tuple(json.loads(str(value))) if value else ()
+    """A long push's stored texts; unreadable ones are dropped (it is rendered afresh)."""
+    try:
+        return _PARTS.validate_json(str(value), strict=True) if value else ()
+    except pydantic.ValidationError:
+        return ()
+
+
+_PARTS: Final = pydantic.TypeAdapter(tuple[str, ...])
 
 
 _ORDER: Final[Mapping[str, Convert]] = {

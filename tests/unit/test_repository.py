@@ -584,6 +584,17 @@ async def test_an_unreadable_notice_loads_without_stopping_the_others(
     assert (good.kind, good.payload) == (NoticeKind.MATCHED, NoticePayload(3))
 
 
+async def test_unreadable_stored_parts_mean_a_fresh_rendering(repo: Repository) -> None:
+    await queue_notice(repo, _note(submission_id=3), now=1.0)
+    [note] = await repo.unsent_notifications()
+    await repo.set_notification_progress(note.id, parts_sent=1, render_level=0, parts=["a"])
+    assert [n.parts for n in await repo.unsent_notifications()] == [("a",)]
+    async with repo._tx() as db:
+        await db.execute("UPDATE outbox SET parts = 'not json' WHERE id = ?", (note.id,))
+    [again] = await repo.unsent_notifications()
+    assert (again.parts, again.parts_sent, again.payload) == ((), 1, NoticePayload(3))
+
+
 # -- row mapping --------------------------------------------------------------------------
 
 
