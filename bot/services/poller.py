@@ -322,7 +322,7 @@ class Poller:
             refund_sun=update.refund_sun,
             matched_at=now if newly_matched else None,
             ends_at=(update.ends_at or now + order.duration_sec) if newly_matched else None,
-            closed_at=now if not newly_matched and not state.is_open else None,
+            closed_at=None if state.is_open else now,
         )
         return Transition(order, state, update.raw_status, changes)
 

@@ -109,7 +109,7 @@ class SubmissionStore(Store):
                 (
                     chat_id,
                     user_id,
-                    ProviderName(provider).value,
+                    provider.value,
                     key_id,
                     amount,
                     duration_sec,
