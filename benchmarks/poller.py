@@ -405,7 +405,7 @@ async def preload_database(
             sub = await repo.create_submission(
                 chat_id=chat_id,
                 user_id=chat_id,
-                provider=provider.value,
+                provider=provider,
                 key_id=key_id,
                 amount=AMOUNT,
                 duration_sec=DURATION_SEC,

@@ -29,7 +29,9 @@ from bot.storage.repository import (
     RECEIVER_SENDING,
     NewNotification,
     NewOrder,
+    NoticePayload,
     Order,
+    OrderChanges,
     ReceiverUpdate,
     Repository,
     Submission,
@@ -104,19 +106,19 @@ def _recovered_note(sub: Submission, new: Sequence[Order]) -> NewNotification | 
     """One push per batch found, naming only the orders this batch added."""
     if not new:
         return None
-    payload = {"submission_id": sub.id, "order_ids": [o.id for o in new]}
+    payload = NoticePayload(sub.id, order_ids=tuple(o.id for o in new))
     return NewNotification(sub.chat_id, NoticeKind.RECOVERED, payload)
 
 
-def _receivers_payload(sub: Submission, own: Sequence[Order]) -> dict[str, object]:
+def _receivers_payload(sub: Submission, own: Sequence[Order]) -> NoticePayload:
     """Which receivers have an order and which not, for the notice that ends a search."""
     missing = Counter(sub.receivers) - Counter(o.receiver or "" for o in own)
-    return {
-        "submission_id": sub.id,
-        "order_ids": [],
-        "found": sorted({o.receiver for o in own if o.receiver}),
-        "missing": sorted(missing.elements()),
-    }
+    return NoticePayload(
+        sub.id,
+        order_ids=(),
+        found=tuple(sorted({o.receiver for o in own if o.receiver})),
+        missing=tuple(sorted(missing.elements())),
+    )
 
 
 class NotYourOrder(Exception):
@@ -189,7 +191,7 @@ class OrderService:
         sub = await self.repo.create_submission(
             chat_id=chat_id,
             user_id=user_id,
-            provider=provider.value,
+            provider=provider,
             key_id=adapter.key_id,
             amount=request.amount,
             duration_sec=request.duration_sec,
@@ -480,9 +482,7 @@ class OrderService:
                 SubmissionState.UNRESOLVED,
                 now=now,
                 expected=[SubmissionState.UNCERTAIN],
-                notify=NewNotification(
-                    sub.chat_id, NoticeKind.UNRESOLVED, {"submission_id": sub.id}
-                ),
+                notify=NewNotification(sub.chat_id, NoticeKind.UNRESOLVED, NoticePayload(sub.id)),
             )
             return
         if found.orders:
@@ -504,9 +504,7 @@ class OrderService:
                 now=now,
                 expected=[SubmissionState.UNCERTAIN],
                 error_code="NOT_CREATED",
-                notify=NewNotification(
-                    sub.chat_id, NoticeKind.NOT_CREATED, {"submission_id": sub.id}
-                ),
+                notify=NewNotification(sub.chat_id, NoticeKind.NOT_CREATED, NoticePayload(sub.id)),
             )
             return
         # Found for some receivers only, after searching the whole window every time.
@@ -536,7 +534,7 @@ class OrderService:
             now=now,
             expected=[SubmissionState.UNCERTAIN],
             error_code="INTERRUPTED",
-            notify=NewNotification(sub.chat_id, NoticeKind.INTERRUPTED, {"submission_id": sub.id}),
+            notify=NewNotification(sub.chat_id, NoticeKind.INTERRUPTED, NoticePayload(sub.id)),
         )
         log.warning("submission %s: interrupted; the chat is told what is known", sub.id)
         return True
@@ -642,9 +640,7 @@ class OrderService:
             for order in batch:
                 outcome = by_id.get(order.provider_order_id)
                 if outcome is not None and outcome.success:
-                    changes: dict[str, object] = {"closed_at": self._clock()}
-                    if outcome.refund_sun is not None:
-                        changes["refund_sun"] = outcome.refund_sun
+                    changes = OrderChanges(closed_at=self._clock(), refund_sun=outcome.refund_sun)
                     transitions.append(Transition(order, done_state, order.raw_status, changes))
                     reports[order.id] = ActionReport(order, ActionStatus.DONE)
                 else:
@@ -670,9 +666,9 @@ class OrderService:
                 continue
             ids = {o.provider_order_id: o.id for o in batch}
             for s in found:
-                changes = {"charge_sun": s.charge_sun, "refund_sun": s.refund_sun}
                 await self.repo.update_order_details(
-                    ids[s.provider_order_id], **{k: v for k, v in changes.items() if v is not None}
+                    ids[s.provider_order_id],
+                    OrderChanges(charge_sun=s.charge_sun, refund_sun=s.refund_sun),
                 )
 
     # -- reading -----------------------------------------------------------------------

@@ -27,7 +27,7 @@ import dataclasses
 import html
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -93,16 +93,18 @@ def fixable(exc: BadRequest) -> bool:
 
 
 async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered:
-    sub = await rt.repo.get_submission(int(note.payload["submission_id"]))
+    payload, kind = note.payload, note.kind
+    if payload is None or kind is None:
+        raise ValueError(f"push {note.id}: a kind or payload this version cannot read")
+    sub = await rt.repo.get_submission(payload.submission_id)
     lang: Lang = "en"
     if sub is not None:
         lang = resolve_lang(await rt.repo.get_user_lang(sub.user_id), None)
     orders = (
-        await rt.repo.orders_by_ids([int(i) for i in note.payload["order_ids"]])
-        if "order_ids" in note.payload
-        else await rt.repo.orders_of_submission(int(note.payload["submission_id"]))
+        await rt.repo.orders_by_ids(payload.order_ids)
+        if payload.order_ids is not None
+        else await rt.repo.orders_of_submission(payload.submission_id)
     )
-    kind = NoticeKind(note.kind)
     if kind is NoticeKind.INTERRUPTED and sub is not None:
         title, report = await interrupted_lines(rt, lang, sub)
         parts = chunk_lines(report, header=title, limit=_LIMITS[level])
@@ -114,9 +116,9 @@ async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered
         lang,
         f"push.{kind.value}",
         orders=lines,
-        submission=note.payload["submission_id"],
-        found=_addresses(lang, note.payload.get("found")),
-        missing=_addresses(lang, note.payload.get("missing")),
+        submission=payload.submission_id,
+        found=_addresses(lang, payload.found),
+        missing=_addresses(lang, payload.missing),
     )
     sub_orders = await rt.repo.orders_of_submission(sub.id) if sub is not None else orders
     markup = _buttons(rt, lang, note.chat_id, orders, sub_orders, sub.id if sub else None, level)
@@ -137,9 +139,9 @@ async def interrupted_lines(rt: Runtime, lang: Lang, sub: Submission) -> tuple[s
 _MAX_ADDRESSES = 100  # every receiver of an order; a long push is split into parts
 
 
-def _addresses(lang: Lang, addresses: object) -> Html:
+def _addresses(lang: Lang, addresses: Sequence[str] | None) -> Html:
     """Receivers named by a search-ended notice, one per line, the rest counted."""
-    items = [str(a) for a in addresses] if isinstance(addresses, list) else []
+    items = list(addresses or ())
     if not items:
         return Html(t(lang, "push.none"))
     lines = [f"<code>{html.escape(a)}</code>" for a in items[:_MAX_ADDRESSES]]
@@ -205,10 +207,8 @@ class OutboxDispatcher:
         self._bot = bot
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
-        self.sent = 0
         self.failed = 0  # parked this run (the database keeps the total)
         self.rerendered = 0
-        self.last_sent_at: float | None = None
         self._held: dict[int, float] = {}  # notice id -> not before (when the db failed)
 
     def start(self) -> None:
@@ -300,8 +300,6 @@ class OutboxDispatcher:
             except Exception as exc:
                 return await self._send_failed(note, exc)
             await self._rt.repo.mark_sent(note.id, now=self._clock())
-            self.sent += 1
-            self.last_sent_at = self._clock()
             return True
         return await self._park(note, "no rendering was accepted")
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from telegram import Bot as TgBot
 
-from bot.domain import NoticeKind, OrderState
+from bot.domain import NoticeKind, OrderState, ProviderName
 from bot.sandbox.feee import FeeeSimulator
 from bot.sandbox.tronsave import TronSaveSimulator
-from bot.storage.repository import NewNotification, NewOrder
+from bot.storage.repository import NewNotification, NewOrder, NoticePayload, OrderChanges
 from bot.telegram import outbox
 from bot.telegram.callback_data import OrderAction
 from bot.telegram.long_text import utf16_len
@@ -31,6 +31,7 @@ from tests.integration.harness import (
 from tests.support import updates
 from tests.support.fake_bot_api import SentMessage, buttons, telegram_length
 from tests.support.simulators import sim_orders
+from tests.support.storage import queue_notice, queue_raw_notice
 from tests.support.updates import ptb_callback_update
 
 RECEIVERS = [address_from_bytes(bytes([i]) * 20) for i in range(1, 101)]
@@ -253,9 +254,7 @@ async def test_one_failing_notice_never_blocks_the_others(
 ) -> None:
     monkeypatch.setattr(outbox, "_BATCH", 1)
     # A notice no one can render (not a Telegram error), queued before a good one.
-    await bot.rt.repo.enqueue(
-        NewNotification(ALICE, NoticeKind.MATCHED.value, {"submission_id": "broken"}), now=1.0
-    )
+    await queue_raw_notice(bot.rt.repo, ALICE, "matched", '{"submission_id": "broken"}', now=1.0)
     await matched_push(bot, sim)
     start = len(bot.messages())
     await bot.rt.poller.run_cycle()
@@ -267,9 +266,8 @@ async def test_a_notice_that_keeps_failing_is_parked_after_bounded_attempts(
 ) -> None:
     clock = Clock()
     dispatcher = await own_dispatcher(bot, clock)
-    await bot.rt.repo.enqueue(
-        NewNotification(ALICE, NoticeKind.MATCHED.value, {"submission_id": "broken"}),
-        now=clock(),
+    await queue_raw_notice(
+        bot.rt.repo, ALICE, "matched", '{"submission_id": "broken"}', now=clock()
     )
     tries = 0
     while await bot.rt.repo.unsent_notifications():
@@ -413,7 +411,7 @@ async def test_every_push_kind_of_100_orders_renders_within_the_limit(bot: Bot, 
     sub = await repo.create_submission(
         chat_id=ALICE,
         user_id=ALICE,
-        provider="tronsave",
+        provider=ProviderName.TRONSAVE,
         key_id="k",
         amount=65_000,
         duration_sec=900,
@@ -429,11 +427,14 @@ async def test_every_push_kind_of_100_orders_renders_within_the_limit(bot: Bot, 
     orders = await repo.record_orders(sub, new, now=1.0)
     for order in orders:
         await repo.update_order_details(
-            order.id, refund_sun=98_765_432_101, delegate_txid="f" * 64, delivered_amount=10**10
+            order.id,
+            OrderChanges(
+                refund_sun=98_765_432_101, delegate_txid="f" * 64, delivered_amount=10**10
+            ),
         )
     await repo._db.execute("UPDATE orders SET state = 'matched', raw_status = ?", ("Ø" * 300,))
     for kind in NoticeKind:
-        await repo.enqueue(NewNotification(ALICE, kind.value, {"submission_id": sub.id}), now=1.0)
+        await queue_notice(repo, NewNotification(ALICE, kind, NoticePayload(sub.id)), now=1.0)
     notes = await repo.unsent_notifications()
     assert len(notes) == len(NoticeKind)
     for note in notes:

@@ -21,6 +21,7 @@ from tests.integration.harness import (
     running_bot,
 )
 from tests.support.simulators import sim_counts, sim_orders
+from tests.support.storage import stored_order
 
 A1 = address_from_bytes(b"\x11" * 20)
 A2 = address_from_bytes(b"\x22" * 20)
@@ -80,7 +81,7 @@ async def test_full_story_order_match_push_confirm_refund(
     assert "Confirmed" in reply
     assert "Refunded:" in reply
     assert "Net cost:" in reply
-    confirmed = await bot.rt.repo.get_order(orders[0].id)
+    confirmed = await stored_order(bot.rt.repo, orders[0].id)
     assert confirmed is not None
     assert confirmed.state is OrderState.CONFIRMED
     assert confirmed.charge_sun == 65_000 * 60
@@ -174,7 +175,7 @@ async def test_forged_and_foreign_buttons_are_refused_without_an_api_call(
     # A stranger pressing the genuine button in the right chat.
     await bot.press_data(genuine, push, user=MALLORY)
     assert sim_counts(sim) == before
-    order = await bot.rt.repo.get_order(1)
+    order = await stored_order(bot.rt.repo, 1)
     assert order is not None
     assert order.state is OrderState.MATCHED
 

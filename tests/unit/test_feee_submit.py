@@ -18,7 +18,7 @@ from bot.providers.pacing import Pacer
 from bot.providers.port import OrderRequest, ReceiverResult, ReceiverStatus
 from bot.sandbox.feee import FeeeSimulator
 from bot.services.orders import OrderService, ReceiverReport, SubmitStatus
-from bot.storage.repository import Repository
+from bot.storage.repository import NoticePayload, Repository
 from bot.telegram.submit_report import receiver_lines
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock
@@ -289,7 +289,7 @@ async def test_a_crash_half_way_loses_no_order_and_the_restart_tells_what_is_kno
     assert after is not None
     assert after.state is SubmissionState.UNRESOLVED
     [note] = await repo.unsent_notifications()
-    assert (note.kind, note.payload) == (NoticeKind.INTERRUPTED.value, {"submission_id": sub.id})
+    assert (note.kind, note.payload) == (NoticeKind.INTERRUPTED, NoticePayload(sub.id))
     report = await restarted.receiver_report(after)
     assert [(r.receiver, r.status) for r in report] == [
         (A1, ReceiverStatus.ORDERED),

@@ -18,6 +18,7 @@ from bot.storage.repository import NewOrder, Repository, Submission
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock
 from tests.support.fake_provider import FakeProvider
+from tests.support.storage import payload_of
 
 A1, A2, A3 = (address_from_bytes(bytes([n]) * 20) for n in (1, 2, 3))
 REQUEST = OrderRequest(65_000, 900, 70, (A1, A2, A3), 300)
@@ -66,8 +67,8 @@ async def test_orders_shown_one_by_one_are_all_adopted_with_a_push_per_batch(
     notes = await repo.unsent_notifications()
     assert [n.kind for n in notes] == [NoticeKind.RECOVERED, NoticeKind.RECOVERED]
     ids = {o.provider_order_id: o.id for o in orders}
-    assert notes[0].payload["order_ids"] == [ids["p1"]]
-    assert sorted(notes[1].payload["order_ids"]) == sorted([ids["p2"], ids["p3"]])
+    assert payload_of(notes[0]).order_ids == (ids["p1"],)
+    assert sorted(payload_of(notes[1]).order_ids or ()) == sorted([ids["p2"], ids["p3"]])
 
 
 async def test_window_end_with_some_found_names_found_and_missing_receivers(
@@ -84,8 +85,8 @@ async def test_window_end_with_some_found_names_found_and_missing_receivers(
     kinds = [n.kind for n in await repo.unsent_notifications()]
     assert kinds == [NoticeKind.RECOVERED, NoticeKind.RECOVERY_PARTIAL]
     closing = (await repo.unsent_notifications())[-1]
-    assert closing.payload["found"] == [A1]
-    assert closing.payload["missing"] == sorted([A2, A3])
+    assert payload_of(closing).found == (A1,)
+    assert payload_of(closing).missing == tuple(sorted([A2, A3]))
 
 
 async def test_a_search_that_cannot_finish_never_says_nothing_was_created(
@@ -107,7 +108,7 @@ async def test_a_search_that_cannot_finish_never_says_nothing_was_created(
     assert await _state(repo, sub) is SubmissionState.UNRESOLVED
     [note] = await repo.unsent_notifications()
     assert note.kind == NoticeKind.RECOVERY_UNKNOWN
-    assert note.payload["missing"] == sorted([A1, A2, A3])
+    assert payload_of(note).missing == tuple(sorted([A1, A2, A3]))
     await svc.reconcile_submissions()
     assert len(await repo.unsent_notifications()) == 1
 

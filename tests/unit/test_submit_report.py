@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain import OrderState
+from bot.domain import OrderState, ProviderName
 from bot.i18n import LANGS, Lang
 from bot.providers.errors import ProviderBusinessError
 from bot.providers.port import ReceiverStatus
@@ -20,9 +20,8 @@ RECEIVERS = [address_from_bytes(i.to_bytes(2, "big") * 10) for i in range(1, 101
 
 def _order(order_id: int, receiver: str) -> Order:
     return Order(
-        order_id, 1, "feee", "k", f"{order_id:022d}", 10, receiver, 65_000, 3_600,
+        order_id, 1, ProviderName.FEEE, "k", f"{order_id:022d}", 10, receiver, 65_000, 3_600,
         OrderState.PENDING, "4", 0.0, None, None, None, None, None, None, None, None, None,
-        None,
     )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.domain import OrderState
+from bot.domain import OrderState, ProviderName
 from bot.providers.feee import client as feee
 from bot.providers.feee.adapter import FeeeProvider
 from bot.providers.feee.client import FeeeClient, FeeeOrder
@@ -50,7 +50,7 @@ def stored(provider_order_id: str, amount: int = 65_000, raw: str | None = "4") 
     return Order(
         id=1,
         submission_id=1,
-        provider="feee",
+        provider=ProviderName.FEEE,
         key_id="k",
         provider_order_id=provider_order_id,
         chat_id=1,
@@ -68,7 +68,6 @@ def stored(provider_order_id: str, amount: int = 65_000, raw: str | None = "4") 
         refund_sun=None,
         delivered_amount=None,
         delegate_txid=None,
-        fail_reason=None,
         provider_created_at=None,
     )
 

@@ -16,7 +16,7 @@ import pytest
 from pydantic import SecretStr
 
 import bot.providers.tronsave.adapter as adapter_module
-from bot.domain import OrderState, SubmissionState
+from bot.domain import OrderState, ProviderName, SubmissionState
 from bot.providers.clock import ClockOffset
 from bot.providers.errors import ProviderUnavailable
 from bot.providers.pacing import Pacer
@@ -64,7 +64,7 @@ def _submission(receivers: tuple[str, ...], sent_at: float, answer_by: float) ->
         id=1,
         chat_id=10,
         user_id=20,
-        provider="tronsave",
+        provider=ProviderName.TRONSAVE,
         key_id="k",
         amount=65_000,
         duration_sec=900,
@@ -177,7 +177,7 @@ async def test_settlements_page_past_a_capped_first_page(
     order = Order(
         id=1,
         submission_id=1,
-        provider="tronsave",
+        provider=ProviderName.TRONSAVE,
         key_id="k",
         provider_order_id=oldest,
         chat_id=10,
@@ -195,7 +195,6 @@ async def test_settlements_page_past_a_capped_first_page(
         refund_sun=None,
         delivered_amount=None,
         delegate_txid=None,
-        fail_reason=None,
         provider_created_at=None,
     )
     [settlement] = await provider.settlements([order])
