@@ -16,10 +16,9 @@ from bot.providers.feee import client as feee
 from bot.providers.feee.adapter import FeeeProvider
 from bot.providers.feee.client import FeeeClient, FeeeOrder
 from bot.providers.pacing import Pacer
-from bot.providers.port import StatusUpdate, Unreadable
+from bot.providers.port import StatusUpdate, TrackedOrder, Unreadable
 from bot.providers.tronsave.adapter import TronSaveProvider
 from bot.providers.tronsave.client import TronSaveClient
-from bot.storage.repository import Order
 
 TX = "a" * 64
 NO_A, NO_B, NO_C = "2409250000000000000001", "2409250000000000000002", "2409250000000000000003"
@@ -46,30 +45,13 @@ def envelope(data: object, code: int = 0) -> dict[str, object]:
     return {"code": code, "msg": "success", "request_id": "r", "data": data}
 
 
-def stored(provider_order_id: str, amount: int = 65_000, raw: str | None = "4") -> Order:
-    return Order(
-        id=1,
-        submission_id=1,
-        provider="feee",
-        key_id="k",
+def stored(provider_order_id: str, amount: int = 65_000, raw: str | None = "4") -> TrackedOrder:
+    return TrackedOrder(
         provider_order_id=provider_order_id,
-        chat_id=1,
-        receiver=None,
         amount=amount,
-        duration_sec=3600,
         state=OrderState.PENDING,
         raw_status=raw,
         created_at=1_700_000_000.0,
-        deadline_at=None,
-        matched_at=None,
-        ends_at=None,
-        closed_at=None,
-        charge_sun=None,
-        refund_sun=None,
-        delivered_amount=None,
-        delegate_txid=None,
-        fail_reason=None,
-        provider_created_at=None,
     )
 
 

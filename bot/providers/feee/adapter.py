@@ -32,16 +32,18 @@ from bot.providers.port import (
     ActionOutcome,
     Balance,
     OrderRequest,
+    PlacedOrder,
     Quote,
     ReceiverResult,
     ReceiverStatus,
     Settlement,
     StatusUpdate,
+    SubmissionQuery,
     SubmitProgress,
     SubmitResult,
+    TrackedOrder,
     Unreadable,
 )
-from bot.storage.repository import NewOrder, Order, Submission
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +172,7 @@ class FeeeProvider:
                 await progress.settled([result])
                 return result
             update = _update(order)
-            placed = NewOrder(
+            placed = PlacedOrder(
                 provider_order_id=order.order_no,
                 receiver=receiver,
                 amount=request.amount,
@@ -184,10 +186,10 @@ class FeeeProvider:
         await progress.settled([result])
         return result
 
-    async def recover(self, submission: Submission) -> list[NewOrder] | None:
+    async def recover(self, submission: SubmissionQuery) -> list[PlacedOrder] | None:
         return None  # Feee has no order list to search
 
-    async def track(self, orders: Sequence[Order]) -> list[StatusUpdate | Unreadable]:
+    async def track(self, orders: Sequence[TrackedOrder]) -> list[StatusUpdate | Unreadable]:
         """One query per order, each answer on its own: a refused or odd record makes
         only that order unreadable. A transient failure (5xx, timeout, 429) skips the
         rest of this batch until the next cycle instead of hammering a struggling Feee;
@@ -200,7 +202,7 @@ class FeeeProvider:
             except ProviderAuthError:
                 raise
             except ProviderBusinessError as exc:
-                log.warning("feee query for order %s refused: %s", order.id, exc.code)
+                log.warning("feee query for order %s refused: %s", oid, exc.code)
                 answers.append(Unreadable(oid, exc.code))
                 continue
             except (ProviderUnavailable, ProviderRateLimited) as exc:
@@ -223,10 +225,10 @@ class FeeeProvider:
                 answers.append(_update(record, order.amount))
         return answers
 
-    async def confirm(self, orders: Sequence[Order]) -> list[ActionOutcome]:
+    async def confirm(self, orders: Sequence[TrackedOrder]) -> list[ActionOutcome]:
         return []
 
-    async def cancel(self, orders: Sequence[Order]) -> list[ActionOutcome]:
+    async def cancel(self, orders: Sequence[TrackedOrder]) -> list[ActionOutcome]:
         outcomes: list[ActionOutcome] = []
         for order in orders:
             try:
@@ -249,10 +251,10 @@ class FeeeProvider:
             )
         return outcomes
 
-    async def settlements(self, orders: Sequence[Order]) -> list[Settlement]:
+    async def settlements(self, orders: Sequence[TrackedOrder]) -> list[Settlement]:
         return []
 
-    def can_cancel(self, order: Order, now: float) -> bool:
+    def can_cancel(self, order: TrackedOrder, now: float) -> bool:
         created = order.provider_created_at or order.created_at
         cancelling = order.raw_status in {str(s) for s in feee.CANCELLING_STATUSES}
         return (

@@ -15,17 +15,19 @@ from bot.providers.port import (
     ActionOutcome,
     Balance,
     OrderRequest,
+    PlacedOrder,
     Quote,
     ReceiverResult,
     ReceiverStatus,
     Settlement,
     StatusUpdate,
+    SubmissionQuery,
     SubmitProgress,
     SubmitResult,
+    TrackedOrder,
     Unreadable,
 )
 from bot.providers.tronsave.client import HistoryOrder, TronSaveClient
-from bot.storage.repository import NewOrder, Order, Submission
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +118,7 @@ class TronSaveProvider:
                 position=i if paired else None,
                 receiver=request.receivers[i] if paired else None,
                 status=ReceiverStatus.ORDERED,
-                order=NewOrder(
+                order=PlacedOrder(
                     provider_order_id=oid,
                     receiver=request.receivers[i] if paired else None,
                     amount=request.amount,
@@ -130,7 +132,7 @@ class TronSaveProvider:
         await progress.settled(results)
         return SubmitResult(results)
 
-    async def recover(self, submission: Submission) -> list[NewOrder] | None:
+    async def recover(self, submission: SubmissionQuery) -> list[PlacedOrder] | None:
         """History rows that can only be this submission's: every field the history gives
         matches the request, and each was created between the moment the create request
         went out and the moment it could last have acted, on the provider's clock as
@@ -174,7 +176,7 @@ class TronSaveProvider:
             # One of the unreadable rows may be ours: that is not "nothing found".
             raise _incomplete(f"{self.unreadable_rows} unreadable history row(s)")
         return [
-            NewOrder(
+            PlacedOrder(
                 provider_order_id=row.id,
                 receiver=row.receiver,
                 amount=submission.amount,
@@ -191,7 +193,7 @@ class TronSaveProvider:
             for created, row in members
         ]
 
-    def _offset(self, submission: Submission) -> OffsetBound | None:
+    def _offset(self, submission: SubmissionQuery) -> OffsetBound | None:
         """The measured offset now, narrowed by the one recorded when the request failed
         (which alone counts if they disagree: our clock was stepped since)."""
         current = self._client.clock_offset()
@@ -203,7 +205,7 @@ class TronSaveProvider:
             return recorded
         return OffsetBound(max(current.low, recorded.low), min(current.high, recorded.high))
 
-    async def track(self, orders: Sequence[Order]) -> list[StatusUpdate | Unreadable]:
+    async def track(self, orders: Sequence[TrackedOrder]) -> list[StatusUpdate | Unreadable]:
         answers: list[StatusUpdate | Unreadable] = []
         ids = [o.provider_order_id for o in orders]
         for start in range(0, len(ids), self.track_batch):
@@ -214,15 +216,15 @@ class TronSaveProvider:
                     answers.append(StatusUpdate(r.order_id, state_of(r.status), r.status))
         return answers
 
-    async def confirm(self, orders: Sequence[Order]) -> list[ActionOutcome]:
+    async def confirm(self, orders: Sequence[TrackedOrder]) -> list[ActionOutcome]:
         results = await self._client.confirm([o.provider_order_id for o in orders])
         return [ActionOutcome(r.order_id, r.is_success, r.fail_reason) for r in results]
 
-    async def cancel(self, orders: Sequence[Order]) -> list[ActionOutcome]:
+    async def cancel(self, orders: Sequence[TrackedOrder]) -> list[ActionOutcome]:
         results = await self._client.cancel([o.provider_order_id for o in orders])
         return [ActionOutcome(r.order_id, r.is_success, r.fail_reason) for r in results]
 
-    async def settlements(self, orders: Sequence[Order]) -> list[Settlement]:
+    async def settlements(self, orders: Sequence[TrackedOrder]) -> list[Settlement]:
         if not orders:
             return []
         wanted = {o.provider_order_id for o in orders}
@@ -260,7 +262,7 @@ class TronSaveProvider:
             for oid, row in found.items()
         ]
 
-    def can_cancel(self, order: Order, now: float) -> bool:
+    def can_cancel(self, order: TrackedOrder, now: float) -> bool:
         return order.state is OrderState.PENDING
 
     async def balance(self) -> Balance:
@@ -339,7 +341,7 @@ def _created_ts(row: HistoryOrder) -> float | None:
     return moment.timestamp()
 
 
-def _fits(row: HistoryOrder, submission: Submission) -> bool:
+def _fits(row: HistoryOrder, submission: SubmissionQuery) -> bool:
     """Every field the history gives says the row was made by this request."""
     given: list[tuple[object, object]] = [
         (row.charge_duration_sec, submission.duration_sec),
