@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.domain import OrderState, ProviderName
-from bot.providers.errors import ProviderError
+from bot.providers.errors import FailureReason, ProviderError
 
 
 @dataclass(frozen=True)
@@ -92,10 +92,10 @@ class Quote:
 
 @dataclass(frozen=True)
 class Refusal:
-    """The provider cannot serve this request at all; `key` names the catalog message."""
+    """The provider cannot serve this request at all, for `reason`."""
 
     provider: ProviderName
-    key: str
+    reason: FailureReason
 
 
 class ReceiverStatus(StrEnum):
@@ -201,8 +201,8 @@ class EnergyProvider(Protocol):
     track_batch: int  # orders per `track` call; the poller commits after each call
     durations: tuple[int, ...]  # rental lengths (seconds) to offer as buttons
 
-    def check_request(self, request: OrderRequest) -> str | None:
-        """A catalog key explaining why this provider cannot serve the request, or None."""
+    def check_request(self, request: OrderRequest) -> FailureReason | None:
+        """Why this provider cannot serve the request at all, or None."""
         ...
 
     async def quote(self, request: OrderRequest) -> Quote: ...

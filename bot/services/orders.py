@@ -12,7 +12,12 @@ from enum import StrEnum
 
 from bot.bounded import KeyedLocks
 from bot.domain import NoticeKind, OrderState, ProviderName, SubmissionState
-from bot.providers.errors import ProviderBusinessError, ProviderError, ProviderUnavailable
+from bot.providers.errors import (
+    FailureReason,
+    ProviderBusinessError,
+    ProviderError,
+    ProviderUnavailable,
+)
 from bot.providers.port import (
     ActionOutcome,
     Balance,
@@ -27,6 +32,7 @@ from bot.providers.port import (
     SubmitResult,
     TrackedOrder,
 )
+from bot.providers.registry import reason_of
 from bot.services.reconcile_turns import ReconcileTurns
 from bot.storage.repository import (
     RECEIVER_SENDING,
@@ -41,7 +47,7 @@ from bot.storage.repository import (
 
 log = logging.getLogger(__name__)
 
-SHUTDOWN = "SHUTDOWN"  # error code: the bot stopped sending because it is shutting down
+SHUTDOWN = "SHUTDOWN"  # stored error code: the bot stopped sending because it is shutting down
 
 
 class SubmitStatus(StrEnum):
@@ -320,7 +326,9 @@ class OrderService:
     async def _stopped(self, sub: Submission) -> SubmitOutcome:
         """Shutting down between two receivers: no request is in flight, so every
         receiver's outcome is known; those not sent are reported as not attempted."""
-        stop = ProviderUnavailable(sub.provider, SHUTDOWN, outcome_unknown=False)
+        stop = ProviderUnavailable(
+            sub.provider, SHUTDOWN, outcome_unknown=False, reason=FailureReason.SHUTTING_DOWN
+        )
         report = await self.receiver_report(sub)
         first = next(
             (i for i, r in enumerate(report) if r.status is ReceiverStatus.NOT_ATTEMPTED), None
@@ -604,7 +612,12 @@ class OrderService:
                 else ReceiverStatus(rec.outcome)
             )
             error = (
-                ProviderBusinessError(sub.provider, rec.error_code, rec.error_detail or "")
+                ProviderBusinessError(
+                    sub.provider,
+                    rec.error_code,
+                    rec.error_detail or "",
+                    reason=reason_of(sub.provider, rec.error_code),
+                )
                 if rec.error_code
                 else None
             )

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.domain import OrderState, ProviderName
-from bot.providers.errors import ProviderError
+from bot.providers.errors import FailureReason, ProviderError
 from bot.providers.port import (
     ActionOutcome,
     Balance,
@@ -49,7 +49,7 @@ class FakeProvider:
         self._next += 1
         return f"{self.name.value}-{self._next:04d}"
 
-    def check_request(self, request: OrderRequest) -> str | None:
+    def check_request(self, request: OrderRequest) -> FailureReason | None:
         return None
 
     async def quote(self, request: OrderRequest) -> Quote:

@@ -10,7 +10,7 @@ from datetime import UTC
 
 from bot.domain import OrderState, ProviderName
 from bot.providers.clock import OffsetBound
-from bot.providers.errors import ProviderUnavailable
+from bot.providers.errors import FailureReason, ProviderUnavailable
 from bot.providers.port import (
     ActionOutcome,
     Balance,
@@ -27,14 +27,12 @@ from bot.providers.port import (
     TrackedOrder,
     Unreadable,
 )
-from bot.providers.tronsave.client import HistoryOrder, TronSaveClient
+from bot.providers.tronsave.client import TronSaveClient
+from bot.providers.tronsave.models import HistoryOrder
+from bot.providers.tronsave.status import cancellable, state_of
 
 log = logging.getLogger(__name__)
 
-# The docs disagree on the matched status ("Matched" in prose, "Completed" in the
-# example); both mean the energy was delegated.
-_STATES = {"pending": OrderState.PENDING, "matched": OrderState.MATCHED}
-_STATES["completed"] = OrderState.MATCHED
 # The history is queried a little past the measured clock bounds, so rows at the edges
 # are seen even if the measurement moves during the search; rows are then matched against
 # the bounds themselves. Before the first measurement the query is wider: the search's own
@@ -50,10 +48,6 @@ _MAX_RESTARTS = 2
 _SETTLEMENT_PAGES = 20  # a user waits on it; missing figures are just shown later
 _INCOMPLETE = "HISTORY_INCOMPLETE"
 PROVIDER_NAME = ProviderName.TRONSAVE.value
-
-
-def state_of(status: str) -> OrderState:
-    return _STATES.get(status.strip().lower(), OrderState.UNKNOWN)
 
 
 class TronSaveProvider:
@@ -74,7 +68,7 @@ class TronSaveProvider:
         self.key_id = client.key_id
         self.unreadable_rows = 0  # in the last history scan
 
-    def check_request(self, request: OrderRequest) -> str | None:
+    def check_request(self, request: OrderRequest) -> FailureReason | None:
         return None
 
     async def quote(self, request: OrderRequest) -> Quote:
@@ -263,7 +257,7 @@ class TronSaveProvider:
         ]
 
     def can_cancel(self, order: TrackedOrder, now: float) -> bool:
-        return order.state is OrderState.PENDING
+        return cancellable(order.state)
 
     async def balance(self) -> Balance:
         info = await self._client.user_info()

@@ -15,21 +15,12 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from types import TracebackType
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import httpx
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    SecretStr,
-    ValidationError,
-    model_validator,
-)
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from bot.providers.clock import ClockOffset, OffsetBound, parse_http_date
 from bot.providers.errors import (
@@ -42,16 +33,21 @@ from bot.providers.errors import (
     SendTiming,
 )
 from bot.providers.pacing import Pacer, key_fingerprint
-
-__all__ = [
-    "ActionResult",
-    "Estimate",
-    "HistoryOrder",
-    "HistoryPage",
-    "TrackResult",
-    "TronSaveClient",
-    "UserInfo",
-]
+from bot.providers.tronsave.models import (
+    ActionResult,
+    CancelBody,
+    ConfirmBody,
+    Estimate,
+    HistoryOrder,
+    HistoryPage,
+    OrderIds,
+    RawHistoryPage,
+    TrackBody,
+    TrackResult,
+    UserInfo,
+    UserInfoEnvelope,
+)
+from bot.providers.tronsave.reasons import AUTH_CODES, CODE_WORDS, reason_of
 
 log = logging.getLogger(__name__)
 
@@ -59,187 +55,14 @@ PROVIDER = "tronsave"
 _DETAIL_LIMIT = 300
 _PROBE_PAUSE = 60.0  # seconds between rounds of clock probes
 
-# Code words from the docs' error table. Matched as whole words anywhere in the body because
-# the create page does not document its error body and other pages print a code->text map.
-_AUTH_CODES = ("API_KEY_REQUIRED", "INVALID_API_KEY", "FORBIDDEN")
-_BUSINESS_CODES = (
-    "INTERNAL_BALANCE_ACCOUNT_TOO_LOW",
-    "PRICE_EXCEED_MAX_PRICE_REQUIRED",
-    "MUST_BE_WAIT_PREVIOUS_ORDER_FILLED",
-    "CANNOT_FULFILLED",
-    "MIN_PRICE_INVALID",
-    "INTERNAL_ACCOUNT_NOT_FOUND",
-    "INVALID_PARAMS",
-    "MISSING_PARAMS",
-)
+# Code words are matched as whole words anywhere in the body because the create page
+# does not document its error body and other pages print a code->text map.
 _TSAS_RE = re.compile(r"TSAS:(\d+)\s+([A-Z_]+)")
-_KNOWN_CODE_RE = re.compile(r"\b(" + "|".join(_AUTH_CODES + _BUSINESS_CODES) + r")\b")
+_KNOWN_CODE_RE = re.compile(r"\b(" + "|".join(CODE_WORDS) + r")\b")
 # Fastify/ajv wording, old and new: "body must have required property 'x'",
 # "body/amount must be number", "querystring.pageSize should be integer".
 _REQUIRED_FIELD_RE = re.compile(r"required property '([^']+)'")
 _PATH_FIELD_RE = re.compile(r"^(?:body|querystring|params|headers)[/.]([A-Za-z0-9_]+)")
-
-
-# --- money -------------------------------------------------------------------------------
-
-
-def _to_sun(value: object) -> object:
-    """Integer SUN from an int, a numeric string or a Decimal; fractions round half up."""
-    if isinstance(value, bool):
-        raise ValueError("a boolean is not an amount of SUN")  # noqa: TRY004 (pydantic wants ValueError)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str | Decimal | float):
-        try:
-            # str() first so a float is read from its repr, never through float arithmetic.
-            amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-        except InvalidOperation as exc:
-            raise ValueError(f"not a SUN amount: {value!r}") from exc
-        if not amount.is_finite():
-            raise ValueError(f"not a SUN amount: {value!r}")
-        return int(amount.to_integral_value(rounding=ROUND_HALF_UP))
-    return value  # let pydantic report the wrong type
-
-
-Sun = Annotated[int, BeforeValidator(_to_sun)]
-
-
-# --- models --------------------------------------------------------------------------------
-
-
-class _Model(BaseModel):
-    # The provider adds fields without notice and sends numbers as strings or strings as
-    # numbers; models accept both and keep only what the bot uses.
-    model_config = ConfigDict(
-        extra="ignore",
-        frozen=True,
-        coerce_numbers_to_str=True,
-        validate_by_name=True,
-        validate_by_alias=True,
-    )
-
-
-class Estimate(_Model):
-    charge_amount_sun: Sun = Field(alias="charge_amount")
-    unit_price_sun: Sun = Field(alias="price")
-    max_receiver_can_provide: int
-    internal_balance_sun: Sun = Field(alias="internal_balance")
-    # Only in the example (able_to_match) or only in the schema (duration_sec).
-    able_to_match: bool | None = None
-    duration_sec: int | None = None
-
-
-class TrackResult(_Model):
-    order_id: str
-    # Verbatim: the docs list Pending/Matched in prose but Completed in examples. None when
-    # the record has none (null, missing or blank): that order's answer is unreadable.
-    status: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_status(cls, data: Any) -> Any:
-        status = data.get("status") if isinstance(data, dict) else None
-        if isinstance(status, str) and not status.strip():
-            data = {**data, "status": None}
-        return data
-
-
-class ActionResult(_Model):
-    order_id: str
-    is_success: bool
-    fail_reason: str | None = None
-
-
-class HistoryOrder(_Model):
-    id: str = Field(alias="_id")
-    request_id: str | None = None
-    receiver: str | None = None
-    requester: str | None = None
-    delegator: str | None = None
-    resource_type: str | None = None
-    amount: int | None = None
-    charge_duration_sec: int | None = None
-    status: str | None = None
-    is_matched: bool | None = None
-    charge_amount_sun: Sun | None = Field(default=None, alias="charge_amount")
-    unit_price_sun: Sun | None = Field(default=None, alias="unit_price")
-    paid_amount_actual_sun: Sun | None = Field(default=None, alias="paid_amount_actual")
-    repay_amount_sun: Sun | None = Field(default=None, alias="repay_amount")
-    repay_by: str | None = None
-    delegate_txid: str | None = None
-    delegate_at: datetime | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = Field(default=None, alias="update_at")
-    repay_at: datetime | None = None
-    expire_delegate_at: datetime | None = None
-    deadline: int | None = None
-    max_price_accept: Sun | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _lift_options(cls, data: Any) -> Any:
-        """`deadline` and `max_price_accept` arrive nested under `options`."""
-        if isinstance(data, dict) and isinstance(data.get("options"), dict):
-            options = data["options"]
-            data = {**data}
-            for name in ("deadline", "max_price_accept"):
-                data.setdefault(name, options.get(name))
-        return data
-
-
-class HistoryPage(_Model):
-    total: int
-    results: list[HistoryOrder]
-    # Rows served but unreadable (a null id, a number that is not one): they count as
-    # served for paging, yet a search that met one cannot say what is not there.
-    unreadable: int = 0
-
-
-class _RawHistoryPage(_Model):
-    total: int
-    results: list[Any]
-
-
-class UserInfo(_Model):
-    balance_sun: Sun = Field(alias="balance")
-    deposit_address: str | None = Field(default=None, alias="depositAddress")
-    represent_address: str | None = Field(default=None, alias="representAddress")
-
-
-class _OrderIds(_Model):
-    order_ids: list[str]
-
-
-class _TrackBody(_Model):
-    results: list[TrackResult]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_rows_without_id(cls, data: Any) -> Any:
-        # A row naming no order cannot be matched to one; the rest still count.
-        if isinstance(data, dict) and isinstance(data.get("results"), list):
-            rows = [
-                r for r in data["results"] if isinstance(r, dict) and _has_id(r.get("order_id"))
-            ]
-            data = {**data, "results": rows}
-        return data
-
-
-def _has_id(value: object) -> bool:
-    return isinstance(value, str | int) and not isinstance(value, bool) and str(value) != ""
-
-
-class _ConfirmBody(_Model):
-    confirmation_results: list[ActionResult]
-
-
-class _CancelBody(_Model):
-    cancel_results: list[ActionResult]
-
-
-class _UserInfoEnvelope(_Model):
-    data: UserInfo
-
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -404,7 +227,7 @@ class TronSaveClient:
         floor = self._clock()  # before any pacing wait: a lower bound of the send time
         raw = await self._request(_CREATE, body=body)
         try:
-            order_ids = _parse(_OrderIds, raw).order_ids
+            order_ids = _parse(OrderIds, raw).order_ids
         except ProviderUnavailable as exc:
             # A 2xx we cannot read: the orders may exist; say when they could have been made.
             exc.timing = self._timing(floor, self._clock(), answered=True)
@@ -423,25 +246,25 @@ class TronSaveClient:
         if not order_ids:
             return []
         raw = await self._request(_TRACK, body={"order_ids": list(order_ids)})
-        return _parse(_TrackBody, raw).results
+        return _parse(TrackBody, raw).results
 
     async def confirm(self, order_ids: Sequence[str]) -> list[ActionResult]:
         if not order_ids:
             return []
         raw = await self._request(_CONFIRM, body={"order_ids": list(order_ids)})
-        return _parse(_ConfirmBody, raw).confirmation_results
+        return _parse(ConfirmBody, raw).confirmation_results
 
     async def cancel(self, order_ids: Sequence[str]) -> list[ActionResult]:
         if not order_ids:
             return []
         raw = await self._request(_CANCEL, body={"order_ids": list(order_ids)})
-        return _parse(_CancelBody, raw).cancel_results
+        return _parse(CancelBody, raw).cancel_results
 
     async def history(
         self, *, from_ms: int, to_ms: int, page: int = 0, page_size: int = 50
     ) -> HistoryPage:
         params = {"from": from_ms, "to": to_ms, "page": page, "pageSize": page_size}
-        raw = _parse(_RawHistoryPage, await self._request(_HISTORY, params=params))
+        raw = _parse(RawHistoryPage, await self._request(_HISTORY, params=params))
         rows: list[HistoryOrder] = []
         for item in raw.results:
             try:
@@ -451,7 +274,7 @@ class TronSaveClient:
         return HistoryPage(total=raw.total, results=rows, unreadable=len(raw.results) - len(rows))
 
     async def user_info(self) -> UserInfo:
-        return _parse(_UserInfoEnvelope, await self._request(_USER_INFO)).data
+        return _parse(UserInfoEnvelope, await self._request(_USER_INFO)).data
 
     # --- transport ---
 
@@ -598,8 +421,8 @@ def _decode_json(content: bytes) -> object:
 def _classify(
     status: int, body: dict[str, Any], detail: str, code_word: str | None, *, safe: bool
 ) -> _Failure:
-    if status in (401, 403) or code_word in _AUTH_CODES:
-        if code_word not in _AUTH_CODES:
+    if status in (401, 403) or code_word in AUTH_CODES:
+        if code_word not in AUTH_CODES:
             code_word = "FORBIDDEN" if status == 403 else "UNAUTHORIZED"
         auth = ProviderAuthError(PROVIDER, code_word, detail, http_status=status)
         return _Failure(auth, transient=False)
@@ -630,7 +453,10 @@ def _refusal(
         return ProviderValidationError(
             PROVIDER, fastify_code, detail, field=_field_name(detail), http_status=status
         )
-    return ProviderBusinessError(PROVIDER, code_word or "UNKNOWN", detail, http_status=status)
+    reason = reason_of(code_word) if code_word else None
+    return ProviderBusinessError(
+        PROVIDER, code_word or "UNKNOWN", detail, http_status=status, reason=reason
+    )
 
 
 def _code_word(text: str) -> str | None:
