@@ -7,7 +7,9 @@ names stay flat and one `Settings` object reports one error line.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, SecretStr
 
 
 class HttpSettings(BaseModel):
@@ -23,3 +25,9 @@ def http_url(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise ValueError("must start with http:// or https://")
     return value.rstrip("/")
+
+
+# The field types provider settings use: a key that a blank line leaves unset, and a
+# base URL that must be http(s) (kept without its trailing slash).
+ApiKey = Annotated[SecretStr | None, BeforeValidator(blank_is_unset)]
+BaseUrl = Annotated[str, AfterValidator(http_url)]

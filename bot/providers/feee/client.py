@@ -11,7 +11,6 @@ import json
 import logging
 import math
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any, Final, TypeVar
 
 import httpx
@@ -27,6 +26,7 @@ from bot.providers.errors import (
 from bot.providers.feee.durations import UNIT_SECONDS, FeeeDuration
 from bot.providers.feee.models import FeeeAccount, FeeeOrder, FeeeQuote
 from bot.providers.feee.reasons import AUTH_CODES, reason_of
+from bot.providers.http import NOT_SENT, decode_json, scrub
 from bot.providers.pacing import Pacer, key_fingerprint
 
 logger = logging.getLogger(__name__)
@@ -40,9 +40,6 @@ MAX_RETRY_AFTER_SECONDS: Final = 60.0
 RESOURCE_TYPE_ENERGY: Final = 1
 
 _M = TypeVar("_M", bound=BaseModel)
-
-# Failures that prove the request never left this process.
-_NOT_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class FeeeClient:
@@ -191,7 +188,7 @@ class FeeeClient:
                 )
         except httpx.TransportError as exc:
             # Only a write that may have reached Feee leaves the outcome unknown.
-            unknown = is_write and not isinstance(exc, _NOT_SENT)
+            unknown = is_write and not isinstance(exc, NOT_SENT)
             code = "TIMEOUT" if isinstance(exc, httpx.TimeoutException) else "NETWORK"
             logger.warning(
                 "feee transport error path=%s key_id=%s error=%s outcome_unknown=%s",
@@ -255,7 +252,7 @@ class FeeeClient:
     def _business_error(
         self, path: str, envelope: Mapping[str, object], code: int, status: int
     ) -> ProviderAuthError | ProviderBusinessError:
-        msg = self._scrub(str(envelope.get("msg") or ""))
+        msg = scrub(str(envelope.get("msg") or ""), self._api_key.get_secret_value())
         request_id = _request_id(envelope)
         logger.warning(
             "feee error path=%s key_id=%s code=%s msg=%s request_id=%s http_status=%s",
@@ -272,11 +269,6 @@ class FeeeClient:
         return ProviderBusinessError(
             PROVIDER, str(code), msg, http_status=status, request_id=request_id, reason=reason
         )
-
-    def _scrub(self, text: str) -> str:
-        # Provider text goes into exceptions and logs; make sure it cannot carry the key.
-        secret = self._api_key.get_secret_value()
-        return text.replace(secret, "***") if secret else text
 
 
 def _check_resource_value(resource_value: int) -> None:
@@ -297,10 +289,7 @@ def _echoed_seconds(quote: FeeeQuote) -> int:
 
 
 def _decode(content: bytes) -> dict[str, Any] | None:
-    try:
-        body = json.loads(content, parse_float=Decimal)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError both are
-        return None
+    body = decode_json(content)
     return body if isinstance(body, dict) else None
 
 

@@ -8,31 +8,30 @@ out as one of the typed errors in `bot.providers.errors`.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from types import TracebackType
-from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import SecretStr, ValidationError
 
 from bot.providers.clock import ClockOffset, OffsetBound, parse_http_date
-from bot.providers.errors import (
-    ProviderAuthError,
-    ProviderBusinessError,
-    ProviderError,
-    ProviderRateLimited,
-    ProviderUnavailable,
-    ProviderValidationError,
-    SendTiming,
-)
+from bot.providers.errors import ProviderRateLimited, ProviderUnavailable, SendTiming
+from bot.providers.http import UNDECODABLE, decode_json, scrub
 from bot.providers.pacing import Pacer, key_fingerprint
+from bot.providers.tronsave.failures import (
+    DETAIL_LIMIT,
+    PROVIDER,
+    Failure,
+    bad_response,
+    classify,
+    code_word,
+    parse,
+    transport_failure,
+)
 from bot.providers.tronsave.models import (
     ActionResult,
     CancelBody,
@@ -47,24 +46,10 @@ from bot.providers.tronsave.models import (
     UserInfo,
     UserInfoEnvelope,
 )
-from bot.providers.tronsave.reasons import AUTH_CODES, CODE_WORDS, reason_of
 
 log = logging.getLogger(__name__)
 
-PROVIDER = "tronsave"
-_DETAIL_LIMIT = 300
 _PROBE_PAUSE = 60.0  # seconds between rounds of clock probes
-
-# Code words are matched as whole words anywhere in the body because the create page
-# does not document its error body and other pages print a code->text map.
-_TSAS_RE = re.compile(r"TSAS:(\d+)\s+([A-Z_]+)")
-_KNOWN_CODE_RE = re.compile(r"\b(" + "|".join(CODE_WORDS) + r")\b")
-# Fastify/ajv wording, old and new: "body must have required property 'x'",
-# "body/amount must be number", "querystring.pageSize should be integer".
-_REQUIRED_FIELD_RE = re.compile(r"required property '([^']+)'")
-_PATH_FIELD_RE = re.compile(r"^(?:body|querystring|params|headers)[/.]([A-Za-z0-9_]+)")
-
-_M = TypeVar("_M", bound=BaseModel)
 
 
 # --- endpoints -----------------------------------------------------------------------------
@@ -87,21 +72,6 @@ _CONFIRM = _Endpoint("confirm", "POST", "/v0/fast-charge-order-confirmation", sa
 _CANCEL = _Endpoint("cancel", "POST", "/v0/fast-charge-order-cancel", safe=False)
 _HISTORY = _Endpoint("history", "GET", "/v0/fast-charge-order-history", safe=True)
 _USER_INFO = _Endpoint("user_info", "GET", "/v2/user-info", safe=True)
-
-# Raised before the request reached the server: nothing can have happened there.
-_NOT_SENT: tuple[tuple[type[httpx.RequestError], str], ...] = (
-    (httpx.ConnectError, "CONNECT_ERROR"),
-    (httpx.ConnectTimeout, "CONNECT_TIMEOUT"),
-    (httpx.PoolTimeout, "POOL_TIMEOUT"),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class _Failure:
-    error: ProviderError
-    transient: bool  # worth retrying for a safe endpoint
-    answered: bool = True  # False: no answer came (timeout, broken connection)
-
 
 # --- client --------------------------------------------------------------------------------
 
@@ -170,7 +140,7 @@ class TronSaveClient:
                 if bound is not None:
                     await asyncio.sleep(self._phase_wait(bound))
                 outcome = await self._send_once(_USER_INFO, None, None, 0)
-            if isinstance(outcome, _Failure):
+            if isinstance(outcome, Failure):
                 log.info(
                     "tronsave clock probe failed: %s (key %s)", outcome.error.code, self.key_id
                 )
@@ -206,7 +176,7 @@ class TronSaveClient:
             "resource_type": "ENERGY",
             "duration_sec": duration_sec,
         }
-        return _parse(Estimate, await self._request(_ESTIMATE, body=body))
+        return parse(Estimate, await self._request(_ESTIMATE, body=body))
 
     async def create_order(
         self,
@@ -227,7 +197,7 @@ class TronSaveClient:
         floor = self._clock()  # before any pacing wait: a lower bound of the send time
         raw = await self._request(_CREATE, body=body)
         try:
-            order_ids = _parse(OrderIds, raw).order_ids
+            order_ids = parse(OrderIds, raw).order_ids
         except ProviderUnavailable as exc:
             # A 2xx we cannot read: the orders may exist; say when they could have been made.
             exc.timing = self._timing(floor, self._clock(), answered=True)
@@ -246,25 +216,25 @@ class TronSaveClient:
         if not order_ids:
             return []
         raw = await self._request(_TRACK, body={"order_ids": list(order_ids)})
-        return _parse(TrackBody, raw).results
+        return parse(TrackBody, raw).results
 
     async def confirm(self, order_ids: Sequence[str]) -> list[ActionResult]:
         if not order_ids:
             return []
         raw = await self._request(_CONFIRM, body={"order_ids": list(order_ids)})
-        return _parse(ConfirmBody, raw).confirmation_results
+        return parse(ConfirmBody, raw).confirmation_results
 
     async def cancel(self, order_ids: Sequence[str]) -> list[ActionResult]:
         if not order_ids:
             return []
         raw = await self._request(_CANCEL, body={"order_ids": list(order_ids)})
-        return _parse(CancelBody, raw).cancel_results
+        return parse(CancelBody, raw).cancel_results
 
     async def history(
         self, *, from_ms: int, to_ms: int, page: int = 0, page_size: int = 50
     ) -> HistoryPage:
         params = {"from": from_ms, "to": to_ms, "page": page, "pageSize": page_size}
-        raw = _parse(RawHistoryPage, await self._request(_HISTORY, params=params))
+        raw = parse(RawHistoryPage, await self._request(_HISTORY, params=params))
         rows: list[HistoryOrder] = []
         for item in raw.results:
             try:
@@ -274,7 +244,7 @@ class TronSaveClient:
         return HistoryPage(total=raw.total, results=rows, unreadable=len(raw.results) - len(rows))
 
     async def user_info(self) -> UserInfo:
-        return _parse(UserInfoEnvelope, await self._request(_USER_INFO)).data
+        return parse(UserInfoEnvelope, await self._request(_USER_INFO)).data
 
     # --- transport ---
 
@@ -294,7 +264,7 @@ class TronSaveClient:
                 sent_at = self._clock()
                 outcome = await self._send_once(endpoint, body, params, attempt)
                 failed_at = self._clock()
-            if not isinstance(outcome, _Failure):
+            if not isinstance(outcome, Failure):
                 return outcome
             error = outcome.error
             error.timing = self._timing(sent_at, failed_at, answered=outcome.answered)
@@ -326,7 +296,7 @@ class TronSaveClient:
         body: dict[str, object] | None,
         params: dict[str, int] | None,
         attempt: int,
-    ) -> object | _Failure:
+    ) -> object | Failure:
         started = time.monotonic()
         try:
             response = await self._http.request(
@@ -342,7 +312,7 @@ class TronSaveClient:
                 attempt,
                 self.key_id,
             )
-            return _transport_failure(exc)
+            return transport_failure(exc)
         log.debug(
             "tronsave %s %s -> %d in %.3fs (attempt %d, key %s)",
             endpoint.method,
@@ -379,12 +349,12 @@ class TronSaveClient:
             offset_high=bound.high if bound else None,
         )
 
-    def _read(self, response: httpx.Response, endpoint: _Endpoint) -> object | _Failure:
-        decoded = _decode_json(response.content)
+    def _read(self, response: httpx.Response, endpoint: _Endpoint) -> object | Failure:
+        decoded = decode_json(response.content)
         if not response.is_success:
             return self._http_failure(response, decoded, endpoint)
-        if decoded is _UNDECODABLE:
-            return _Failure(_bad_response("body is not JSON", response.status_code), False)
+        if decoded is UNDECODABLE:
+            return Failure(bad_response("body is not JSON", response.status_code), False)
         if isinstance(decoded, dict) and decoded.get("error") is True:
             # v2 envelope reporting an error with a 2xx status.
             return self._http_failure(response, decoded, endpoint)
@@ -392,109 +362,10 @@ class TronSaveClient:
 
     def _http_failure(
         self, response: httpx.Response, decoded: object, endpoint: _Endpoint
-    ) -> _Failure:
+    ) -> Failure:
         status = response.status_code
-        text = self._scrub(response.text)
+        text = scrub(response.text, self._secret)
         body = decoded if isinstance(decoded, dict) else {}
         message = body.get("message")
-        detail = self._scrub(message if isinstance(message, str) else text)[:_DETAIL_LIMIT]
-        return _classify(status, body, detail, _code_word(text), safe=endpoint.safe)
-
-    def _scrub(self, text: str) -> str:
-        """Never let the key into an exception, even if the server echoes it back."""
-        return text.replace(self._secret, "***") if self._secret else text
-
-
-# --- helpers -------------------------------------------------------------------------------
-
-_UNDECODABLE = object()
-
-
-def _decode_json(content: bytes) -> object:
-    try:
-        # Decimal keeps fractional SUN exact until `_to_sun` rounds it.
-        return json.loads(content, parse_float=Decimal)
-    except ValueError:
-        return _UNDECODABLE
-
-
-def _classify(
-    status: int, body: dict[str, Any], detail: str, code_word: str | None, *, safe: bool
-) -> _Failure:
-    if status in (401, 403) or code_word in AUTH_CODES:
-        if code_word not in AUTH_CODES:
-            code_word = "FORBIDDEN" if status == 403 else "UNAUTHORIZED"
-        auth = ProviderAuthError(PROVIDER, code_word, detail, http_status=status)
-        return _Failure(auth, transient=False)
-    if status == 429:
-        limited = ProviderRateLimited(PROVIDER, "RATE_LIMIT", detail, http_status=status)
-        return _Failure(limited, transient=True)
-    if not 200 <= status < 500:
-        # 5xx, or a 1xx/3xx this API never documents: a write may have happened.
-        unavailable = ProviderUnavailable(
-            PROVIDER, f"HTTP_{status}", detail, outcome_unknown=not safe, http_status=status
-        )
-        return _Failure(unavailable, transient=status >= 500)
-    if status == 404:
-        # Fastify's unknown-route answer: the request was never handled.
-        not_found = ProviderUnavailable(
-            PROVIDER, "NOT_FOUND", detail, outcome_unknown=False, http_status=status
-        )
-        return _Failure(not_found, transient=False)
-    return _Failure(_refusal(status, body, detail, code_word), transient=False)
-
-
-def _refusal(
-    status: int, body: dict[str, Any], detail: str, code_word: str | None
-) -> ProviderError:
-    """A 4xx (or a 2xx envelope with `error: true`): schema rejection or business refusal."""
-    fastify_code = body.get("code")
-    if isinstance(fastify_code, str) and fastify_code.startswith("FST_ERR"):
-        return ProviderValidationError(
-            PROVIDER, fastify_code, detail, field=_field_name(detail), http_status=status
-        )
-    reason = reason_of(code_word) if code_word else None
-    return ProviderBusinessError(
-        PROVIDER, code_word or "UNKNOWN", detail, http_status=status, reason=reason
-    )
-
-
-def _code_word(text: str) -> str | None:
-    """The CODE token: from `TSAS:<n> CODE` if present, else a known code word anywhere."""
-    if tsas := _TSAS_RE.search(text):
-        return tsas.group(2)
-    known = _KNOWN_CODE_RE.search(text)
-    return known.group(1) if known else None
-
-
-def _field_name(message: str) -> str | None:
-    match = _REQUIRED_FIELD_RE.search(message) or _PATH_FIELD_RE.search(message)
-    return match.group(1) if match else None
-
-
-def _transport_failure(exc: httpx.RequestError) -> _Failure:
-    name = type(exc).__name__  # not str(exc): keep the failure text short and predictable
-    for kind, code in _NOT_SENT:
-        if isinstance(exc, kind):
-            failure = ProviderUnavailable(PROVIDER, code, name, outcome_unknown=False)
-            return _Failure(failure, True, answered=False)
-    # The request may have reached the server; a write's effect is unknown.
-    code = "TIMEOUT" if isinstance(exc, httpx.TimeoutException) else "NETWORK_ERROR"
-    error = ProviderUnavailable(PROVIDER, code, name, outcome_unknown=True)
-    return _Failure(error, transient=isinstance(exc, httpx.TransportError), answered=False)
-
-
-def _bad_response(detail: str, status: int | None) -> ProviderUnavailable:
-    # A 2xx arrived, so the request was processed, but what it did cannot be read.
-    return ProviderUnavailable(
-        PROVIDER, "BAD_RESPONSE", detail, outcome_unknown=True, http_status=status
-    )
-
-
-def _parse(model: type[_M], raw: object) -> _M:
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or model.__name__
-        raise _bad_response(f"{where}: {first['msg']}"[:_DETAIL_LIMIT], None) from None
+        detail = scrub(message if isinstance(message, str) else text, self._secret)
+        return classify(status, body, detail[:DETAIL_LIMIT], code_word(text), safe=endpoint.safe)
