@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypedDict, Unpack
 
 
 class FailureReason(StrEnum):
@@ -43,6 +44,13 @@ class SendTiming:
     answer_by: float  # the latest moment the provider could still have acted on it
     offset_low: float | None = None
     offset_high: float | None = None
+
+
+class _Common(TypedDict, total=False):
+    """The keyword arguments every ProviderError takes."""
+
+    http_status: int | None
+    reason: FailureReason | None
 
 
 class ProviderError(Exception):
@@ -88,10 +96,9 @@ class ProviderValidationError(ProviderError):
         detail: str = "",
         *,
         field: str | None = None,
-        http_status: int | None = None,
-        reason: FailureReason | None = None,
+        **common: Unpack[_Common],
     ) -> None:
-        super().__init__(provider, code, detail, http_status=http_status, reason=reason)
+        super().__init__(provider, code, detail, **common)
         self.field = field
 
 
@@ -104,11 +111,10 @@ class ProviderBusinessError(ProviderError):
         code: str,
         detail: str = "",
         *,
-        http_status: int | None = None,
         request_id: str | None = None,
-        reason: FailureReason | None = None,
+        **common: Unpack[_Common],
     ) -> None:
-        super().__init__(provider, code, detail, http_status=http_status, reason=reason)
+        super().__init__(provider, code, detail, **common)
         self.request_id = request_id
 
 
@@ -135,8 +141,7 @@ class ProviderUnavailable(ProviderError):
         detail: str = "",
         *,
         outcome_unknown: bool,
-        http_status: int | None = None,
-        reason: FailureReason | None = None,
+        **common: Unpack[_Common],
     ) -> None:
-        super().__init__(provider, code, detail, http_status=http_status, reason=reason)
+        super().__init__(provider, code, detail, **common)
         self.outcome_unknown = outcome_unknown

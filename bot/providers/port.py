@@ -1,8 +1,9 @@
 """What the order logic needs from a provider, in the bot's own terms.
 
-Each provider gets an adapter (`tronsave_provider`, `feee_provider`) that speaks its
-client's dialect and answers in these types, so the services and handlers never branch
-on which provider they talk to.
+Each provider package has an adapter (`tronsave.adapter`, `feee.adapter`) that speaks
+its client's dialect and answers in these types, so the services and handlers never
+branch on which provider they talk to. The types are the port's own, not storage rows:
+the services convert at the call.
 """
 
 from __future__ import annotations

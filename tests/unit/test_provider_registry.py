@@ -31,6 +31,8 @@ from bot.providers.registry import PROVIDERS, ProviderSettings, build_providers,
 from bot.providers.tronsave.client import TronSaveClient
 from bot.providers.tronsave.reasons import AUTH_CODES as TRONSAVE_AUTH_CODES
 from bot.providers.tronsave.reasons import REASONS as TRONSAVE_REASONS
+from bot.services.orders import OrderService
+from bot.storage.repository import ReceiverUpdate, Repository
 from bot.telegram.render import error_text
 
 ADDRESS = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
@@ -192,3 +194,30 @@ def test_the_provider_code_is_shown_where_it_helps() -> None:
     assert "INVALID_API_KEY" in error_text("en", key)
     field = ProviderValidationError("tronsave", "FST_ERR_VALIDATION", "body", field="amount")
     assert "amount" in error_text("en", field)
+
+
+# -- a refusal stored with a receiver keeps its reason -----------------------------
+
+
+async def test_a_stored_refusal_is_told_with_its_reason(repo: Repository) -> None:
+    sub = await repo.create_submission(
+        chat_id=1,
+        user_id=1,
+        provider="feee",
+        key_id="k",
+        amount=65_000,
+        duration_sec=3600,
+        max_price=100,
+        deadline_sec=300,
+        receivers=[ADDRESS],
+        now=1_000.0,
+    )
+    refused = ReceiverUpdate(0, ADDRESS, "refused", None, "20005", "not activated")
+    await repo.record_receivers(sub, [refused], now=1_001.0)
+    [report] = await OrderService(repo, {}).receiver_report(sub)
+    assert report.error is not None
+    assert (report.error.code, report.error.reason) == (
+        "20005",
+        FailureReason.RECEIVER_NOT_ACTIVATED,
+    )
+    assert "not activated on TRON yet" in error_text("en", report.error)
