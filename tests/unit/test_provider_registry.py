@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+from pathlib import Path
 
 import httpx
 import pytest
@@ -221,3 +223,30 @@ async def test_a_stored_refusal_is_told_with_its_reason(repo: Repository) -> Non
         FailureReason.RECEIVER_NOT_ACTIVATED,
     )
     assert "not activated on TRON yet" in error_text("en", report.error)
+
+
+# -- the room's borders -------------------------------------------------------------
+
+PROVIDERS_DIR = Path(__file__).resolve().parents[2] / "bot" / "providers"
+
+
+def _imported(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_providers_import_neither_storage_nor_services_nor_telegram() -> None:
+    modules = sorted(PROVIDERS_DIR.rglob("*.py"))
+    assert len(modules) > 15
+    outside = [
+        f"{path.relative_to(PROVIDERS_DIR)}: {name}"
+        for path in modules
+        for name in _imported(path)
+        if name.startswith(("bot.storage", "bot.services", "bot.telegram", "telegram"))
+    ]
+    assert outside == []
