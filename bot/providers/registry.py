@@ -37,7 +37,7 @@ class Build(Protocol):
 @dataclass(frozen=True)
 class Registration:
     name: ProviderName
-    build: Build  # None when the provider is not configured
+    build: Build  # its adapter, or None when the provider is not configured
     reason_of: Callable[[str], FailureReason | None]  # its own codes in the bot's words
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -48,6 +48,14 @@ def _trx_fields_to_sun(
 
 class _FeeeModel(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
+    # Feee's TRX amounts and the SUN fields they become; the required ones must be given.
+    trx_fields: ClassVar[Mapping[str, str]] = {}
+    trx_required: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_trx(cls, data: Any) -> Any:
+        return _trx_fields_to_sun(data, cls.trx_fields, cls.trx_required)
 
 
 class FeeeQuote(_FeeeModel):
@@ -59,14 +67,11 @@ class FeeeQuote(_FeeeModel):
     rent_time_unit: str = ""
     rent_time_second: int = 0
 
-    @model_validator(mode="before")
-    @classmethod
-    def _from_trx(cls, data: Any) -> Any:
-        return _trx_fields_to_sun(
-            data,
-            {"pay_amount": "pay_sun", "service_amount": "service_sun"},
-            required=frozenset({"pay_amount"}),
-        )
+    trx_fields: ClassVar[Mapping[str, str]] = {
+        "pay_amount": "pay_sun",
+        "service_amount": "service_sun",
+    }
+    trx_required: ClassVar[frozenset[str]] = frozenset({"pay_amount"})
 
     @property
     def paid_unit_price(self) -> int:
@@ -108,12 +113,17 @@ class FeeeOrder(_FeeeModel):
     is_split: bool = False
     sub_orders: list[FeeeOrder] = Field(default_factory=list)  # `sub_order`
 
+    trx_fields: ClassVar[Mapping[str, str]] = {
+        "pay_amount": "pay_sun",
+        "refund_amount": "refund_sun",
+    }
+
     @model_validator(mode="before")
     @classmethod
     def _from_feee(cls, data: Any) -> Any:
-        data = _trx_fields_to_sun(data, {"pay_amount": "pay_sun", "refund_amount": "refund_sun"})
         if not isinstance(data, dict):
             return data
+        data = dict(data)  # never change the caller's answer
         if "sub_order" in data:
             data.setdefault("sub_orders", data.pop("sub_order") or [])
         if isinstance(data.get("sub_orders"), list):
@@ -136,11 +146,8 @@ class FeeeAccount(_FeeeModel):
     today_consume_sun: int | None = None  # `today_consume_trx_amount`
     qps: int | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _from_trx(cls, data: Any) -> Any:
-        return _trx_fields_to_sun(
-            data,
-            {"trx_money": "balance_sun", "today_consume_trx_amount": "today_consume_sun"},
-            required=frozenset({"trx_money"}),
-        )
+    trx_fields: ClassVar[Mapping[str, str]] = {
+        "trx_money": "balance_sun",
+        "today_consume_trx_amount": "today_consume_sun",
+    }
+    trx_required: ClassVar[frozenset[str]] = frozenset({"trx_money"})
