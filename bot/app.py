@@ -35,12 +35,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
 from bot.domain import ProviderName
-from bot.providers.feee.adapter import FeeeProvider
-from bot.providers.feee.client import FeeeClient
-from bot.providers.pacing import Pacer
-from bot.providers.port import EnergyProvider
-from bot.providers.tronsave.adapter import TronSaveProvider
-from bot.providers.tronsave.client import TronSaveClient
+from bot.providers.registry import build_providers
 from bot.services.chats import ChatService
 from bot.services.housekeeping import DAY, Retention
 from bot.services.orders import OrderService
@@ -73,39 +68,6 @@ LIFECYCLE_KEY = "lifecycle"  # bot_data: the BotServices that post_init starts
 
 # The wizard mixes typed answers and buttons in one conversation on purpose.
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
-
-
-def build_providers(
-    settings: Settings,
-    *,
-    transports: dict[ProviderName, httpx.AsyncBaseTransport] | None = None,
-    clock: Callable[[], float] = time.time,
-) -> dict[ProviderName, EnergyProvider]:
-    transports = transports or {}
-    providers: dict[ProviderName, EnergyProvider] = {}
-    if settings.tronsave_api_key is not None:
-        client = TronSaveClient(
-            api_key=settings.tronsave_api_key,
-            base_url=settings.tronsave_base_url,
-            pacer=Pacer(settings.tronsave_min_interval_seconds, hold=True),
-            timeout=settings.http_timeout_seconds,
-            transport=transports.get(ProviderName.TRONSAVE),
-        )
-        providers[ProviderName.TRONSAVE] = TronSaveProvider(
-            client, track_chunk=settings.tronsave_track_chunk_size, clock=clock
-        )
-    if settings.feee_api_key is not None:
-        feee_client = FeeeClient(
-            api_key=settings.feee_api_key,
-            base_url=settings.feee_base_url,
-            user_agent=settings.feee_user_agent,
-            # A little slack keeps request bursts clear of Feee's one-second window.
-            pacer=Pacer(1.0 / settings.feee_requests_per_second + 0.02, hold=False),
-            timeout=settings.http_timeout_seconds,
-            transport=transports.get(ProviderName.FEEE),
-        )
-        providers[ProviderName.FEEE] = FeeeProvider(feee_client, clock=clock)
-    return providers
 
 
 def _retention(settings: Settings) -> Retention:

@@ -27,7 +27,7 @@ from bot.providers.errors import (
     ProviderUnavailable,
 )
 from bot.providers.port import EnergyProvider, StatusUpdate, Unreadable
-from bot.services.orders import OrderService
+from bot.services.orders import OrderService, tracked
 from bot.storage.repository import (
     NewNotification,
     NoticePayload,
@@ -161,7 +161,7 @@ class Poller:
             answers: Sequence[StatusUpdate | Unreadable] = []
             refused: str | None = None
             try:
-                answers = await adapter.track(part)
+                answers = await adapter.track([tracked(o) for o in part])
             except ProviderAuthError:
                 raise  # the key itself is refused: every other chunk would be too
             except (ProviderRateLimited, ProviderUnavailable) as exc:

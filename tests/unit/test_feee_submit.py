@@ -13,7 +13,8 @@ from pydantic import SecretStr
 
 from bot.domain import NoticeKind, ProviderName, SubmissionState
 from bot.providers.feee.adapter import FeeeProvider
-from bot.providers.feee.client import FeeeClient, FeeeOrder, FeeeQuote
+from bot.providers.feee.client import FeeeClient
+from bot.providers.feee.models import FeeeOrder, FeeeQuote
 from bot.providers.pacing import Pacer
 from bot.providers.port import OrderRequest, ReceiverResult, ReceiverStatus
 from bot.sandbox.feee import FeeeSimulator

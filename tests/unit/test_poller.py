@@ -7,7 +7,7 @@ import pytest
 from bot.domain import NoticeKind, OrderState, ProviderName
 from bot.providers.errors import ProviderUnavailable
 from bot.providers.port import OrderRequest, StatusUpdate
-from bot.services.orders import OrderService
+from bot.services.orders import OrderService, tracked
 from bot.services.poller import Poller
 from bot.storage.repository import Repository
 from bot.tron_address import address_from_bytes
@@ -59,7 +59,7 @@ async def test_overlapping_or_repeated_cycles_never_repeat_a_push(repo: Reposito
     await poller.run_cycle()
     # A second poller acting on what it read before the first one wrote:
     other = Poller(svc, deadline_grace=60, clock=clock)
-    updates = await fake.track(stale)
+    updates = await fake.track([tracked(o) for o in stale])
     by_id = {u.provider_order_id: u for u in updates if isinstance(u, StatusUpdate)}
     transitions = [
         t

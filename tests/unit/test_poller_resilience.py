@@ -13,7 +13,13 @@ from bot.providers.errors import (
     ProviderBusinessError,
     ProviderUnavailable,
 )
-from bot.providers.port import EnergyProvider, OrderRequest, StatusUpdate, Unreadable
+from bot.providers.port import (
+    EnergyProvider,
+    OrderRequest,
+    StatusUpdate,
+    TrackedOrder,
+    Unreadable,
+)
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
 from bot.storage.repository import Order, Repository
@@ -39,7 +45,7 @@ class PickyProvider(FakeProvider):
     auth_fails: bool = False
     batches: list[list[str]] = field(default_factory=list)
 
-    async def track(self, orders: Sequence[Order]) -> list[StatusUpdate | Unreadable]:
+    async def track(self, orders: Sequence[TrackedOrder]) -> list[StatusUpdate | Unreadable]:
         ids = [o.provider_order_id for o in orders]
         self.batches.append(ids)
         if self.auth_fails:
@@ -193,7 +199,7 @@ async def test_transient_answers_for_single_orders_are_not_counted(repo: Reposit
     match_all(fake)
     real_track = fake.track
 
-    async def partly(batch: Sequence[Order]) -> list[StatusUpdate | Unreadable]:
+    async def partly(batch: Sequence[TrackedOrder]) -> list[StatusUpdate | Unreadable]:
         answers: list[StatusUpdate | Unreadable] = list(await real_track(batch[1:]))
         return [Unreadable(batch[0].provider_order_id, "HTTP_429", transient=True), *answers]
 

@@ -7,7 +7,7 @@ import pytest
 
 from bot.domain import OrderState, ProviderName
 from bot.i18n import LANGS, Lang
-from bot.providers.errors import ProviderBusinessError
+from bot.providers.errors import FailureReason, ProviderBusinessError
 from bot.providers.port import ReceiverStatus
 from bot.services.orders import ReceiverReport
 from bot.storage.repository import Order
@@ -27,7 +27,12 @@ def _order(order_id: int, receiver: str) -> Order:
 
 def _report() -> list[ReceiverReport]:
     """Worst case for length: refusals with reasons, one uncertain, many not attempted."""
-    refusal = ProviderBusinessError("feee", "20005", "the receiving address is not activated")
+    refusal = ProviderBusinessError(
+        "feee",
+        "20005",
+        "the receiving address is not activated",
+        reason=FailureReason.RECEIVER_NOT_ACTIVATED,
+    )
     report = [
         ReceiverReport(r, ReceiverStatus.ORDERED, _order(i + 1, r))
         for i, r in enumerate(RECEIVERS[:40])

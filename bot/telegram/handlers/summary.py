@@ -50,9 +50,7 @@ async def show_summary(update: Update, context: Context, lang: Lang) -> str:
     usable: dict[str, Quote] = {}
     blocks: list[str] = []
     for name, result in (await context.services.orders.quotes(request)).items():
-        if isinstance(result, Refusal):
-            blocks.append(t(lang, result.key, provider=provider_name(lang, name)))
-        elif isinstance(result, ProviderError):
+        if isinstance(result, Refusal | ProviderError):
             blocks.append(error_text(lang, result))
         else:
             usable[name.value] = result
