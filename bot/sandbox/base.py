@@ -407,6 +407,8 @@ class BaseSimulator(ABC):
     endpoints: tuple[str, ...] = ()
     #: Every route, control routes included, is also served under each of these prefixes.
     path_prefixes: tuple[str, ...] = ("",)
+    #: The level of the one log line per request (sandbox mode lowers it to DEBUG).
+    request_log_level: int = logging.INFO
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, log_limit: int = 100_000):
         self._host = host
@@ -561,7 +563,8 @@ class BaseSimulator(ABC):
             else:
                 response, delay = self._run_route(route, request)
             self._log.finish(entry, response.status)
-        logger.info(
+        logger.log(
+            self.request_log_level,
             "%s %s -> %d (%s)",
             request.method,
             request.target,
