@@ -35,7 +35,7 @@ BALANCE_TRX = 10_000  # what each provider account starts with
 
 
 class Sandbox:
-    """The three simulators of sandbox mode; `start()` / `stop()`, or `with`."""
+    """The three simulators of sandbox mode, started and stopped together."""
 
     def __init__(self, settings: Settings) -> None:
         self._tronsave_key = f"sandbox-{secrets.token_hex(16)}"
@@ -66,13 +66,6 @@ class Sandbox:
         for simulator in reversed(self._all):
             simulator.stop()
 
-    def __enter__(self) -> Sandbox:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
     @property
     def tron_node_url(self) -> str:
         """Where the TRON node simulator listens (for the chain client, once it is wired)."""
@@ -96,7 +89,9 @@ def sandboxed(settings: Settings) -> Iterator[Settings]:
     if not settings.sandbox:
         yield settings
         return
-    with Sandbox(settings) as sandbox:
+    sandbox = Sandbox(settings)
+    sandbox.start()
+    try:
         log.warning(
             "SANDBOX mode: TronSave (%s) and Feee (%s) are local simulators, nothing is "
             "really ordered and no TRX is spent; provider keys and URLs in the settings are "
@@ -106,3 +101,5 @@ def sandboxed(settings: Settings) -> Iterator[Settings]:
             sandbox.tron_node_url,
         )
         yield sandbox.apply(settings)
+    finally:
+        sandbox.stop()

@@ -34,8 +34,12 @@ def _no_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(_settings(sandbox=True, tronsave_min_interval_seconds=0)) as running:
+    running = Sandbox(_settings(sandbox=True, tronsave_min_interval_seconds=0))
+    running.start()
+    try:
         yield running
+    finally:
+        running.stop()
 
 
 def _tronsave(settings: Settings) -> httpx.Client:
