@@ -28,7 +28,7 @@ outside the lock). Requests refused by `_gate` do not consume faults.
 
 `ConfiguredSimulator` adds settings kept in a frozen dataclass: the constructor takes them
 as keywords, `configure()` and the command line (`bot.sandbox.cli`) change them through
-the same coercers. `OrderBookSimulator` adds a balance and orders.
+the same coercers. `bot.sandbox.order_book.OrderBookSimulator` adds a balance and orders.
 """
 
 from __future__ import annotations
@@ -37,24 +37,28 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
-from decimal import Decimal
+from dataclasses import fields, replace
 from typing import (
     TYPE_CHECKING,
     Any,
     ClassVar,
     Generic,
-    Literal,
-    Protocol,
     Self,
     TypeVar,
     cast,
-    get_args,
 )
 
 from bot.sandbox.server import ApiError, ControlRoute, Request, Response, Route, Server
+from bot.sandbox.traffic import (
+    ANY_ENDPOINT,
+    FAULT_MODES,
+    UNKNOWN_ENDPOINT,
+    Fault,
+    FaultMode,
+    RequestLog,
+    WindowLimiter,
+)
 from bot.sandbox.values import (
     Coercer,
     as_float,
@@ -72,96 +76,12 @@ if TYPE_CHECKING:
 __all__ = [
     "BaseSimulator",
     "ConfiguredSimulator",
-    "OrderBookSimulator",
     "Request",
     "Response",
     "derive_address",
 ]
 
 logger = logging.getLogger("bot.sandbox")
-
-FaultMode = Literal["delay", "error500", "drop"]
-FAULT_MODES: tuple[str, ...] = get_args(FaultMode)
-ANY_ENDPOINT = "*"
-UNKNOWN_ENDPOINT = "unknown"
-
-
-@dataclass
-class Fault:
-    endpoint: str
-    mode: FaultMode
-    seconds: float
-    remaining: int | None  # None: every matching request until cleared
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "endpoint": self.endpoint,
-            "mode": self.mode,
-            "seconds": self.seconds,
-            "count": self.remaining,
-        }
-
-
-class WindowLimiter:
-    """At most `limit` accepted requests per key in any `window` seconds.
-
-    Refused requests are not recorded, so a client hammering the server is not punished
-    beyond the window. Runs on the monotonic clock: the simulated clock never affects it.
-    """
-
-    def __init__(self) -> None:
-        self._accepted: dict[str, deque[float]] = {}
-
-    def admit(self, key: str, limit: int, window: float) -> bool:
-        if limit <= 0 or window <= 0:
-            return True
-        now = time.monotonic()
-        accepted = self._accepted.setdefault(key, deque())
-        while accepted and now - accepted[0] >= window:
-            accepted.popleft()
-        if len(accepted) >= limit:
-            return False
-        accepted.append(now)
-        return True
-
-    def clear(self) -> None:
-        self._accepted.clear()
-
-
-class RequestLog:
-    def __init__(self, limit: int) -> None:
-        self._entries: deque[dict[str, object]] = deque(maxlen=limit)
-        self._counts: dict[str, int] = {}
-        self._status_counts: dict[str, dict[str, int]] = {}
-        self._rate_limited = 0
-
-    def record(self, request: Request, endpoint: str, arrived_at: float) -> dict[str, object]:
-        entry: dict[str, object] = {
-            "time": arrived_at,
-            "method": request.method,
-            "path": request.target,
-            "endpoint": endpoint,
-            "status": None,
-        }
-        self._entries.append(entry)
-        self._counts[endpoint] = self._counts.get(endpoint, 0) + 1
-        return entry
-
-    def finish(self, entry: dict[str, object], status: int) -> None:
-        entry["status"] = status
-        per_status = self._status_counts.setdefault(str(entry["endpoint"]), {})
-        per_status[str(status)] = per_status.get(str(status), 0) + 1
-        if status == 429:
-            self._rate_limited += 1
-
-    def snapshot(self) -> dict[str, object]:
-        return {
-            "entries": [dict(entry) for entry in self._entries],
-            "counts": dict(self._counts),
-            "status_counts": {name: dict(c) for name, c in self._status_counts.items()},
-            "rate_limited": self._rate_limited,
-            "total": sum(self._counts.values()),
-        }
 
 
 class BaseSimulator(ABC):
@@ -483,58 +403,3 @@ class ConfiguredSimulator(BaseSimulator, Generic[SettingsT]):
     def _reset_locked(self) -> None:
         self._settings = self._initial
         self._limiter.clear()
-
-
-class _Shiftable(Protocol):
-    def shift(self, seconds: float) -> None: ...
-
-
-BalanceT = TypeVar("BalanceT", int, Decimal)
-OrderT = TypeVar("OrderT", bound=_Shiftable)
-
-
-class OrderBookSimulator(ConfiguredSimulator[SettingsT], Generic[SettingsT, BalanceT, OrderT]):
-    """What both provider simulators keep alike: settings, a balance (the `balance`
-    keyword and setting), the orders (all, and those whose lifecycle still runs)."""
-
-    default_balance: ClassVar[int | Decimal]
-
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, **changes: object) -> None:
-        # Set first: the `balance` keyword replaces it while the settings are read.
-        self._balance: BalanceT = cast(BalanceT, self.coercers["balance"](self.default_balance))
-        super().__init__(host=host, port=port, **changes)
-        self._initial_balance: BalanceT = self._balance
-        self._orders: dict[str, OrderT] = {}  # creation order
-        self._open: dict[str, OrderT] = {}  # lifecycle rules still apply
-
-    def balance(self) -> BalanceT:
-        with self._lock:
-            return self._balance
-
-    @abstractmethod
-    def _order_json(self, order: OrderT) -> dict[str, object]: ...
-
-    def _state_locked(self) -> dict[str, object]:
-        return {
-            "balance": self._balance,
-            "orders": [self._order_json(order) for order in self._orders.values()],
-            "config": self._config_locked(),
-        }
-
-    def _config_locked(self) -> dict[str, object]:
-        return {**super()._config_locked(), "balance": self._balance}
-
-    def _apply_extra(self, coerced: dict[str, Any]) -> dict[str, Any]:
-        if "balance" in coerced:
-            self._balance = coerced.pop("balance")
-        return coerced
-
-    def _shift_locked(self, seconds: float) -> None:
-        for order in self._orders.values():
-            order.shift(seconds)
-
-    def _reset_locked(self) -> None:
-        super()._reset_locked()
-        self._balance = self._initial_balance
-        self._orders.clear()
-        self._open.clear()

@@ -1,8 +1,8 @@
-"""`python -m bot.sandbox.<name>`: one option per setting of the simulator, then serve.
+"""`python -m bot.sandbox.<name>`: `build` (one option per setting), then `serve`.
 
 Options are made from the simulator's settings dataclass (`--unit-price` for
-`unit_price`, ...), parsed by the same coercers as `configure()`: a yes/no setting is
-`--x` / `--no-x`, a set of strings is given once per value.
+`unit_price`, ...), parsed by the same coercers as `configure()`: a yes/no setting is a
+flag that turns its default around, a set of strings is given once per value.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ logger = logging.getLogger("bot.sandbox")
 SimT = TypeVar("SimT", bound=ConfiguredSimulator[Any])
 
 
-def run(
+def build(
     simulator_type: type[SimT],
     description: str,
     default_port: int,
@@ -32,11 +32,9 @@ def run(
     *,
     aliases: Mapping[str, str] | None = None,
     extend: Callable[[argparse.ArgumentParser], None] | None = None,
-    prepare: Callable[[SimT, argparse.Namespace], None] | None = None,
-) -> None:
-    """Parse `argv`, build the simulator from the options given, serve until stopped.
-    `aliases` adds a short flag for a setting, `extend` more options, `prepare` acts on
-    the simulator (and the parsed options) before it serves."""
+) -> tuple[SimT, argparse.Namespace]:
+    """The simulator the options in `argv` describe (not started), and the options.
+    `aliases` adds a short flag for a setting, `extend` more options."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=default_port, help="0 = any free port")
@@ -52,8 +50,10 @@ def run(
             flags.append(aliases[name])
         default = defaults.get(name)
         options: dict[str, Any] = {"dest": name, "default": None, "help": f"default {default}"}
-        if isinstance(default, bool):
-            options["action"] = argparse.BooleanOptionalAction
+        if isinstance(default, bool):  # a flag that turns the default around
+            options.update(action="store_const", const=not default, help=f"not {default}")
+            if default:
+                flags[0] = f"--no-{name.replace('_', '-')}"
         elif coercer in (as_str_set, as_optional_str_set):
             options.update(action="append", help="repeatable")
         parser.add_argument(*flags, **options)
@@ -61,10 +61,7 @@ def run(
         extend(parser)
     args = parser.parse_args(argv)
     given = {n: getattr(args, n) for n in simulator_type.coercers if getattr(args, n) is not None}
-    simulator = simulator_type(host=args.host, port=args.port, **given)
-    if prepare is not None:
-        prepare(simulator, args)
-    serve(simulator, args.log_level)
+    return simulator_type(host=args.host, port=args.port, **given), args
 
 
 def serve(simulator: BaseSimulator, log_level: str) -> None:

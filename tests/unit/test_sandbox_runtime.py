@@ -12,8 +12,10 @@ import pytest
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.money import SUN_PER_TRX
+from bot.sandbox import cli
 from bot.sandbox.feee import FeeeSimulator
 from bot.sandbox.runtime import BALANCE_TRX, TRONSAVE_MATCH_AFTER, Sandbox, sandboxed
+from bot.sandbox.tron_node import TronNodeSimulator
 from bot.sandbox.tronsave import TronSaveSimulator
 from bot.tron_address import address_from_bytes
 
@@ -155,3 +157,44 @@ def test_simulators_built_directly_do_nothing_on_their_own() -> None:
     with TronSaveSimulator() as tronsave, FeeeSimulator() as feee:
         assert tronsave.config()["auto_match_after"] is None
         assert feee.config()["auto_deliver_after"] is None
+
+
+def test_command_line_options_follow_the_settings() -> None:
+    tronsave, _ = cli.build(
+        TronSaveSimulator,
+        "t",
+        0,
+        ["--unit-price", "70", "--auto-match-after", "2.5", "--balance", "5", "--api-key", "k"],
+    )
+    assert tronsave.config()["unit_price"] == 70
+    assert tronsave.config()["auto_match_after"] == 2.5
+    assert tronsave.config()["api_key"] == "k"
+    assert tronsave.balance() == 5
+    feee, _ = cli.build(
+        FeeeSimulator,
+        "f",
+        0,
+        [
+            "--no-resources",
+            "--ua-whitelist",
+            "A/1",
+            "--ua-whitelist",
+            "B/2",
+            "--service-fee",
+            "1.5",
+        ],
+    )
+    assert feee.config()["no_resources"] is True
+    assert feee.config()["ua_whitelist"] == frozenset({"A/1", "B/2"})
+    assert feee.config()["service_fee"] == Decimal("1.5")
+    node, _ = cli.build(
+        TronNodeSimulator, "n", 0, ["--energy-penalty", "7", "--rate-limit-rps", "3"]
+    )
+    assert node.config()["energy_penalty"] == 7
+    assert node.config()["rate_limit_rps"] == 3
+    node, _ = cli.build(
+        TronNodeSimulator, "n", 0, ["--penalty", "8"], aliases={"energy_penalty": "--penalty"}
+    )
+    assert node.config()["energy_penalty"] == 8
+    with pytest.raises(SystemExit):
+        cli.build(TronSaveSimulator, "t", 0, ["--no-such-option", "1"])
