@@ -72,6 +72,9 @@ Invented where the docs are silent:
   end: status 9, business 3, no refund. Cancellable statuses: 1, 3, 4.
 * ``/v2/api/query``: ``whitelist`` = ``{"ip": [...], "user_agent": [...]}``; "today"
   counters sum orders created since 00:00 UTC, net of refunds.
+
+This module is the HTTP API; the state and lifecycle rules are in `bot.sandbox.feee_book`,
+the settings, records and request parsing in `bot.sandbox.feee_model`.
 """
 
 from __future__ import annotations

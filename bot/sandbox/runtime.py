@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 TRONSAVE_MATCH_AFTER = 3.0  # seconds from creation to the automatic match
 BALANCE_TRX = 10_000  # what each provider account starts with
+SANDBOX_DATABASE = "sandbox.sqlite3"  # in the directory of DATABASE_PATH
 
 
 class Sandbox:
@@ -72,13 +73,16 @@ class Sandbox:
         return self.tron_node.base_url
 
     def apply(self, settings: Settings) -> Settings:
-        """`settings` with both providers pointed at the running simulators."""
+        """`settings` with both providers pointed at the running simulators, and a database
+        of its own beside the configured one: the sandbox's orders exist in these
+        simulators only, and must never be tracked later against the real providers."""
         return settings.model_copy(
             update={
                 "tronsave_api_key": SecretStr(self._tronsave_key),
                 "tronsave_base_url": self.tronsave.base_url,
                 "feee_api_key": SecretStr(self._feee_key),
                 "feee_base_url": f"{self.feee.base_url}/open",
+                "database_path": settings.database_path.with_name(SANDBOX_DATABASE),
             }
         )
 
@@ -91,15 +95,17 @@ def sandboxed(settings: Settings) -> Iterator[Settings]:
         return
     sandbox = Sandbox(settings)
     sandbox.start()
+    sandboxed_settings = sandbox.apply(settings)
     try:
         log.warning(
             "SANDBOX mode: TronSave (%s) and Feee (%s) are local simulators, nothing is "
             "really ordered and no TRX is spent; provider keys and URLs in the settings are "
-            "ignored (TRON node simulator at %s)",
+            "ignored; database %s (TRON node simulator at %s)",
             sandbox.tronsave.base_url,
             sandbox.feee.base_url,
+            sandboxed_settings.database_path,
             sandbox.tron_node_url,
         )
-        yield sandbox.apply(settings)
+        yield sandboxed_settings
     finally:
         sandbox.stop()

@@ -48,6 +48,9 @@ Invented or simplified where the docs are silent:
   answers ``{"Error": "Simulated fault"}``.
 * A real transfer then uses exactly what was simulated. A TRC-20 transfer does not
   activate its payee.
+
+This module is the HTTP API; the state and lifecycle rules are in `bot.sandbox.tron_node_chain`,
+the settings, records and request parsing in `bot.sandbox.tron_node_model`.
 """
 
 from __future__ import annotations

@@ -75,6 +75,9 @@ Invented where the docs are silent:
   (``{"receiver", "amount", "duration_sec", "max_price_accept", "deadline", "age"}``)
   places an order on the key as something else would, ``age`` seconds ago.
 * Loaded orders (benchmark) are not charged to the balance.
+
+This module is the HTTP API; the state and lifecycle rules are in `bot.sandbox.tronsave_book`,
+the settings, records and request parsing in `bot.sandbox.tronsave_model`.
 """
 
 from __future__ import annotations

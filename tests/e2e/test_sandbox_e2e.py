@@ -48,6 +48,8 @@ def test_sandbox_walks_order_match_push_confirm_refund_without_provider_keys(
     launcher: BotLauncher, tg: FakeTelegramServer, alice: TelegramUser, database: Path
 ) -> None:
     bot = launcher.start(_sandbox_env(tg, database))
+    assert not database.exists()  # the configured database is left alone
+    database = database.with_name("sandbox.sqlite3")
     log = bot.log()
     assert "SANDBOX mode" in log, log
     assert "http://127.0.0.1:" in log, log

@@ -90,6 +90,16 @@ def test_sandbox_points_both_providers_at_local_simulators_and_stops_them() -> N
         httpx.get(f"{url}/_sim/state", timeout=1)
 
 
+def test_sandbox_keeps_its_orders_out_of_the_real_database(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with sandboxed(_settings(sandbox=True)) as used:
+        assert used.database_path == Path("data/sandbox.sqlite3")
+    monkeypatch.setenv("DATABASE_PATH", "/srv/bot/orders.sqlite3")
+    with sandboxed(_settings(sandbox=True)) as used:
+        assert used.database_path == Path("/srv/bot/sandbox.sqlite3")
+
+
 def test_tronsave_orders_match_on_their_own_and_confirm_refunds(sandbox: Sandbox) -> None:
     settings = sandbox.apply(_settings(sandbox=True))
     assert sandbox.tronsave.balance() == BALANCE_TRX * SUN_PER_TRX
