@@ -108,7 +108,7 @@ class BaseSimulator(ABC):
         self._control: dict[tuple[str, str], ControlRoute] = {}
 
     def _register_routes(self) -> None:
-        """Called by subclasses at the end of `__init__`, once their state exists."""
+        """Called at the end of `__init__`, once the subclass's state exists."""
         for prefix in self.path_prefixes:
             for route in self._api_routes():
                 self._routes[(route.method, prefix + route.path)] = route
@@ -387,6 +387,11 @@ class ConfiguredSimulator(BaseSimulator, Generic[SettingsT]):
         self._initial: SettingsT = self.settings_type(**coerced)
         self._settings: SettingsT = self._initial
         self._limiter = WindowLimiter()
+        self._init_state()
+        self._register_routes()
+
+    def _init_state(self) -> None:
+        """Set up the subclass's own state (the settings are there already)."""
 
     def _config_locked(self) -> dict[str, object]:
         return {f.name: getattr(self._settings, f.name) for f in fields(self._settings)}

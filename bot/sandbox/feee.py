@@ -122,11 +122,6 @@ class FeeeSimulator(FeeeBook):
     endpoints = ("price_v2", "price_v3", "submit_v2", "create_v3", "query", "cancel", "api_query")
     path_prefixes = ("", "/open")  # the real base URL is https://feee.io/open
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, **settings: object) -> None:
-        """`settings`: any `FeeeSettings` field, and `balance` (TRX)."""
-        super().__init__(host=host, port=port, **settings)
-        self._register_routes()
-
     def _take_losing(self) -> LostAnswer | None:
         losing, self._losing = self._losing, None
         return losing

@@ -40,15 +40,14 @@ from bot.sandbox.values import derive_address, new_txid
 
 
 class FeeeBook(OrderBookSimulator[FeeeSettings, Decimal, FeeeOrder]):
-    """The state behind the API; delivery and reclaim run on the simulated clock."""
+    """The state behind the API; delivery and reclaim run on the simulated clock. Keywords:
+    host, port, any `FeeeSettings` field, and `balance` (TRX)."""
 
     settings_type = FeeeSettings
     coercers = COERCERS
     default_balance = Decimal(1000)
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, **settings: object) -> None:
-        """`settings`: any `FeeeSettings` field, and `balance` (TRX)."""
-        super().__init__(host=host, port=port, **settings)
+    def _init_state(self) -> None:
         # Orders are the top-level ones; split children are reached through `_index`.
         self._index: dict[str, FeeeOrder] = {}  # top-level orders and split children
         self._numbers = itertools.count(secrets.randbelow(10**9))

@@ -26,10 +26,10 @@ class OrderBookSimulator(ConfiguredSimulator[SettingsT], Generic[SettingsT, Bala
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, **changes: object) -> None:
         # Set first: the `balance` keyword replaces it while the settings are read.
         self._balance: BalanceT = cast(BalanceT, self.coercers["balance"](self.default_balance))
-        super().__init__(host=host, port=port, **changes)
-        self._initial_balance: BalanceT = self._balance
         self._orders: dict[str, OrderT] = {}  # creation order
         self._open: dict[str, OrderT] = {}  # lifecycle rules still apply
+        super().__init__(host=host, port=port, **changes)
+        self._initial_balance: BalanceT = self._balance
 
     def balance(self) -> BalanceT:
         with self._lock:

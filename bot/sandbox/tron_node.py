@@ -103,11 +103,6 @@ class TronNodeSimulator(TronNodeChain):
         "trc20_transactions",
     )
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, **settings: object) -> None:
-        """`settings`: any `TronNodeSettings` field."""
-        super().__init__(host=host, port=port, **settings)
-        self._register_routes()
-
     # ---- request handling ---------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:

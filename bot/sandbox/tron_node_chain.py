@@ -20,14 +20,13 @@ from bot.sandbox.values import new_txid
 
 
 class TronNodeChain(ConfiguredSimulator[TronNodeSettings]):
-    """The state behind the API; energy recovers on the simulated clock."""
+    """The state behind the API; energy recovers on the simulated clock. Keywords: host,
+    port, any `TronNodeSettings` field."""
 
     settings_type = TronNodeSettings
     coercers = COERCERS
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, **settings: object) -> None:
-        """`settings`: any `TronNodeSettings` field."""
-        super().__init__(host=host, port=port, **settings)
+    def _init_state(self) -> None:
         self._accounts: dict[str, SimAccount] = {}
         self._transfers: list[SimTransfer] = []  # oldest first
         self._limits: list[Limit] = []

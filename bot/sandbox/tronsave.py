@@ -122,11 +122,6 @@ class TronSaveSimulator(TronSaveBook):
 
     endpoints = ("estimate", "create", "track", "confirm", "cancel", "history", "user_info")
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, **settings: object) -> None:
-        """`settings`: any `TronSaveSettings` field, and `balance` (SUN)."""
-        super().__init__(host=host, port=port, **settings)
-        self._register_routes()
-
     # ---- base hooks -------------------------------------------------------------------
 
     def _gate(self, request: Request, route: Route) -> Response | None:

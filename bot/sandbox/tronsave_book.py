@@ -30,15 +30,14 @@ from bot.sandbox.values import as_int, as_str, derive_address, new_txid
 
 
 class TronSaveBook(OrderBookSimulator[TronSaveSettings, int, FastChargeOrder]):
-    """The state behind the API; lifecycle rules run on the simulated clock."""
+    """The state behind the API; lifecycle rules run on the simulated clock. Keywords:
+    host, port, any `TronSaveSettings` field, and `balance` (SUN)."""
 
     settings_type = TronSaveSettings
     coercers = COERCERS
     default_balance = 1_000_000_000
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, **settings: object) -> None:
-        """`settings`: any `TronSaveSettings` field, and `balance` (SUN)."""
-        super().__init__(host=host, port=port, **settings)
+    def _init_state(self) -> None:
         self._id_counter = itertools.count(secrets.randbelow(1 << 20))
         self._id_random = secrets.token_hex(5)
         self._delegator = derive_address("tronsave-sim:delegator")
