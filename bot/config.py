@@ -36,6 +36,8 @@ class Settings(ProviderSettings, BaseSettings):
     outbox_retention_days: int = Field(default=30, ge=1, le=36_500)
     # How long closed orders (and their submissions) are kept for /orders and support.
     order_retention_days: int = Field(default=365, ge=1, le=36_500)
+    # Run against local simulators of both providers started inside the bot (no keys, no TRX).
+    sandbox: bool = False
 
     @field_validator("allowed_user_ids", mode="before")
     @classmethod
@@ -71,8 +73,11 @@ class Settings(ProviderSettings, BaseSettings):
 
     @model_validator(mode="after")
     def _some_provider(self) -> Settings:
-        if self.tronsave_api_key is None and self.feee_api_key is None:
-            raise ValueError("no provider configured: set TRONSAVE_API_KEY and/or FEEE_API_KEY")
+        if self.tronsave_api_key is None and self.feee_api_key is None and not self.sandbox:
+            raise ValueError(
+                "no provider configured: set TRONSAVE_API_KEY and/or FEEE_API_KEY "
+                "(or SANDBOX=true to try the bot against local simulators)"
+            )
         return self
 
     @property
