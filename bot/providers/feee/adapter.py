@@ -179,7 +179,7 @@ class FeeeProvider:
                 amount=request.amount,
                 duration_sec=request.duration_sec,
                 state=update.state,
-                raw_status=update.raw_status,
+                raw_status=None if order.status is None else update.raw_status,
                 charge_sun=order.pay_sun or None,
                 provider_created_at=update.provider_created_at,
             )
