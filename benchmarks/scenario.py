@@ -270,7 +270,7 @@ async def _preload(
             sub = await repo.create_submission(
                 chat_id=chat_id,
                 user_id=chat_id,
-                provider=ProviderName.TRONSAVE.value,
+                provider=ProviderName.TRONSAVE,
                 key_id=key_fingerprint(TRONSAVE_KEY),
                 amount=AMOUNT,
                 duration_sec=DURATION_SEC,

@@ -22,6 +22,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from bot.app import build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.logging_setup import configure_logging
+from bot.sandbox.runtime import sandboxed
 from bot.storage.repository import Repository
 from bot.telegram import watchdog
 
@@ -113,7 +114,8 @@ def main() -> None:
         if s is not None
     ]
     configure_logging(settings.log_level, secrets)
-    code = run(settings)
+    with sandboxed(settings) as settings:
+        code = run(settings)
     if code:
         exit_now(code)
 

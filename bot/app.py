@@ -1,11 +1,13 @@
 """`build_application(settings)`: the one place that wires the bot together.
 
-`post_init` opens the database and provider clients and starts the outbox dispatcher
-and the poll job; `post_shutdown` closes them in reverse order.
+Every service is built here, before the application runs; `post_init` only starts the
+one `BotServices` object (database, outbox dispatcher, jobs) and `post_shutdown` only
+stops it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import warnings
@@ -15,7 +17,6 @@ from typing import Any, cast
 import httpx
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -34,27 +35,28 @@ from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
 from bot.domain import ProviderName
-from bot.healthcheck import last_cycle_seconds, write_heartbeat
-from bot.providers.feee.adapter import FeeeProvider
-from bot.providers.feee.client import FeeeClient
-from bot.providers.pacing import Pacer
-from bot.providers.port import EnergyProvider
-from bot.providers.tronsave.adapter import TronSaveProvider
-from bot.providers.tronsave.client import TronSaveClient
+from bot.providers.registry import build_providers
+from bot.services.chats import ChatService
 from bot.services.housekeeping import DAY, Retention
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
 from bot.services.runtime import Runtime
 from bot.storage.persistence import SqlitePersistence
 from bot.storage.repository import Repository
-from bot.telegram import housekeeping_job as housekeeping
-from bot.telegram import outbox as push
-from bot.telegram import poll_job as jobs
-from bot.telegram import watchdog
-from bot.telegram.callback_data import secret_from_token
-from bot.telegram.context import RUNTIME_KEY, Context
+from bot.telegram import outbox
+from bot.telegram.callback_data import (
+    LanguageChoice,
+    OrderAction,
+    PageButton,
+    secret_from_token,
+    wizard_pattern,
+)
+from bot.telegram.context import CONTEXT_TYPES, SERVICES_KEY, Context
 from bot.telegram.handlers import basic, new_order, orders
+from bot.telegram.housekeeping_job import HousekeepingSchedule
+from bot.telegram.lifecycle import BotServices
 from bot.telegram.outbox import OutboxDispatcher
+from bot.telegram.poll_job import PollSchedule
 from bot.telegram.update_processor import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -62,49 +64,47 @@ log = logging.getLogger(__name__)
 BotApp = Application[
     ExtBot[None], Context, dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[Context]
 ]
-_DISPATCHER_KEY = "outbox_dispatcher"
+LIFECYCLE_KEY = "lifecycle"  # bot_data: the BotServices that post_init starts
 
 # The wizard mixes typed answers and buttons in one conversation on purpose.
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
-
-
-def build_providers(
-    settings: Settings,
-    *,
-    transports: dict[ProviderName, httpx.AsyncBaseTransport] | None = None,
-    clock: Callable[[], float] = time.time,
-) -> dict[ProviderName, EnergyProvider]:
-    transports = transports or {}
-    providers: dict[ProviderName, EnergyProvider] = {}
-    if settings.tronsave_api_key is not None:
-        client = TronSaveClient(
-            api_key=settings.tronsave_api_key,
-            base_url=settings.tronsave_base_url,
-            pacer=Pacer(settings.tronsave_min_interval_seconds, hold=True),
-            timeout=settings.http_timeout_seconds,
-            transport=transports.get(ProviderName.TRONSAVE),
-        )
-        providers[ProviderName.TRONSAVE] = TronSaveProvider(
-            client, track_chunk=settings.tronsave_track_chunk_size, clock=clock
-        )
-    if settings.feee_api_key is not None:
-        feee_client = FeeeClient(
-            api_key=settings.feee_api_key,
-            base_url=settings.feee_base_url,
-            user_agent=settings.feee_user_agent,
-            # A little slack keeps request bursts clear of Feee's one-second window.
-            pacer=Pacer(1.0 / settings.feee_requests_per_second + 0.02, hold=False),
-            timeout=settings.http_timeout_seconds,
-            transport=transports.get(ProviderName.FEEE),
-        )
-        providers[ProviderName.FEEE] = FeeeProvider(feee_client, clock=clock)
-    return providers
 
 
 def _retention(settings: Settings) -> Retention:
     return Retention(
         outbox_seconds=settings.outbox_retention_days * DAY,
         order_seconds=settings.order_retention_days * DAY,
+    )
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    transports: dict[ProviderName, httpx.AsyncBaseTransport] | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Runtime:
+    """The services, wired; nothing is opened until `Runtime.start()`."""
+    repo = Repository.at(settings.database_path)
+    providers = build_providers(settings, transports=transports, clock=clock)
+    orders = OrderService(
+        repo, providers, clock=clock, recovery_window=settings.recovery_window_seconds
+    )
+    outbox_ready = asyncio.Event()
+    poller = Poller(
+        orders,
+        deadline_grace=settings.deadline_grace_seconds,
+        clock=clock,
+        on_notices=outbox_ready.set,
+    )
+    return Runtime(
+        repo=repo,
+        orders=orders,
+        poller=poller,
+        chats=ChatService(repo),
+        allowed_user_ids=settings.allowed_user_ids,
+        default_deadline=settings.default_deadline_seconds,
+        callback_secret=secret_from_token(settings.telegram_bot_token.get_secret_value()),
+        outbox_ready=outbox_ready,
     )
 
 
@@ -117,62 +117,19 @@ def build_application(
     clock: Callable[[], float] = time.time,
 ) -> BotApp:
     """Wire the bot. The keyword arguments exist for tests (fake Bot API, fake providers)."""
-    token = settings.telegram_bot_token.get_secret_value()
+    runtime = build_runtime(settings, transports=transports, clock=clock)
 
     async def post_init(app: BotApp) -> None:
-        repo = await Repository.open(settings.database_path)
-        providers = build_providers(settings, transports=transports, clock=clock)
-        order_service = OrderService(
-            repo, providers, clock=clock, recovery_window=settings.recovery_window_seconds
-        )
-        rt = Runtime(
-            repo=repo,
-            orders=order_service,
-            poller=Poller(
-                order_service, deadline_grace=settings.deadline_grace_seconds, clock=clock
-            ),
-            allowed_user_ids=settings.allowed_user_ids,
-            default_deadline=settings.default_deadline_seconds,
-            callback_secret=secret_from_token(token),
-        )
-        rt.poller.on_notices = rt.outbox_ready.set
-        app.bot_data[RUNTIME_KEY] = rt
-        dispatcher = OutboxDispatcher(rt, app.bot)
-        app.bot_data[_DISPATCHER_KEY] = dispatcher
-        dispatcher.start()
-        heartbeat = settings.effective_heartbeat_path
-        # Gives the first cycle the allowance of any other; from then on only a finished
-        # cycle writes it. A failed write is logged and never stops the bot.
-        write_heartbeat(heartbeat, cycle_seconds=last_cycle_seconds(heartbeat))
-        if app.job_queue is not None:
-            schedule = jobs.PollSchedule(settings.poll_interval_seconds, heartbeat)
-            jobs.schedule_poll(app.job_queue, schedule, delay=1.0)
-        if app.job_queue is not None:
-            housekeeping.schedule_housekeeping(
-                app.job_queue, housekeeping.HousekeepingSchedule(_retention(settings), clock)
-            )
-            watchdog.schedule_watchdog(app.job_queue)
-        await _set_commands(app)
-        log.info(
-            "bot ready: providers %s, %d allowed users",
-            ", ".join(providers) or "none",
-            len(settings.allowed_user_ids),
-        )
+        await services.start(app)
 
     async def post_shutdown(app: BotApp) -> None:
-        dispatcher = app.bot_data.pop(_DISPATCHER_KEY, None)
-        if isinstance(dispatcher, OutboxDispatcher):
-            await dispatcher.stop()
-        rt = app.bot_data.pop(RUNTIME_KEY, None)
-        if isinstance(rt, Runtime):
-            for adapter in rt.orders.providers.values():
-                await adapter.aclose()
-            await rt.repo.close()
+        await services.stop()
 
     builder = (
         ApplicationBuilder()
-        .token(token)
+        .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
+        .context_types(CONTEXT_TYPES)
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -191,6 +148,14 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     app = cast(BotApp, builder.build())
+    services = BotServices(
+        runtime,
+        OutboxDispatcher(runtime, app.bot),
+        poll=PollSchedule(settings.poll_interval_seconds, settings.effective_heartbeat_path),
+        housekeeping=HousekeepingSchedule(_retention(settings), clock),
+    )
+    app.bot_data[SERVICES_KEY] = runtime
+    app.bot_data[LIFECYCLE_KEY] = services
     register_handlers(app)
     return app
 
@@ -206,19 +171,10 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(CommandHandler("balance", basic.balance))
     app.add_handler(CommandHandler("orders", orders.list_orders))
     app.add_handler(CommandHandler("cancel", basic.cancel_outside))
-    app.add_handler(CallbackQueryHandler(orders.order_action, pattern=r"^a:"))
-    app.add_handler(CallbackQueryHandler(orders.turn_page, pattern=r"^l:"))
-    app.add_handler(CallbackQueryHandler(basic.set_language, pattern=r"^lang:"))
-    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, push.on_chat_migrated))
-    app.add_handler(CallbackQueryHandler(new_order.stale_button, pattern=r"^w:"))
+    app.add_handler(CallbackQueryHandler(orders.order_action, pattern=OrderAction.pattern()))
+    app.add_handler(CallbackQueryHandler(orders.turn_page, pattern=PageButton.pattern()))
+    app.add_handler(CallbackQueryHandler(basic.set_language, pattern=LanguageChoice.pattern()))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, outbox.on_chat_migrated))
+    app.add_handler(CallbackQueryHandler(new_order.stale_button, pattern=wizard_pattern()))
     app.add_handler(MessageHandler(private_text, basic.stray_text))
     app.add_error_handler(basic.on_error)
-
-
-async def _set_commands(app: BotApp) -> None:
-    """Command menu in both languages. A failure here must not stop the bot."""
-    try:
-        await app.bot.set_my_commands(basic.command_list("en"))
-        await app.bot.set_my_commands(basic.command_list("zh"), language_code="zh")
-    except TelegramError as exc:
-        log.warning("could not set the command menu: %s", exc)

@@ -8,25 +8,18 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.providers.registry import ProviderSettings
 
-class Settings(BaseSettings):
+
+class Settings(ProviderSettings, BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
     telegram_bot_token: SecretStr
     telegram_base_url: str = "https://api.telegram.org/bot"
-
-    tronsave_api_key: SecretStr | None = None
-    tronsave_base_url: str = "https://api.tronsave.io"
-    # TronSave allows one request per 2 s on each Fast Charge endpoint.
-    tronsave_min_interval_seconds: float = Field(default=2.0, ge=0)
-    tronsave_track_chunk_size: int = Field(default=500, ge=1, le=5000)
-
-    feee_api_key: SecretStr | None = None
-    feee_base_url: str = "https://feee.io/open"
-    feee_user_agent: str = "Feee.io Client/1.0.0 (https://feee.io)"
-    feee_requests_per_second: float = Field(default=5.0, gt=0)
+    # The provider settings (TRONSAVE_*, FEEE_*, HTTP_TIMEOUT_SECONDS) come from
+    # ProviderSettings: each provider package defines its own.
 
     database_path: Path = Path("data/bot.sqlite3")
     allowed_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
@@ -35,7 +28,6 @@ class Settings(BaseSettings):
     default_deadline_seconds: int = Field(default=300, ge=30, le=86_400)
     # Extra wait after a deadline before a still-pending order is reported as expired.
     deadline_grace_seconds: int = Field(default=60, ge=0)
-    http_timeout_seconds: float = Field(default=15.0, gt=0)
     # How long the history is searched for a lost create's orders before reporting.
     recovery_window_seconds: float = Field(default=600.0, gt=0)
     heartbeat_path: Path | None = None
@@ -44,6 +36,8 @@ class Settings(BaseSettings):
     outbox_retention_days: int = Field(default=30, ge=1, le=36_500)
     # How long closed orders (and their submissions) are kept for /orders and support.
     order_retention_days: int = Field(default=365, ge=1, le=36_500)
+    # Run against local simulators of both providers started inside the bot (no keys, no TRX).
+    sandbox: bool = False
 
     @field_validator("allowed_user_ids", mode="before")
     @classmethod
@@ -58,7 +52,7 @@ class Settings(BaseSettings):
 
     # A blank line such as `HEARTBEAT_PATH=` (as in .env.example) means "unset": without this
     # an empty path would become Path(".") and the heartbeat would be written to the cwd.
-    @field_validator("tronsave_api_key", "feee_api_key", "heartbeat_path", mode="before")
+    @field_validator("heartbeat_path", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -70,7 +64,7 @@ class Settings(BaseSettings):
             raise ValueError("must not be empty")
         return value
 
-    @field_validator("telegram_base_url", "tronsave_base_url", "feee_base_url")
+    @field_validator("telegram_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
@@ -79,8 +73,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _some_provider(self) -> Settings:
-        if self.tronsave_api_key is None and self.feee_api_key is None:
-            raise ValueError("no provider configured: set TRONSAVE_API_KEY and/or FEEE_API_KEY")
+        if self.tronsave_api_key is None and self.feee_api_key is None and not self.sandbox:
+            raise ValueError(
+                "no provider configured: set TRONSAVE_API_KEY and/or FEEE_API_KEY "
+                "(or SANDBOX=true to try the bot against local simulators)"
+            )
         return self
 
     @property

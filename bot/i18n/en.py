@@ -206,43 +206,38 @@ MESSAGES: Final[dict[str, str]] = {
     # balance
     "balance.header": "<b>Balances</b>",
     "balance.line": "<b>{provider}</b>: {trx} TRX\nDeposit address: <code>{address}</code>",
-    # provider-specific refusals
-    "feee.duration_unsupported": (
-        "{provider} can't rent for this duration. It offers 5 min, 10 min, 1 h, 3 h, "
-        "1–30 days, or any number of seconds from 600 that is a multiple of 3."
+    # why a provider did not do what was asked (bot/providers/errors.py FailureReason)
+    "failure.insufficient_balance": "The operator's {provider} balance is too low for this order.",
+    "failure.price_above_max": "The price rose above your max price, so nothing was ordered. "
+    "Try a higher max price or wait.",
+    "failure.price_below_min": "The max price is below {provider}'s minimum.",
+    "failure.receiver_not_activated": "The receiving address is not activated on TRON yet; "
+    "{provider} can't deliver to it.",
+    "failure.no_supply": "{provider} has no energy available for this order right now. Try "
+    "again later.",
+    "failure.previous_order_pending": "An identical order is still waiting to be matched. Wait "
+    "for it, or cancel it in /orders.",
+    "failure.too_many_open_orders": "This address has too many unfinished {provider} orders. "
+    "Wait for them to finish.",
+    "failure.account_not_found": "The operator's {provider} account was not found.",
+    "failure.unauthorised": "{provider} rejected the operator's API key ({code}). The operator "
+    "must fix the bot's configuration.",
+    "failure.ip_not_allowed": "{provider} refused the bot's IP address (whitelist, {code}). The "
+    "operator must fix it.",
+    "failure.user_agent_not_allowed": "{provider} refused the bot's User-Agent (whitelist, "
+    "{code}). The operator must fix the bot's User-Agent setting.",
+    "failure.unsupported_duration": (
+        "{provider} can't rent for this duration. Pick one of the durations it offers."
     ),
+    "failure.invalid_request": "{provider} rejected the request (field: {field}).",
+    "failure.rate_limited": "{provider} is busy right now. Please try again in a few seconds.",
+    "failure.unavailable": "{provider} can't be reached right now. Please try again later.",
+    "failure.shutting_down": "The bot is restarting, so I stopped before this address; "
+    "nothing was sent for it. Order it again in a minute.",
+    "failure.refused": "{provider} refused: {code} {detail}",
     # errors
-    "error.auth": "{provider} rejected the operator's API key ({code}). The operator must fix "
-    "the bot's configuration.",
-    "error.validation": "{provider} rejected the request (field: {field}).",
-    "error.rate_limited": "{provider} is busy right now. Please try again in a few seconds.",
-    "error.unavailable": "{provider} can't be reached right now. Please try again later.",
-    "error.business": "{provider} refused: {code} {detail}",
     "error.internal": "Something went wrong while handling that. If you were ordering, check "
     "/orders before trying again.",
-    "error.tronsave.INTERNAL_BALANCE_ACCOUNT_TOO_LOW": "The operator's {provider} balance is "
-    "too low for this order.",
-    "error.tronsave.INTERNAL_ACCOUNT_NOT_FOUND": "The operator's {provider} account was not "
-    "found.",
-    "error.tronsave.PRICE_EXCEED_MAX_PRICE_REQUIRED": "The current price is above your max "
-    "price. Try a higher max price or wait.",
-    "error.tronsave.MUST_BE_WAIT_PREVIOUS_ORDER_FILLED": "An identical order is still waiting "
-    "to be matched. Wait for it, or cancel it in /orders.",
-    "error.tronsave.CANNOT_FULFILLED": "{provider} can't fill this order right now.",
-    "error.tronsave.MIN_PRICE_INVALID": "The max price is below {provider}'s minimum.",
-    "error.tronsave.INVALID_PARAMS": "{provider} rejected the order's parameters.",
-    "error.feee.PRICE_ABOVE_MAX": "The price rose above your max price just before ordering; "
-    "nothing was ordered.",
-    "error.feee.20002": "The operator's {provider} balance is too low for this order.",
-    "error.feee.20005": "The receiving address is not activated on TRON yet; {provider} can't "
-    "deliver to it.",
-    "error.feee.20009": "{provider} has no energy available right now. Try again later.",
-    "error.feee.20012": "{provider} refused the bot's IP address (whitelist). The operator must "
-    "fix it.",
-    "error.feee.20013": "{provider} refused the bot's User-Agent (whitelist). The operator "
-    "must fix FEEE_USER_AGENT.",
-    "error.feee.20014": "This address has too many unfinished {provider} orders. Wait for them "
-    "to finish.",
     "push.unreadable": "⚠️ <b>Can't read these orders' status</b>: the provider's answers "
     "about them have been unreadable several times in a row, so the bot can't tell what "
     "happened. It keeps asking every few minutes and will report any change; meanwhile, "
@@ -259,9 +254,6 @@ MESSAGES: Final[dict[str, str]] = {
     "action.cancel.many.done": "✅ Cancelled and refunded ({count}): {ids}",
     "action.cancel.many.already": "Already cancelled ({count}): {ids}",
     "action.cancel.many.not_allowed": "Can't be cancelled now ({count}): {ids}",
-    "error.feee.SHUTDOWN": "The bot is restarting, so I stopped before this address; "
-    "nothing was sent for it. Order it again in a minute.",
-    "error.tronsave.SHUTDOWN": "The bot is restarting; nothing was sent. Order again in a minute.",
     # a submission receiver by receiver (bot/telegram/submit_report.py)
     "report.title": "<b>{provider}</b>, submission #{submission}, address by address:",
     "report.counts": "{counts}",

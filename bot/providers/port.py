@@ -1,8 +1,9 @@
 """What the order logic needs from a provider, in the bot's own terms.
 
-Each provider gets an adapter (`tronsave_provider`, `feee_provider`) that speaks its
-client's dialect and answers in these types, so the services and handlers never branch
-on which provider they talk to.
+Each provider package has an adapter (`tronsave.adapter`, `feee.adapter`) that speaks
+its client's dialect and answers in these types, so the services and handlers never
+branch on which provider they talk to. The types are the port's own, not storage rows:
+the services convert at the call.
 """
 
 from __future__ import annotations
@@ -13,8 +14,55 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.domain import OrderState, ProviderName
-from bot.providers.errors import ProviderError
-from bot.storage.repository import NewOrder, Order, Submission
+from bot.providers.errors import FailureReason, ProviderError
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """An order the provider made (answered by `submit`, found by `recover`)."""
+
+    provider_order_id: str
+    receiver: str | None
+    amount: int
+    duration_sec: int
+    state: OrderState = OrderState.PENDING
+    raw_status: str | None = None
+    deadline_at: float | None = None
+    charge_sun: int | None = None
+    provider_created_at: float | None = None
+    # Orders one create request made share it (TronSave history `request_id`), which
+    # tells a recovered submission's later finds from another request's.
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TrackedOrder:
+    """What tracking, confirming, cancelling and settling need to know of a stored order."""
+
+    provider_order_id: str
+    amount: int
+    state: OrderState
+    raw_status: str | None
+    created_at: float  # our clock, when the bot stored it
+    provider_created_at: float | None = None  # the provider's clock, if known
+
+
+@dataclass(frozen=True)
+class SubmissionQuery:
+    """A submission whose answer was lost, as `recover` needs it to match the history."""
+
+    amount: int
+    duration_sec: int
+    max_price: int
+    deadline_sec: int
+    receivers: tuple[str, ...]
+    created_at: float
+    # Our clock: the create request's send time and the latest moment it could have acted;
+    # the provider's clock offset bounds measured then. None when not recorded.
+    sent_at: float | None = None
+    answer_by: float | None = None
+    offset_low: float | None = None
+    offset_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -45,10 +93,10 @@ class Quote:
 
 @dataclass(frozen=True)
 class Refusal:
-    """The provider cannot serve this request at all; `key` names the catalog message."""
+    """The provider cannot serve this request at all, for `reason`."""
 
     provider: ProviderName
-    key: str
+    reason: FailureReason
 
 
 class ReceiverStatus(StrEnum):
@@ -69,7 +117,7 @@ class ReceiverResult:
     position: int | None
     receiver: str | None
     status: ReceiverStatus
-    order: NewOrder | None = None
+    order: PlacedOrder | None = None
     error: ProviderError | None = None
 
 
@@ -94,7 +142,7 @@ class SubmitResult:
     error: ProviderError | None = None
 
     @property
-    def orders(self) -> list[NewOrder]:
+    def orders(self) -> list[PlacedOrder]:
         return [r.order for r in self.receivers if r.order is not None]
 
 
@@ -154,8 +202,8 @@ class EnergyProvider(Protocol):
     track_batch: int  # orders per `track` call; the poller commits after each call
     durations: tuple[int, ...]  # rental lengths (seconds) to offer as buttons
 
-    def check_request(self, request: OrderRequest) -> str | None:
-        """A catalog key explaining why this provider cannot serve the request, or None."""
+    def check_request(self, request: OrderRequest) -> FailureReason | None:
+        """Why this provider cannot serve the request at all, or None."""
         ...
 
     async def quote(self, request: OrderRequest) -> Quote: ...
@@ -166,23 +214,23 @@ class EnergyProvider(Protocol):
         whole request is unknown and `recover` can look it up."""
         ...
 
-    async def recover(self, submission: Submission) -> list[NewOrder] | None:
+    async def recover(self, submission: SubmissionQuery) -> list[PlacedOrder] | None:
         """Orders an uncertain submission may have created, oldest first (several per
         receiver possible; the caller skips those already stored). None: cannot tell."""
         ...
 
-    async def track(self, orders: Sequence[Order]) -> Sequence[StatusUpdate | Unreadable]:
+    async def track(self, orders: Sequence[TrackedOrder]) -> Sequence[StatusUpdate | Unreadable]:
         """Status of each order. Raises ProviderError when the whole request failed; the
         poller then splits a refused batch to find the order it refuses."""
         ...
 
-    async def confirm(self, orders: Sequence[Order]) -> list[ActionOutcome]: ...
+    async def confirm(self, orders: Sequence[TrackedOrder]) -> list[ActionOutcome]: ...
 
-    async def cancel(self, orders: Sequence[Order]) -> list[ActionOutcome]: ...
+    async def cancel(self, orders: Sequence[TrackedOrder]) -> list[ActionOutcome]: ...
 
-    async def settlements(self, orders: Sequence[Order]) -> list[Settlement]: ...
+    async def settlements(self, orders: Sequence[TrackedOrder]) -> list[Settlement]: ...
 
-    def can_cancel(self, order: Order, now: float) -> bool: ...
+    def can_cancel(self, order: TrackedOrder, now: float) -> bool: ...
 
     async def balance(self) -> Balance: ...
 

@@ -1,7 +1,14 @@
-"""Local HTTP simulators of the provider APIs (TronSave Fast Charge, Feee.io) for tests.
+"""Local HTTP simulators of TronSave Fast Charge, Feee.io and a TRON node.
 
-Start one in-process with ``with TronSaveSimulator(...) as sim: url = sim.base_url`` or by
-hand with ``python -m bot.sandbox.tronsave`` / ``python -m bot.sandbox.feee``.
+`SANDBOX=true` runs the bot against them (`bot.sandbox.runtime`). Tests start one
+in-process with ``with TronSaveSimulator(...) as sim: url = sim.base_url``; by hand:
+``python -m bot.sandbox.tronsave`` / ``feee`` / ``tron_node`` (``--help``).
+
+Each simulator is three modules: ``<name>_model`` (settings, records, request parsing),
+``<name>_book`` / ``tron_node_chain`` (state, lifecycle rules, Python control API) and
+``<name>`` (the HTTP API, its docstring documenting what is real and what invented). The
+shared plumbing: ``base`` (routing, faults, clock, settings), ``order_book``, ``server``
+(HTTP), ``traffic`` (request log, faults, rate windows), ``values``, ``cli``.
 """
 
 from __future__ import annotations

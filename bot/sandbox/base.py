@@ -1,10 +1,11 @@
-"""Plumbing shared by the provider simulators: HTTP server, routing, faults, clock, log.
+"""Plumbing shared by the simulators: routing, faults, clock, log, run-time settings.
 
 A simulator subclasses `BaseSimulator`, lists its API routes and implements a few hooks
 (authentication and rate limiting, error bodies, order state). This module handles the
 rest, identically for every provider:
 
-* a `ThreadingHTTPServer` on a daemon thread (`start()` / `stop()` / `with`);
+* a `ThreadingHTTPServer` on a daemon thread (`start()` / `stop()` / `with`; the HTTP side
+  is in `bot.sandbox.server`);
 * one lock around all state, so HTTP handlers and Python control calls never interleave;
 * the request log with per-endpoint counters;
 * fault injection ("delay", "error500", "drop");
@@ -24,380 +25,63 @@ Shared control routes (JSON in and out; a bad request gets 400 ``{"error": "..."
 Request pipeline for an API route: route lookup (404 hook) -> `_gate` (auth, rate limit)
 -> "drop" fault -> handler -> "error500" fault -> "delay" fault (sleep after the commit,
 outside the lock). Requests refused by `_gate` do not consume faults.
+
+`ConfiguredSimulator` adds settings kept in a frozen dataclass: the constructor takes them
+as keywords, `configure()` and the command line (`bot.sandbox.cli`) change them through
+the same coercers. `bot.sandbox.order_book.OrderBookSimulator` adds a balance and orders.
 """
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import json
 import logging
-import secrets
-import signal
-import socketserver
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields, replace
-from decimal import Decimal, InvalidOperation
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import FrameType
+from collections.abc import Iterable, Mapping
+from dataclasses import fields, replace
 from typing import (
     TYPE_CHECKING,
     Any,
     ClassVar,
     Generic,
-    Literal,
-    Protocol,
     Self,
     TypeVar,
     cast,
-    get_args,
 )
-from urllib.parse import parse_qsl, urlsplit
 
-from bot.tron_address import address_from_bytes
+from bot.sandbox.server import ApiError, ControlRoute, Request, Response, Route, Server
+from bot.sandbox.traffic import (
+    ANY_ENDPOINT,
+    FAULT_MODES,
+    UNKNOWN_ENDPOINT,
+    Fault,
+    FaultMode,
+    RequestLog,
+    WindowLimiter,
+)
+from bot.sandbox.values import (
+    Coercer,
+    as_float,
+    as_int,
+    as_str,
+    body_object,
+    coerce_changes,
+    derive_address,
+)
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
+# Re-exported: tests and benchmarks build requests and addresses through this module.
+__all__ = [
+    "BaseSimulator",
+    "ConfiguredSimulator",
+    "Request",
+    "Response",
+    "derive_address",
+]
+
 logger = logging.getLogger("bot.sandbox")
-
-FaultMode = Literal["delay", "error500", "drop"]
-FAULT_MODES: tuple[str, ...] = get_args(FaultMode)
-ANY_ENDPOINT = "*"
-UNKNOWN_ENDPOINT = "unknown"
-
-
-# --------------------------------------------------------------------------------------
-# Small helpers used by both simulators
-
-
-def new_hex(nbytes: int) -> str:
-    return secrets.token_hex(nbytes)
-
-
-def new_txid() -> str:
-    """An on-chain-looking transaction hash (64 hex characters)."""
-    return secrets.token_hex(32)
-
-
-def stable_hex(seed: str, nchars: int) -> str:
-    """Hex characters that are stable for a given seed (account ids derived from a key)."""
-    return hashlib.sha256(seed.encode()).hexdigest()[:nchars]
-
-
-def derive_address(seed: str) -> str:
-    """A valid TRON address that is stable for a given seed (e.g. API key + role)."""
-    return address_from_bytes(hashlib.sha256(seed.encode()).digest()[:20])
-
-
-def _json_default(value: object) -> object:
-    # Decimal -> float is exact here: TRX amounts have <= 6 decimals and < 15 significant
-    # digits, and float repr is the shortest round-trip text, so 4.26127 stays "4.26127".
-    # Whole amounts come out as "4.0", i.e. always a JSON number with decimals.
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, set | frozenset):
-        return sorted(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def dump_json(value: object) -> bytes:
-    return json.dumps(value, default=_json_default, ensure_ascii=False).encode()
-
-
-# Coercers for `configure()`: the HTTP control API hands over plain JSON values.
-
-
-def as_int(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise TypeError(f"expected an integer, got {value!r}")
-    return int(value)
-
-
-def as_float(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise TypeError(f"expected a number, got {value!r}")
-    return float(value)
-
-
-def as_optional_float(value: object) -> float | None:
-    return None if value is None else as_float(value)
-
-
-def as_decimal(value: object) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise TypeError(f"expected a decimal amount, got {value!r}")
-    try:
-        result = Decimal(str(value))
-    except InvalidOperation as exc:
-        raise ValueError(f"expected a decimal amount, got {value!r}") from exc
-    if not result.is_finite():
-        raise ValueError(f"expected a decimal amount, got {value!r}")
-    return result
-
-
-def as_bool(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, got {value!r}")
-    return value
-
-
-def as_str(value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {value!r}")
-    return value
-
-
-def as_str_set(value: object) -> frozenset[str]:
-    if not isinstance(value, list | tuple | set | frozenset):
-        raise TypeError(f"expected a list of strings, got {value!r}")
-    return frozenset(as_str(item) for item in value)
-
-
-def as_optional_str_set(value: object) -> frozenset[str] | None:
-    return None if value is None else as_str_set(value)
-
-
-Coercer = Callable[[object], object]
-
-
-def coerce_changes(
-    changes: Mapping[str, object], coercers: Mapping[str, Coercer]
-) -> dict[str, Any]:
-    unknown = sorted(set(changes) - set(coercers))
-    if unknown:
-        raise ValueError(f"unknown setting(s): {', '.join(unknown)}")
-    return {name: coercers[name](value) for name, value in changes.items()}
-
-
-def body_object(value: object) -> Mapping[str, Any]:
-    """The control API takes JSON objects only; an empty body means `{}`."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise TypeError("the request body must be a JSON object")
-    return cast(dict[str, Any], value)
-
-
-# --------------------------------------------------------------------------------------
-# Requests, responses, routes
-
-
-@dataclass(frozen=True)
-class Request:
-    method: str
-    path: str  # without the query string
-    target: str  # as sent, with the query string
-    query: dict[str, str]  # first value of each parameter
-    headers: dict[str, str]  # lower-case names
-    body: bytes
-    client_ip: str
-
-    def json(self) -> object:
-        """The parsed body; None for an empty body. Raises ValueError on malformed JSON."""
-        if not self.body.strip():
-            return None
-        return cast(object, json.loads(self.body))
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    body: object
-    headers: tuple[tuple[str, str], ...] = ()  # extra headers, e.g. Retry-After
-
-
-class ApiError(Exception):
-    """Raised by handlers to answer early with `response` (validation, business errors)."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status)
-        self.response = response
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    endpoint: str  # the name used in the request log and in fault rules
-    handler: Callable[[Request], Response]
-
-
-@dataclass(frozen=True)
-class ControlRoute:
-    method: str
-    path: str
-    handler: Callable[[Mapping[str, Any]], object]
-
-
-@dataclass
-class Fault:
-    endpoint: str
-    mode: FaultMode
-    seconds: float
-    remaining: int | None  # None: every matching request until cleared
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "endpoint": self.endpoint,
-            "mode": self.mode,
-            "seconds": self.seconds,
-            "count": self.remaining,
-        }
-
-
-class WindowLimiter:
-    """At most `limit` accepted requests per key in any `window` seconds.
-
-    Refused requests are not recorded, so a client hammering the server is not punished
-    beyond the window. Runs on the monotonic clock: the simulated clock never affects it.
-    """
-
-    def __init__(self) -> None:
-        self._accepted: dict[str, deque[float]] = {}
-
-    def admit(self, key: str, limit: int, window: float) -> bool:
-        if limit <= 0 or window <= 0:
-            return True
-        now = time.monotonic()
-        accepted = self._accepted.setdefault(key, deque())
-        while accepted and now - accepted[0] >= window:
-            accepted.popleft()
-        if len(accepted) >= limit:
-            return False
-        accepted.append(now)
-        return True
-
-    def clear(self) -> None:
-        self._accepted.clear()
-
-
-class RequestLog:
-    def __init__(self, limit: int) -> None:
-        self._entries: deque[dict[str, object]] = deque(maxlen=limit)
-        self._counts: dict[str, int] = {}
-        self._status_counts: dict[str, dict[str, int]] = {}
-        self._rate_limited = 0
-
-    def record(self, request: Request, endpoint: str, arrived_at: float) -> dict[str, object]:
-        entry: dict[str, object] = {
-            "time": arrived_at,
-            "method": request.method,
-            "path": request.target,
-            "endpoint": endpoint,
-            "status": None,
-        }
-        self._entries.append(entry)
-        self._counts[endpoint] = self._counts.get(endpoint, 0) + 1
-        return entry
-
-    def finish(self, entry: dict[str, object], status: int) -> None:
-        entry["status"] = status
-        per_status = self._status_counts.setdefault(str(entry["endpoint"]), {})
-        per_status[str(status)] = per_status.get(str(status), 0) + 1
-        if status == 429:
-            self._rate_limited += 1
-
-    def snapshot(self) -> dict[str, object]:
-        return {
-            "entries": [dict(entry) for entry in self._entries],
-            "counts": dict(self._counts),
-            "status_counts": {name: dict(c) for name, c in self._status_counts.items()},
-            "rate_limited": self._rate_limited,
-            "total": sum(self._counts.values()),
-        }
-
-
-# --------------------------------------------------------------------------------------
-# HTTP server
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, address: tuple[str, int], simulator: BaseSimulator) -> None:
-        self.simulator = simulator
-        super().__init__(address, _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind() does a reverse DNS lookup (getfqdn), slow on some hosts.
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        logger.exception("simulator handler failed for %s", client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like the real servers
-    # Headers and body go out in two writes; with Nagle on, delayed ACKs add ~40 ms each.
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def date_time_string(self, timestamp: float | None = None) -> str:
-        # The Date header follows the simulator's clock, which may be set off from ours.
-        moment = self.server.simulator.now() if timestamp is None else timestamp
-        return super().date_time_string(moment)
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def do_PUT(self) -> None:
-        self._dispatch()
-
-    def do_DELETE(self) -> None:
-        self._dispatch()
-
-    def do_PATCH(self) -> None:
-        self._dispatch()
-
-    def _dispatch(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        parts = urlsplit(self.path)
-        query: dict[str, str] = {}
-        for name, value in parse_qsl(parts.query, keep_blank_values=True):
-            query.setdefault(name, value)
-        request = Request(
-            method=self.command,
-            path=parts.path,
-            target=self.path,
-            query=query,
-            headers={name.lower(): value for name, value in self.headers.items()},
-            body=body,
-            client_ip=str(self.client_address[0]),
-        )
-        response = self.server.simulator.handle(request)
-        payload = dump_json(response.body)
-        try:
-            self.send_response(response.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in response.headers:
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            # The client gave up (e.g. timed out during a "delay" fault): nothing to do.
-            self.close_connection = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # Requests are logged by BaseSimulator.handle, with the endpoint name and status.
-        pass
-
-
-# --------------------------------------------------------------------------------------
-# The simulator base class
 
 
 class BaseSimulator(ABC):
@@ -407,6 +91,8 @@ class BaseSimulator(ABC):
     endpoints: tuple[str, ...] = ()
     #: Every route, control routes included, is also served under each of these prefixes.
     path_prefixes: tuple[str, ...] = ("",)
+    #: The level of the one log line per request (sandbox mode lowers it to DEBUG).
+    request_log_level: int = logging.INFO
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, log_limit: int = 100_000):
         self._host = host
@@ -416,13 +102,13 @@ class BaseSimulator(ABC):
         self._log_limit = log_limit
         self._faults: list[Fault] = []
         self._stopping = threading.Event()
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self._routes: dict[tuple[str, str], Route] = {}
         self._control: dict[tuple[str, str], ControlRoute] = {}
 
     def _register_routes(self) -> None:
-        """Called by subclasses at the end of `__init__`, once their state exists."""
+        """Called at the end of `__init__`, once the subclass's state exists."""
         for prefix in self.path_prefixes:
             for route in self._api_routes():
                 self._routes[(route.method, prefix + route.path)] = route
@@ -436,7 +122,7 @@ class BaseSimulator(ABC):
         if self._server is not None:
             return self.base_url
         self._stopping.clear()
-        self._server = _Server((self._host, self._port), self)
+        self._server = Server((self._host, self._port), self)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -561,7 +247,8 @@ class BaseSimulator(ABC):
             else:
                 response, delay = self._run_route(route, request)
             self._log.finish(entry, response.status)
-        logger.info(
+        logger.log(
+            self.request_log_level,
             "%s %s -> %d (%s)",
             request.method,
             request.target,
@@ -683,88 +370,41 @@ class BaseSimulator(ABC):
     def _reset_locked(self) -> None: ...
 
 
-class _Shiftable(Protocol):
-    def shift(self, seconds: float) -> None: ...
-
-
 SettingsT = TypeVar("SettingsT", bound="DataclassInstance")
-BalanceT = TypeVar("BalanceT", int, Decimal)
-OrderT = TypeVar("OrderT", bound=_Shiftable)
 
 
-class OrderBookSimulator(BaseSimulator, Generic[SettingsT, BalanceT, OrderT]):
-    """What both simulators keep alike: frozen settings changed at run time through
-    `coercers`, a balance, the orders (all, and those whose lifecycle still runs)."""
+class ConfiguredSimulator(BaseSimulator, Generic[SettingsT]):
+    """Settings in a frozen dataclass, given as keywords (`TronSaveSimulator(unit_price=70)`),
+    changed at run time through `coercers` (which also read the command line's text), and
+    back to the constructor's on `reset()`. An unknown name is refused with ValueError."""
 
+    settings_type: ClassVar[type[Any]]
     coercers: ClassVar[Mapping[str, Coercer]]
 
-    def __init__(self, settings: SettingsT, balance: BalanceT, *, host: str, port: int) -> None:
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, **changes: object) -> None:
         super().__init__(host=host, port=port)
-        self._initial: SettingsT = settings
-        self._settings: SettingsT = settings
-        self._initial_balance: BalanceT = balance
-        self._balance: BalanceT = balance
-        self._orders: dict[str, OrderT] = {}  # creation order
-        self._open: dict[str, OrderT] = {}  # lifecycle rules still apply
+        coerced = self._apply_extra(coerce_changes(changes, self.coercers))
+        self._initial: SettingsT = self.settings_type(**coerced)
+        self._settings: SettingsT = self._initial
         self._limiter = WindowLimiter()
+        self._init_state()
+        self._register_routes()
 
-    @abstractmethod
-    def _order_json(self, order: OrderT) -> dict[str, object]: ...
-
-    def _state_locked(self) -> dict[str, object]:
-        return {
-            "balance": self._balance,
-            "orders": [self._order_json(order) for order in self._orders.values()],
-            "config": self._config_locked(),
-        }
+    def _init_state(self) -> None:
+        """Set up the subclass's own state (the settings are there already)."""
 
     def _config_locked(self) -> dict[str, object]:
-        settings = {f.name: getattr(self._settings, f.name) for f in fields(self._settings)}
-        return {**settings, "balance": self._balance}
+        return {f.name: getattr(self._settings, f.name) for f in fields(self._settings)}
 
     def _configure_locked(self, changes: Mapping[str, object]) -> None:
-        coerced = coerce_changes(changes, self.coercers)
-        if "balance" in coerced:
-            self._balance = coerced.pop("balance")
-        self._settings = replace(self._settings, **coerced)
+        self._settings = replace(
+            self._settings, **self._apply_extra(coerce_changes(changes, self.coercers))
+        )
 
-    def _shift_locked(self, seconds: float) -> None:
-        for order in self._orders.values():
-            order.shift(seconds)
+    def _apply_extra(self, coerced: dict[str, Any]) -> dict[str, Any]:
+        """Take the values that are not settings out of `coerced`; returns the rest."""
+        return coerced
 
     def _reset_locked(self) -> None:
         self._settings = self._initial
-        self._balance = self._initial_balance
-        self._orders.clear()
-        self._open.clear()
         self._limiter.clear()
-
-
-# --------------------------------------------------------------------------------------
-# Command line
-
-
-def cli_parser(description: str, default_port: int) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=default_port, help="0 = any free port")
-    parser.add_argument("--api-key", default="test-key", help="the one valid API key")
-    parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
-    return parser
-
-
-def serve(simulator: BaseSimulator, log_level: str) -> None:
-    """Run until Ctrl-C or SIGTERM, logging each request to stderr."""
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(message)s")
-    done = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        done.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    url = simulator.start()
-    logger.info("%s listening on %s (control API: %s/_sim/)", type(simulator).__name__, url, url)
-    while not done.wait(0.5):
-        pass
-    simulator.stop()

@@ -72,547 +72,57 @@ Invented where the docs are silent:
   end: status 9, business 3, no refund. Cancellable statuses: 1, 3, 4.
 * ``/v2/api/query``: ``whitelist`` = ``{"ip": [...], "user_agent": [...]}``; "today"
   counters sum orders created since 00:00 UTC, net of refunds.
+
+This module is the HTTP API; the state and lifecycle rules are in `bot.sandbox.feee_book`,
+the settings, records and request parsing in `bot.sandbox.feee_model`.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
-import secrets
-import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any
 
-from bot.money import SUN_PER_TRX
-from bot.sandbox.base import (
-    ApiError,
-    Coercer,
-    ControlRoute,
-    OrderBookSimulator,
-    Request,
-    Response,
-    Route,
-    as_bool,
-    as_decimal,
-    as_float,
-    as_int,
-    as_optional_float,
-    as_optional_str_set,
-    as_str,
-    as_str_set,
-    cli_parser,
-    derive_address,
-    new_txid,
-    serve,
+from bot.sandbox import cli
+from bot.sandbox.feee_book import FeeeBook
+from bot.sandbox.feee_model import (
+    BUSINESS_CLOSED,
+    CANCELLABLE,
+    CANCELLED,
+    CODE_AUTH,
+    CODE_BALANCE,
+    CODE_CANCEL_REFUSED,
+    CODE_IP,
+    CODE_NO_RESOURCES,
+    CODE_NOT_ACTIVATED,
+    CODE_NOT_FOUND,
+    CODE_PARAM,
+    CODE_TOO_MANY_ORDERS,
+    CODE_USER_AGENT,
+    INCOMPLETE,
+    V3_DURATION,
+    Duration,
+    FeeeOrder,
+    LostAnswer,
+    envelope,
+    int_param,
+    json_body,
+    parse_duration,
+    refuse,
 )
+from bot.sandbox.server import ControlRoute, Request, Response, Route
+from bot.sandbox.values import as_float, as_int, as_str, as_str_set
 from bot.tron_address import is_valid_address
 
-CODE_PARAM = 10001
-CODE_AUTH = 10002
-CODE_BALANCE = 20002
-CODE_NOT_FOUND = 20004
-CODE_NOT_ACTIVATED = 20005
-CODE_NO_RESOURCES = 20009
-CODE_IP = 20012
-CODE_USER_AGENT = 20013
-CODE_TOO_MANY_ORDERS = 20014
-CODE_CANCEL_REFUSED = 20015
 
-PAID = 4  # paid, awaiting delegation
-DELEGATED = 6
-FAILED = 7
-RECLAIMED = 9
-CANCELLED = 12
-PARTIAL = 15
-BUSINESS_PENDING, BUSINESS_FILLED, BUSINESS_FINISHED, BUSINESS_CLOSED = 1, 2, 3, 4
+class FeeeSimulator(FeeeBook):
+    """The v2/v3 order API over `FeeeBook`."""
 
-INCOMPLETE = frozenset({1, 3, 4, 5, 11, 13, 15})
-CANCELLABLE = frozenset({1, 3, 4})
-FINAL = frozenset({2, 7, 9, 10, 12, 14})
-TRX_QUANTUM = Decimal("0.000001")
-
-
-@dataclass(frozen=True)
-class FeeeSettings:
-    api_key: str = "test-key"
-    qps: int = 5
-    price_v2: int = 100  # SUN per energy unit per day
-    price_v3: int = 80
-    service_fee: Decimal = Decimal("0.56")  # TRX per order
-    auto_deliver_after: float | None = None  # seconds after creation; None = manual only
-    no_resources: bool = False
-    not_activated: frozenset[str] = frozenset()
-    ua_whitelist: frozenset[str] | None = None
-    ip_whitelist: frozenset[str] | None = None
-    min_resource_value: int = 32_000
-    max_incomplete_orders: int = 5
-    cancel_after: float = 300.0  # seconds after creation
-
-
-_COERCERS: dict[str, Coercer] = {
-    "api_key": as_str,
-    "qps": as_int,
-    "price_v2": as_int,
-    "price_v3": as_int,
-    "service_fee": as_decimal,
-    "auto_deliver_after": as_optional_float,
-    "no_resources": as_bool,
-    "not_activated": as_str_set,
-    "ua_whitelist": as_optional_str_set,
-    "ip_whitelist": as_optional_str_set,
-    "min_resource_value": as_int,
-    "max_incomplete_orders": as_int,
-    "cancel_after": as_float,
-    "balance": as_decimal,
-}
-
-
-def _seconds(timestamp: float | None) -> int:
-    return 0 if timestamp is None else int(timestamp)
-
-
-@dataclass(frozen=True)
-class _Duration:
-    amount: int
-    unit: str
-    seconds: int
-    days: int  # billing multiplier
-
-
-V3_DURATION = _Duration(5, "m", 300, 1)
-
-
-@dataclass
-class FeeeOrder:
-    order_no: str
-    receive_address: str
-    resource_value: int
-    price_in_sun: int
-    duration: _Duration
-    pay_amount: Decimal
-    create_time: float
-    is_child: bool = False
-    status: int = PAID
-    business_status: int = BUSINESS_PENDING
-    freeze_time: float | None = None
-    rent_expire_time: float | None = None
-    frozen_tx_id: str = ""
-    frozen_resource_value: int = 0
-    refund_amount: Decimal = Decimal(0)
-    refund_time: float | None = None
-    children: list[FeeeOrder] = field(default_factory=list)
-    null_fields: frozenset[str] = frozenset()  # answered as null (fault injection)
-    missing_fields: frozenset[str] = frozenset()  # left out of answers (fault injection)
-
-    @property
-    def units(self) -> list[FeeeOrder]:
-        """What gets delivered: the children of a split order, else the order itself."""
-        return self.children or [self]
-
-    def shift(self, seconds: float) -> None:
-        self.create_time -= seconds
-        for name in ("freeze_time", "rent_expire_time", "refund_time"):
-            value = getattr(self, name)
-            if value is not None:
-                setattr(self, name, value - seconds)
-        for child in self.children:
-            child.shift(seconds)
-
-    def detail(self) -> dict[str, object]:
-        data: dict[str, object] = {
-            "order_no": self.order_no,
-            "order_type": 0,
-            "resource_type": 1,
-            "receive_address": self.receive_address,
-            "price_in_sun": self.price_in_sun,
-            "freeze_time": _seconds(self.freeze_time),
-            "create_time": _seconds(self.create_time),
-            "resource_value": self.resource_value,
-            "frozen_resource_value": self.frozen_resource_value,
-            "rent_duration": self.duration.amount,
-            "rent_time_unit": self.duration.unit,
-            "rent_time_second": self.duration.seconds,
-            "rent_expire_time": _seconds(self.rent_expire_time),
-            "frozen_tx_id": self.frozen_tx_id,
-            "pay_time": _seconds(self.create_time),
-            "pay_amount": self.pay_amount,
-            "refund_amount": self.refund_amount,
-            "refund_time": _seconds(self.refund_time),
-            "is_split": 1 if self.children else 0,
-            "is_lock": 1,
-            "lock_period": 28_800 if self.duration.seconds >= 86_400 else 200,
-            "status": self.status,
-            "business_status": self.business_status,
-        }
-        if self.children:
-            data["sub_order"] = [child.detail() for child in self.children]
-        for name in self.null_fields:
-            data[name] = None
-        for name in self.missing_fields:
-            data.pop(name, None)
-        return data
-
-
-@dataclass
-class _LostAnswer:
-    """The `remaining`-th create request from now loses its answer (after creating)."""
-
-    remaining: int
-    mode: str  # "error500" or "delay"
-    seconds: float
-
-
-@dataclass
-class _Reprice:
-    """Once `remaining` more orders are created, the prices change to these."""
-
-    remaining: int
-    price_v2: int | None
-    price_v3: int | None
-
-
-LOST_ANSWER_MODES = ("error500", "delay")
-
-
-def _envelope(code: int, msg: str, data: object = None) -> dict[str, object]:
-    return {"code": code, "msg": msg, "request_id": str(uuid.uuid4()), "data": data}
-
-
-def _refuse(code: int, msg: str) -> ApiError:
-    return ApiError(Response(200, _envelope(code, msg)))
-
-
-def _int_param(params: Mapping[str, object], name: str, default: int | None = None) -> int:
-    """An integer from a JSON body or a query string (where everything is text)."""
-    raw = params.get(name)
-    if raw is None or raw == "":
-        if default is None:
-            raise _refuse(CODE_PARAM, f"{name} is required")
-        return default
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and raw.lstrip("-").isdigit():
-        return int(raw)
-    raise _refuse(CODE_PARAM, f"{name} must be an integer")
-
-
-def _duration(params: Mapping[str, object]) -> _Duration:
-    amount = _int_param(params, "rent_duration")
-    unit = params.get("rent_time_unit")
-    if not isinstance(unit, str) or not unit:
-        raise _refuse(CODE_PARAM, "rent_time_unit is required")
-    seconds = _int_param(params, "rent_time_second", default=0)
-    if seconds != 0:
-        if seconds < 600 or seconds % 3:
-            raise _refuse(CODE_PARAM, "rent_time_second must be at least 600 and a multiple of 3")
-        return _Duration(amount, unit, seconds, max(1, math.ceil(seconds / 86_400)))
-    if unit == "d":
-        if not 1 <= amount <= 30:
-            raise _refuse(CODE_PARAM, "rent_duration must be between 1 and 30 for unit d")
-        return _Duration(amount, unit, amount * 86_400, amount)
-    if unit == "h":
-        if amount not in (1, 3):
-            raise _refuse(CODE_PARAM, "rent_duration must be 1 or 3 for unit h")
-        return _Duration(amount, unit, amount * 3_600, 1)
-    if unit == "m":
-        if amount != 10:
-            raise _refuse(CODE_PARAM, "rent_duration must be 10 for unit m")
-        return _Duration(amount, unit, 600, 1)
-    raise _refuse(CODE_PARAM, "rent_time_unit must be one of d, h, m")
-
-
-def _body(request: Request) -> Mapping[str, object]:
-    try:
-        body = request.json()
-    except ValueError as exc:
-        raise _refuse(CODE_PARAM, "request body is not valid JSON") from exc
-    if not isinstance(body, dict):
-        raise _refuse(CODE_PARAM, "request body must be a JSON object")
-    return body
-
-
-class FeeeSimulator(OrderBookSimulator[FeeeSettings, Decimal, FeeeOrder]):
-    coercers = _COERCERS
     endpoints = ("price_v2", "price_v3", "submit_v2", "create_v3", "query", "cancel", "api_query")
     path_prefixes = ("", "/open")  # the real base URL is https://feee.io/open
 
-    def __init__(
-        self,
-        *,
-        api_key: str = "test-key",
-        qps: int = 5,
-        price_v2: int = 100,
-        price_v3: int = 80,
-        service_fee: Decimal | str = Decimal("0.56"),
-        balance: Decimal | str | int = Decimal(1000),
-        auto_deliver_after: float | None = None,
-        no_resources: bool = False,
-        not_activated: Sequence[str] = (),
-        ua_whitelist: Sequence[str] | None = None,
-        ip_whitelist: Sequence[str] | None = None,
-        min_resource_value: int = 32_000,
-        max_incomplete_orders: int = 5,
-        cancel_after: float = 300.0,
-        host: str = "127.0.0.1",
-        port: int = 0,
-    ) -> None:
-        settings = FeeeSettings(
-            api_key=api_key,
-            qps=qps,
-            price_v2=price_v2,
-            price_v3=price_v3,
-            service_fee=as_decimal(service_fee),
-            auto_deliver_after=auto_deliver_after,
-            no_resources=no_resources,
-            not_activated=frozenset(not_activated),
-            ua_whitelist=None if ua_whitelist is None else frozenset(ua_whitelist),
-            ip_whitelist=None if ip_whitelist is None else frozenset(ip_whitelist),
-            min_resource_value=min_resource_value,
-            max_incomplete_orders=max_incomplete_orders,
-            cancel_after=cancel_after,
-        )
-        # Orders are the top-level ones; split children are reached through `_index`.
-        super().__init__(settings, as_decimal(balance), host=host, port=port)
-        self._index: dict[str, FeeeOrder] = {}  # top-level orders and split children
-        self._numbers = itertools.count(secrets.randbelow(10**9))
-        self._lost_answers: list[_LostAnswer] = []
-        self._reprices: list[_Reprice] = []
-        self._losing: _LostAnswer | None = None  # set by `_place` for the current request
-        self._register_routes()
-
-    @property
-    def recharge_address(self) -> str:
-        return derive_address(f"feee-sim:recharge:{self._settings.api_key}")
-
-    def _order_no(self) -> str:
-        stamp = datetime.fromtimestamp(self.now(), UTC).strftime("%y%m%d%H%M%S")
-        return f"{stamp}{next(self._numbers) % 10**10:010d}"
-
-    # ---- Python control API (thread-safe) ---------------------------------------------
-
-    def balance(self) -> Decimal:
-        with self._lock:
-            return self._balance
-
-    def order(self, order_no: str) -> dict[str, object] | None:
-        with self._lock:
-            self._tick_locked()
-            found = self._index.get(order_no)
-            return found.detail() if found else None
-
-    def deliver(self, order_no: str | None = None) -> list[str]:
-        """Delegate now: one order or child, a split parent's waiting children, or all."""
-        with self._lock:
-            self._tick_locked()
-            now = self.now()
-            done = [unit.order_no for unit in self._units(order_no) if unit.status == PAID]
-            for number in done:
-                self._deliver(self._index[number], now)
-            self._settle()
-            return done
-
-    def reclaim(self, order_no: str | None = None) -> list[str]:
-        """End the rental now for delegated orders (status 9), as at rent_expire_time."""
-        with self._lock:
-            self._tick_locked()
-            done = [u.order_no for u in self._units(order_no) if u.status == DELEGATED]
-            for number in done:
-                self._reclaim(self._index[number])
-            self._settle()
-            return done
-
-    def fail(self, order_no: str) -> list[str]:
-        """Delegation failed (status 7) for an order or child not yet delegated; refunds."""
-        with self._lock:
-            self._tick_locked()
-            now = self.now()
-            done = [unit.order_no for unit in self._units(order_no) if unit.status == PAID]
-            for number in done:
-                self._fail(self._index[number], now)
-            self._settle()
-            return done
-
-    def split(self, order_no: str, parts: int | Sequence[int]) -> dict[str, object]:
-        """Split a waiting order into children of the given sizes (or N equal parts)."""
-        with self._lock:
-            self._tick_locked()
-            order = self._orders.get(order_no)
-            if order is None or order.children or order.status != PAID:
-                raise ValueError(f"order {order_no} is not a waiting, unsplit order")
-            if isinstance(parts, int):
-                if parts < 2:
-                    raise ValueError("split into at least 2 parts")
-                share, extra = divmod(order.resource_value, parts)
-                sizes = [share + (1 if i < extra else 0) for i in range(parts)]
-            else:
-                sizes = list(parts)
-            if len(sizes) < 2 or min(sizes) < 1 or sum(sizes) != order.resource_value:
-                raise ValueError(
-                    f"parts must be >= 2 positive values summing to {order.resource_value}"
-                )
-            paid = Decimal(0)
-            for index, size in enumerate(sizes):
-                last = index == len(sizes) - 1
-                share_paid = (order.pay_amount * size / order.resource_value).quantize(
-                    TRX_QUANTUM, rounding=ROUND_DOWN
-                )
-                child = FeeeOrder(
-                    order_no=self._order_no(),
-                    receive_address=order.receive_address,
-                    resource_value=size,
-                    price_in_sun=order.price_in_sun,
-                    duration=order.duration,
-                    pay_amount=order.pay_amount - paid if last else share_paid,
-                    create_time=order.create_time,
-                    is_child=True,
-                )
-                paid += child.pay_amount
-                order.children.append(child)
-                self._index[child.order_no] = child
-            self._roll_up(order)
-            return order.detail()
-
-    def lose_answer(self, nth: int = 1, mode: str = "error500", seconds: float = 0.0) -> None:
-        """The `nth` create request from now (1 = the next; submit_v2 and create_v3 alike)
-        is carried out, then its answer is lost: "error500" answers HTTP 500 after the
-        order was created; "delay" answers only after `seconds` (a timeout for a client
-        that waits less). Several rules can be pending at once."""
-        if nth < 1 or mode not in LOST_ANSWER_MODES or seconds < 0:
-            raise ValueError(f"nth >= 1, mode one of {', '.join(LOST_ANSWER_MODES)}, seconds >= 0")
-        with self._lock:
-            self._lost_answers.append(_LostAnswer(nth, mode, seconds))
-
-    def reprice_after(
-        self, orders: int, *, price_v2: int | None = None, price_v3: int | None = None
-    ) -> None:
-        """Change the prices once `orders` more orders are created (0 = now)."""
-        if orders < 0 or (price_v2 is None and price_v3 is None):
-            raise ValueError("orders >= 0 and at least one of price_v2, price_v3")
-        with self._lock:
-            self._reprices.append(_Reprice(orders, price_v2, price_v3))
-            self._apply_reprices()
-
-    def _apply_reprices(self) -> None:
-        for rule in [r for r in self._reprices if r.remaining <= 0]:
-            if rule.price_v2 is not None:
-                self._settings = replace(self._settings, price_v2=rule.price_v2)
-            if rule.price_v3 is not None:
-                self._settings = replace(self._settings, price_v3=rule.price_v3)
-            self._reprices.remove(rule)
-
-    def set_status(
-        self, order_no: str, status: int, business_status: int | None = None
-    ) -> dict[str, object]:
-        """Force any status code; no other side effect."""
-        with self._lock:
-            order = self._index.get(order_no)
-            if order is None:
-                raise KeyError(f"no order {order_no}")
-            order.status = status
-            if business_status is not None:
-                order.business_status = business_status
-            self._settle()
-            return order.detail()
-
-    def set_odd_fields(
-        self, order_no: str, *, null: Sequence[str] = (), missing: Sequence[str] = ()
-    ) -> dict[str, object]:
-        """Answer about this order (or child) with `null` fields set to null and
-        `missing` ones left out, from now on; empty lists end it. State is unchanged."""
-        with self._lock:
-            order = self._index.get(order_no)
-            if order is None:
-                raise KeyError(f"no order {order_no}")
-            order.null_fields = frozenset(null)
-            order.missing_fields = frozenset(missing)
-            return order.detail()
-
-    def _units(self, order_no: str | None) -> list[FeeeOrder]:
-        if order_no is None:
-            return [unit for order in self._open.values() for unit in order.units]
-        order = self._index.get(order_no)
-        if order is None:
-            raise KeyError(f"no order {order_no}")
-        return order.units
-
-    # ---- lifecycle (lock held) ----------------------------------------------------------
-
-    def _deliver(self, unit: FeeeOrder, at: float) -> None:
-        unit.status, unit.business_status = DELEGATED, BUSINESS_FILLED
-        unit.frozen_tx_id = new_txid()
-        unit.frozen_resource_value = unit.resource_value
-        unit.freeze_time = at
-        unit.rent_expire_time = at + unit.duration.seconds
-
-    def _reclaim(self, unit: FeeeOrder) -> None:
-        unit.status, unit.business_status = RECLAIMED, BUSINESS_FINISHED
-
-    def _fail(self, unit: FeeeOrder, at: float) -> None:
-        unit.status, unit.business_status = FAILED, BUSINESS_CLOSED
-        self._refund(unit, at)
-
-    def _refund(self, unit: FeeeOrder, at: float) -> None:
-        unit.refund_amount = unit.pay_amount
-        unit.refund_time = at
-        self._balance += unit.pay_amount
-
-    def _roll_up(self, parent: FeeeOrder) -> None:
-        """A split parent's fields follow its children."""
-        children = parent.children
-        statuses = {child.status for child in children}
-        if len(statuses) == 1:
-            parent.status = children[0].status
-            parent.business_status = children[0].business_status
-        elif statuses <= FINAL:
-            delivered = any(child.frozen_tx_id for child in children)
-            parent.status = RECLAIMED if delivered else FAILED
-            parent.business_status = BUSINESS_FINISHED if delivered else BUSINESS_CLOSED
-        else:
-            parent.status, parent.business_status = PARTIAL, BUSINESS_PENDING
-        parent.frozen_resource_value = sum(child.frozen_resource_value for child in children)
-        parent.refund_amount = sum((child.refund_amount for child in children), Decimal(0))
-        parent.refund_time = max((c.refund_time for c in children if c.refund_time), default=None)
-        parent.freeze_time = max((c.freeze_time for c in children if c.freeze_time), default=None)
-        parent.rent_expire_time = max(
-            (c.rent_expire_time for c in children if c.rent_expire_time), default=None
-        )
-        all_delivered = all(child.frozen_tx_id for child in children)
-        parent.frozen_tx_id = children[0].frozen_tx_id if all_delivered else ""
-
-    def _settle(self) -> None:
-        for order in list(self._open.values()):
-            if order.children:
-                self._roll_up(order)
-            if order.status in FINAL:
-                del self._open[order.order_no]
-
-    def _tick_locked(self) -> None:
-        now = self.now()
-        auto = self._settings.auto_deliver_after
-        for order in self._open.values():
-            for unit in order.units:
-                if unit.status == PAID and auto is not None and unit.create_time + auto <= now:
-                    self._deliver(unit, unit.create_time + auto)
-                expiry = unit.rent_expire_time
-                if unit.status == DELEGATED and expiry is not None and expiry <= now:
-                    self._reclaim(unit)
-        self._settle()
-
-    # ---- base hooks -------------------------------------------------------------------
-
-    def _order_json(self, order: FeeeOrder) -> dict[str, object]:
-        return order.detail()
-
-    def _reset_locked(self) -> None:
-        super()._reset_locked()
-        self._index.clear()
-        self._lost_answers.clear()
-        self._reprices.clear()
-
-    def _take_losing(self) -> _LostAnswer | None:
+    def _take_losing(self) -> LostAnswer | None:
         losing, self._losing = self._losing, None
         return losing
 
@@ -630,23 +140,23 @@ class FeeeSimulator(OrderBookSimulator[FeeeSettings, Decimal, FeeeOrder]):
         settings = self._settings
         key = request.headers.get("key", "")
         if not key:
-            return Response(200, _envelope(CODE_AUTH, "api key is required"))
+            return Response(200, envelope(CODE_AUTH, "api key is required"))
         if key != settings.api_key:
-            return Response(200, _envelope(CODE_AUTH, "api key is invalid"))
+            return Response(200, envelope(CODE_AUTH, "api key is invalid"))
         if settings.ip_whitelist is not None and request.client_ip not in settings.ip_whitelist:
-            return Response(200, _envelope(CODE_IP, "IP is not in the whitelist"))
+            return Response(200, envelope(CODE_IP, "IP is not in the whitelist"))
         user_agent = request.headers.get("user-agent", "")
         if settings.ua_whitelist is not None and user_agent not in settings.ua_whitelist:
-            return Response(200, _envelope(CODE_USER_AGENT, "User-Agent is not in the whitelist"))
+            return Response(200, envelope(CODE_USER_AGENT, "User-Agent is not in the whitelist"))
         if not self._limiter.admit(key, settings.qps, 1.0):
-            return Response(429, _envelope(429, "too many requests"))
+            return Response(429, envelope(429, "too many requests"))
         return None
 
     def _not_found(self, request: Request) -> Response:
-        return Response(404, _envelope(404, "not found"))
+        return Response(404, envelope(404, "not found"))
 
     def _fault_response(self, route: Route) -> Response:
-        return Response(500, _envelope(500, "internal server error"))
+        return Response(500, envelope(500, "internal server error"))
 
     def _api_routes(self) -> list[Route]:
         return [
@@ -728,18 +238,14 @@ class FeeeSimulator(OrderBookSimulator[FeeeSettings, Decimal, FeeeOrder]):
     # ---- API handlers (lock held) -------------------------------------------------------
 
     def _resource_value(self, params: Mapping[str, object]) -> int:
-        value = _int_param(params, "resource_value")
+        value = int_param(params, "resource_value")
         if value < self._settings.min_resource_value:
-            raise _refuse(
+            raise refuse(
                 CODE_PARAM, f"resource_value must be at least {self._settings.min_resource_value}"
             )
         return value
 
-    def _pay_amount(self, value: int, price: int, duration: _Duration) -> Decimal:
-        energy_trx = Decimal(value * price * duration.days) / SUN_PER_TRX
-        return energy_trx + self._settings.service_fee
-
-    def _quote(self, value: int, price: int, duration: _Duration) -> dict[str, object]:
+    def _quote(self, value: int, price: int, duration: Duration) -> dict[str, object]:
         return {
             "resource_value": value,
             "pay_amount": self._pay_amount(value, price, duration),
@@ -752,22 +258,22 @@ class FeeeSimulator(OrderBookSimulator[FeeeSettings, Decimal, FeeeOrder]):
 
     def _price_v2(self, request: Request) -> Response:
         value = self._resource_value(request.query)
-        quote = self._quote(value, self._settings.price_v2, _duration(request.query))
-        return Response(200, _envelope(0, "success", quote))
+        quote = self._quote(value, self._settings.price_v2, parse_duration(request.query))
+        return Response(200, envelope(0, "success", quote))
 
     def _price_v3(self, request: Request) -> Response:
         value = self._resource_value(request.query)
         quote = self._quote(value, self._settings.price_v3, V3_DURATION)
-        return Response(200, _envelope(0, "success", quote))
+        return Response(200, envelope(0, "success", quote))
 
     def _submit_v2(self, request: Request) -> Response:
-        body = _body(request)
-        return self._place(body, self._settings.price_v2, _duration(body))
+        body = json_body(request)
+        return self._place(body, self._settings.price_v2, parse_duration(body))
 
     def _create_v3(self, request: Request) -> Response:
-        return self._place(_body(request), self._settings.price_v3, V3_DURATION)
+        return self._place(json_body(request), self._settings.price_v3, V3_DURATION)
 
-    def _place(self, body: Mapping[str, object], price: int, duration: _Duration) -> Response:
+    def _place(self, body: Mapping[str, object], price: int, duration: Duration) -> Response:
         for rule in list(self._lost_answers):
             rule.remaining -= 1
             if rule.remaining <= 0:
@@ -779,33 +285,33 @@ class FeeeSimulator(OrderBookSimulator[FeeeSettings, Decimal, FeeeOrder]):
         self._apply_reprices()
         return response
 
-    def _create(self, body: Mapping[str, object], price: int, duration: _Duration) -> Response:
-        if _int_param(body, "resource_type", default=1) != 1:
-            raise _refuse(CODE_PARAM, "resource_type must be 1 (energy)")
+    def _create(self, body: Mapping[str, object], price: int, duration: Duration) -> Response:
+        if int_param(body, "resource_type", default=1) != 1:
+            raise refuse(CODE_PARAM, "resource_type must be 1 (energy)")
         address = body.get("receive_address")
         if not isinstance(address, str) or not address:
-            raise _refuse(CODE_PARAM, "receive_address is required")
+            raise refuse(CODE_PARAM, "receive_address is required")
         value = self._resource_value(body)
         if not is_valid_address(address):
-            raise _refuse(CODE_PARAM, "receive_address is not a valid TRON address")
+            raise refuse(CODE_PARAM, "receive_address is not a valid TRON address")
         settings = self._settings
         if address in settings.not_activated:
-            raise _refuse(CODE_NOT_ACTIVATED, "the receiving address is not activated")
+            raise refuse(CODE_NOT_ACTIVATED, "the receiving address is not activated")
         if settings.no_resources:
-            raise _refuse(CODE_NO_RESOURCES, "no resources available, please try again later")
+            raise refuse(CODE_NO_RESOURCES, "no resources available, please try again later")
         incomplete = sum(
             1
             for order in self._open.values()
             if order.receive_address == address and order.status in INCOMPLETE
         )
         if incomplete >= settings.max_incomplete_orders:
-            raise _refuse(
+            raise refuse(
                 CODE_TOO_MANY_ORDERS,
                 "the address has too many incomplete orders, please wait for them to finish",
             )
         pay_amount = self._pay_amount(value, price, duration)
         if self._balance < pay_amount:
-            raise _refuse(CODE_BALANCE, "insufficient balance")
+            raise refuse(CODE_BALANCE, "insufficient balance")
         self._balance -= pay_amount
         order = FeeeOrder(
             order_no=self._order_no(),
@@ -818,37 +324,37 @@ class FeeeSimulator(OrderBookSimulator[FeeeSettings, Decimal, FeeeOrder]):
         )
         self._orders[order.order_no] = self._index[order.order_no] = order
         self._open[order.order_no] = order
-        return Response(200, _envelope(0, "success", order.detail()))
+        return Response(200, envelope(0, "success", order.detail()))
 
     def _query(self, request: Request) -> Response:
         order_no = request.query.get("order_no", "")
         if not order_no:
-            raise _refuse(CODE_PARAM, "order_no is required")
+            raise refuse(CODE_PARAM, "order_no is required")
         order = self._index.get(order_no)
         if order is None:
-            raise _refuse(CODE_NOT_FOUND, "order not found")
-        return Response(200, _envelope(0, "success", order.detail()))
+            raise refuse(CODE_NOT_FOUND, "order not found")
+        return Response(200, envelope(0, "success", order.detail()))
 
     def _cancel(self, request: Request) -> Response:
-        order_no = _body(request).get("order_no")
+        order_no = json_body(request).get("order_no")
         if not isinstance(order_no, str) or not order_no:
-            raise _refuse(CODE_PARAM, "order_no is required")
+            raise refuse(CODE_PARAM, "order_no is required")
         order = self._index.get(order_no)
         if order is None:
-            raise _refuse(CODE_NOT_FOUND, "order not found")
+            raise refuse(CODE_NOT_FOUND, "order not found")
         now = self.now()
         if order.is_child:
-            raise _refuse(CODE_CANCEL_REFUSED, "sub-orders cannot be cancelled")
+            raise refuse(CODE_CANCEL_REFUSED, "sub-orders cannot be cancelled")
         if now - order.create_time <= self._settings.cancel_after:
-            raise _refuse(
+            raise refuse(
                 CODE_CANCEL_REFUSED, "only orders created more than 5 minutes ago can be cancelled"
             )
         if order.status not in CANCELLABLE:
-            raise _refuse(CODE_CANCEL_REFUSED, "the order status does not allow cancellation")
+            raise refuse(CODE_CANCEL_REFUSED, "the order status does not allow cancellation")
         order.status, order.business_status = CANCELLED, BUSINESS_CLOSED
         self._refund(order, now)
         self._settle()
-        return Response(200, {**_envelope(0, "ok", order.detail()), "pagination": None})
+        return Response(200, {**envelope(0, "ok", order.detail()), "pagination": None})
 
     def _api_query(self, request: Request) -> Response:
         settings = self._settings
@@ -869,38 +375,12 @@ class FeeeSimulator(OrderBookSimulator[FeeeSettings, Decimal, FeeeOrder]):
             },
             "qps": settings.qps,
         }
-        return Response(200, _envelope(0, "success", data))
+        return Response(200, envelope(0, "success", data))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = cli_parser("Feee.io open API simulator", default_port=8082)
-    parser.add_argument("--qps", type=int, default=5, help="requests per second per key")
-    parser.add_argument("--price-v2", type=int, default=100, help="SUN per energy per day")
-    parser.add_argument("--price-v3", type=int, default=80, help="SUN per energy (5 min)")
-    parser.add_argument("--service-fee", default="0.56", help="TRX per order")
-    parser.add_argument("--balance", default="1000", help="TRX")
-    parser.add_argument("--auto-deliver-after", type=float, default=None, help="seconds")
-    parser.add_argument("--min-resource-value", type=int, default=32_000)
-    parser.add_argument("--no-resources", action="store_true", help="answer 20009")
-    parser.add_argument(
-        "--ua-whitelist", action="append", default=None, help="allowed User-Agent (repeatable)"
-    )
-    args = parser.parse_args(argv)
-    simulator = FeeeSimulator(
-        api_key=args.api_key,
-        qps=args.qps,
-        price_v2=args.price_v2,
-        price_v3=args.price_v3,
-        service_fee=args.service_fee,
-        balance=args.balance,
-        auto_deliver_after=args.auto_deliver_after,
-        min_resource_value=args.min_resource_value,
-        no_resources=args.no_resources,
-        ua_whitelist=args.ua_whitelist,
-        host=args.host,
-        port=args.port,
-    )
-    serve(simulator, args.log_level)
+    simulator, args = cli.build(FeeeSimulator, "Feee.io open API simulator", 8082, argv)
+    cli.serve(simulator, args.log_level)
 
 
 if __name__ == "__main__":

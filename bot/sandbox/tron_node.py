@@ -48,47 +48,38 @@ Invented or simplified where the docs are silent:
   answers ``{"Error": "Simulated fault"}``.
 * A real transfer then uses exactly what was simulated. A TRC-20 transfer does not
   activate its payee.
+
+This module is the HTTP API; the state and lifecycle rules are in `bot.sandbox.tron_node_chain`,
+the settings, records and request parsing in `bot.sandbox.tron_node_model`.
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
-import binascii
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import replace
 from typing import Any
 
-from bot.chain.abi import (
-    decode_address,
-    decode_uint256,
-    encode_uint256,
-    split_words,
+from bot.chain.abi import decode_uint256, encode_uint256, split_words
+from bot.chain.address import is_valid_address
+from bot.chain.models import USDT_CONTRACT
+from bot.sandbox import cli
+from bot.sandbox.server import ControlRoute, Request, Response, Route
+from bot.sandbox.tron_node_chain import TronNodeChain
+from bot.sandbox.tron_node_model import (
+    address_field,
+    call_failed,
+    decoded_address,
+    json_body,
+    node_error,
+    page_offset,
+    reverted,
+    v1_error,
+    v1_int,
 )
-from bot.chain.address import from_hex, is_valid_address
-from bot.chain.models import (
-    TRANSFER_ENERGY_TO_HOLDER,
-    TRANSFER_ENERGY_TO_NON_HOLDER,
-    USDT_CONTRACT,
-    USDT_DECIMALS,
-)
-from bot.sandbox.base import (
-    ApiError,
-    BaseSimulator,
-    Coercer,
-    ControlRoute,
-    Request,
-    Response,
-    Route,
-    WindowLimiter,
-    as_bool,
-    as_int,
-    as_str,
-    cli_parser,
-    coerce_changes,
-    new_txid,
-    serve,
-)
+from bot.sandbox.values import as_bool, as_int, as_str, new_txid
 
 TRC20_ROUTE = "/v1/accounts/{address}/transactions/trc20"
 _TRC20_PATH = re.compile(r"^/v1/accounts/([^/]+)/transactions/trc20/?$")
@@ -97,106 +88,13 @@ KEY_HEADER = "tron-pro-api-key"
 BALANCE_OF = "balanceOf(address)"
 TRANSFER = "transfer(address,uint256)"
 BALANCE_OF_ENERGY = 535
-REVERT_ENERGY = 620
 DEFAULT_PAGE = 20
 MAX_PAGE = 200
-DAY = 86_400.0
 
 
-def _as_optional_str(value: object) -> str | None:
-    return None if value is None else as_str(value)
+class TronNodeSimulator(TronNodeChain):
+    """The full node's `/wallet/*` API and TronGrid's TRC-20 history over `TronNodeChain`."""
 
-
-def _as_count(value: object) -> int:
-    number = as_int(value)
-    if number < 0:
-        raise ValueError(f"expected a non-negative integer, got {value!r}")
-    return number
-
-
-@dataclass(frozen=True)
-class TronNodeSettings:
-    api_key: str | None = None
-    energy_fee: int = 100  # SUN per energy unit (getEnergyFee)
-    holder_energy: int = TRANSFER_ENERGY_TO_HOLDER
-    non_holder_energy: int = TRANSFER_ENERGY_TO_NON_HOLDER
-    energy_penalty: int = 0  # USDT's dynamic energy penalty, per transfer
-    recovery_seconds: int = 86_400
-    rate_limit_rps: int = 0  # 0 = no limit
-    simulation_fails: bool = False  # every transfer simulation reverts
-
-
-_COERCERS: dict[str, Coercer] = {
-    "api_key": _as_optional_str,
-    "energy_fee": _as_count,
-    "holder_energy": _as_count,
-    "non_holder_energy": _as_count,
-    "energy_penalty": _as_count,
-    "recovery_seconds": _as_count,
-    "rate_limit_rps": _as_count,
-    "simulation_fails": as_bool,
-}
-
-
-@dataclass
-class SimAccount:
-    address: str
-    activated: bool
-    created_at: float
-    energy_limit: int = 0
-    energy_used: int = 0  # as of `used_at`; decays over the recovery window
-    used_at: float = 0.0
-    usdt: int = 0  # 10⁻⁶ USDT
-    trx_sun: int = 0
-
-    def used_now(self, now: float, window: int) -> int:
-        if window <= 0:
-            return self.energy_used
-        elapsed = max(0.0, now - self.used_at)
-        if elapsed >= window:
-            return 0
-        return int(self.energy_used * (window - elapsed) / window)
-
-    def available(self, now: float, window: int) -> int:
-        return max(0, self.energy_limit - self.used_now(now, window))
-
-
-@dataclass
-class SimTransfer:
-    transaction_id: str
-    timestamp: float
-    sender: str
-    payee: str
-    value: int
-    energy_used: int  # from the sender's energy
-    energy_burned: int  # paid for in TRX
-    burned_sun: int
-
-    def as_v1(self) -> dict[str, object]:
-        return {
-            "transaction_id": self.transaction_id,
-            "token_info": {
-                "symbol": "USDT",
-                "address": USDT_CONTRACT,
-                "decimals": USDT_DECIMALS,
-                "name": "Tether USD",
-            },
-            "block_timestamp": int(self.timestamp * 1000),
-            "from": self.sender,
-            "to": self.payee,
-            "type": "Transfer",
-            "value": str(self.value),
-        }
-
-
-@dataclass
-class _Limit:
-    status: int
-    remaining: int
-    retry_after: float | None
-
-
-class TronNodeSimulator(BaseSimulator):
     endpoints = (
         "getaccount",
         "getaccountresource",
@@ -204,136 +102,6 @@ class TronNodeSimulator(BaseSimulator):
         "getchainparameters",
         "trc20_transactions",
     )
-
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        energy_fee: int = 100,
-        energy_penalty: int = 0,
-        recovery_seconds: int = 86_400,
-        rate_limit_rps: int = 0,
-        host: str = "127.0.0.1",
-        port: int = 0,
-    ) -> None:
-        super().__init__(host=host, port=port)
-        self._initial = TronNodeSettings(
-            api_key=api_key,
-            energy_fee=energy_fee,
-            energy_penalty=energy_penalty,
-            recovery_seconds=recovery_seconds,
-            rate_limit_rps=rate_limit_rps,
-        )
-        self._settings = self._initial
-        self._accounts: dict[str, SimAccount] = {}
-        self._transfers: list[SimTransfer] = []  # oldest first
-        self._limits: list[_Limit] = []
-        self._limiter = WindowLimiter()
-        self._register_routes()
-
-    # ---- Python control API (thread-safe) ---------------------------------------------
-
-    def set_account(
-        self,
-        address: str,
-        *,
-        activated: bool = True,
-        energy_limit: int | None = None,
-        energy_used: int | None = None,
-        usdt: int | None = None,
-        trx_sun: int | None = None,
-    ) -> dict[str, object]:
-        """Create or change an account; omitted values stay as they are (0 when new)."""
-        _require_address(address)
-        with self._lock:
-            now = self.now()
-            account = self._account(address)
-            account.activated = activated
-            if energy_used is not None:
-                account.energy_used, account.used_at = energy_used, now
-            else:  # keep today's usage, re-based on now
-                account.energy_used = account.used_now(now, self._settings.recovery_seconds)
-                account.used_at = now
-            if energy_limit is not None:
-                account.energy_limit = energy_limit
-            if usdt is not None:
-                account.usdt = usdt
-            if trx_sun is not None:
-                account.trx_sun = trx_sun
-            return self._account_json(account)
-
-    def account(self, address: str) -> dict[str, object] | None:
-        with self._lock:
-            found = self._accounts.get(address)
-            return self._account_json(found) if found else None
-
-    def delegate_energy(self, address: str, amount: int) -> dict[str, object]:
-        """A provider delegates `amount` energy (a rental starts)."""
-        with self._lock:
-            account = self._accounts.get(address)
-            if account is None or not account.activated:
-                raise ValueError(f"account {address} does not exist")
-            account.energy_limit += amount
-            return self._account_json(account)
-
-    def undelegate_energy(self, address: str, amount: int) -> dict[str, object]:
-        """The delegation ends (the rental is over or confirmed)."""
-        with self._lock:
-            account = self._accounts.get(address)
-            if account is None:
-                raise ValueError(f"account {address} does not exist")
-            account.energy_limit = max(0, account.energy_limit - amount)
-            return self._account_json(account)
-
-    def transfer_usdt(
-        self, sender: str, payee: str, amount: int, *, penalty: int | None = None
-    ) -> dict[str, object]:
-        """Send USDT on the simulated chain: energy first, then TRX burnt for the rest."""
-        _require_address(sender)
-        _require_address(payee)
-        if amount <= 0:
-            raise ValueError("the amount must be positive")
-        with self._lock:
-            now = self.now()
-            window = self._settings.recovery_seconds
-            source = self._accounts.get(sender)
-            if source is None or not source.activated:
-                raise ValueError(f"sender {sender} does not exist")
-            if source.usdt < amount:
-                raise ValueError(f"sender holds {source.usdt}, less than {amount}")
-            need = self._transfer_energy(payee) + (
-                self._settings.energy_penalty if penalty is None else penalty
-            )
-            from_energy = min(need, source.available(now, window))
-            burned = (need - from_energy) * self._settings.energy_fee
-            if burned > source.trx_sun:
-                raise ValueError(f"sender has too little TRX to burn {burned} SUN")
-            source.energy_used = source.used_now(now, window) + from_energy
-            source.used_at = now
-            source.trx_sun -= burned
-            source.usdt -= amount
-            self._account(payee).usdt += amount
-            record = SimTransfer(
-                transaction_id=new_txid(),
-                timestamp=now,
-                sender=sender,
-                payee=payee,
-                value=amount,
-                energy_used=from_energy,
-                energy_burned=need - from_energy,
-                burned_sun=burned,
-            )
-            self._transfers.append(record)
-            return {**record.as_v1(), **self._transfer_costs(record)}
-
-    def inject_limit(
-        self, status: int = 429, count: int = 1, retry_after: float | None = None
-    ) -> None:
-        """Refuse the next `count` API requests with 429, or 403 (TronGrid's block)."""
-        if status not in (429, 403) or count < 1:
-            raise ValueError("status must be 429 or 403, count >= 1")
-        with self._lock:
-            self._limits.append(_Limit(status, count, retry_after))
 
     # ---- request handling ---------------------------------------------------------------
 
@@ -444,82 +212,10 @@ class TronNodeSimulator(BaseSimulator):
     def _fault_response(self, route: Route) -> Response:
         return Response(500, {"Error": "Simulated fault"})
 
-    def _state_locked(self) -> dict[str, object]:
-        return {
-            "accounts": [self._account_json(a) for a in self._accounts.values()],
-            "transfers": [
-                {**t.as_v1(), **self._transfer_costs(t)} for t in reversed(self._transfers)
-            ],
-            "config": self._config_locked(),
-        }
-
-    def _config_locked(self) -> dict[str, object]:
-        return {f.name: getattr(self._settings, f.name) for f in fields(self._settings)}
-
-    def _configure_locked(self, changes: Mapping[str, object]) -> None:
-        self._settings = replace(self._settings, **coerce_changes(changes, _COERCERS))
-
-    def _shift_locked(self, seconds: float) -> None:
-        for account in self._accounts.values():
-            account.used_at -= seconds
-            account.created_at -= seconds
-        for transfer in self._transfers:
-            transfer.timestamp -= seconds
-
-    def _tick_locked(self) -> None:
-        """Energy recovery is computed when read; nothing else runs on its own."""
-
-    def _reset_locked(self) -> None:
-        self._settings = self._initial
-        self._accounts.clear()
-        self._transfers.clear()
-        self._limits.clear()
-        self._limiter.clear()
-
-    # ---- helpers (lock held) --------------------------------------------------------------
-
-    def _account(self, address: str) -> SimAccount:
-        account = self._accounts.get(address)
-        if account is None:
-            account = SimAccount(address, activated=False, created_at=self.now())
-            self._accounts[address] = account
-        return account
-
-    def _account_json(self, account: SimAccount) -> dict[str, object]:
-        now, window = self.now(), self._settings.recovery_seconds
-        return {
-            "address": account.address,
-            "activated": account.activated,
-            "energy_limit": account.energy_limit,
-            "energy_used": account.used_now(now, window),
-            "available_energy": account.available(now, window),
-            "usdt": account.usdt,
-            "trx_sun": account.trx_sun,
-        }
-
-    @staticmethod
-    def _transfer_costs(record: SimTransfer) -> dict[str, object]:
-        return {
-            "energy_used": record.energy_used,
-            "energy_burned": record.energy_burned,
-            "burned_sun": record.burned_sun,
-        }
-
-    def _transfer_energy(self, payee: str) -> int:
-        """A payee without USDT needs a new storage slot in the contract: more energy."""
-        account = self._accounts.get(payee)
-        if account is not None and account.usdt > 0:
-            return self._settings.holder_energy
-        return self._settings.non_holder_energy
-
-    def _activated(self, address: str | None) -> SimAccount | None:
-        account = self._accounts.get(address) if address else None
-        return account if account is not None and account.activated else None
-
     # ---- API handlers (lock held) -------------------------------------------------------
 
     def _getaccount(self, request: Request) -> Response:
-        account = self._activated(_address_field(_body(request), "address"))
+        account = self._activated(address_field(json_body(request), "address"))
         if account is None:
             return Response(200, {})
         body: dict[str, object] = {
@@ -532,7 +228,7 @@ class TronNodeSimulator(BaseSimulator):
         return Response(200, body)
 
     def _resources(self, request: Request) -> Response:
-        account = self._activated(_address_field(_body(request), "address"))
+        account = self._activated(address_field(json_body(request), "address"))
         if account is None:
             return Response(200, {})
         now, window = self.now(), self._settings.recovery_seconds
@@ -567,23 +263,23 @@ class TronNodeSimulator(BaseSimulator):
         )
 
     def _trigger(self, request: Request) -> Response:
-        body = _body(request)
+        body = json_body(request)
         visible = body.get("visible") is True
-        owner = _address_field(body, "owner_address")
-        contract = _address_field(body, "contract_address")
+        owner = address_field(body, "owner_address")
+        contract = address_field(body, "contract_address")
         if owner is None:
-            raise _node_error("owner_address is required")
+            raise node_error("owner_address is required")
         if contract != USDT_CONTRACT:
-            return _call_failed(
+            return call_failed(
                 "CONTRACT_VALIDATE_ERROR", "No contract or not a smart contract", visible
             )
         selector = body.get("function_selector")
         try:
             words = split_words(str(body.get("parameter", "")))
         except ValueError as exc:
-            raise _node_error(str(exc)) from None
+            raise node_error(str(exc)) from None
         if selector == BALANCE_OF and len(words) == 1:
-            holder = self._accounts.get(_decoded_address(words[0]))
+            holder = self._accounts.get(decoded_address(words[0]))
             balance = holder.usdt if holder else 0
             return Response(
                 200,
@@ -595,11 +291,11 @@ class TronNodeSimulator(BaseSimulator):
                 },
             )
         if selector == TRANSFER and len(words) == 2:
-            payee = _decoded_address(words[0])  # a read: no account is created
+            payee = decoded_address(words[0])  # a read: no account is created
             amount = decode_uint256(words[1])
             sender = self._accounts.get(owner)
             if self._settings.simulation_fails or sender is None or sender.usdt < amount:
-                return _reverted(visible)
+                return reverted(visible)
             return Response(
                 200,
                 {
@@ -610,18 +306,18 @@ class TronNodeSimulator(BaseSimulator):
                     "transaction": {"ret": [{}], "visible": visible, "txID": new_txid()},
                 },
             )
-        return _reverted(visible)
+        return reverted(visible)
 
     def _trc20(self, request: Request) -> Response:
         query = request.query
         address = query.get(_ADDRESS_PARAM, "")
         if not is_valid_address(address):
-            raise _v1_error(f"Invalid address: {address}")
-        limit = _v1_int(query, "limit", DEFAULT_PAGE)
+            raise v1_error(f"Invalid address: {address}")
+        limit = v1_int(query, "limit", DEFAULT_PAGE)
         if not 1 <= limit <= MAX_PAGE:
-            raise _v1_error(f"limit must be between 1 and {MAX_PAGE}")
-        low = _v1_int(query, "min_timestamp", 0)
-        high = _v1_int(query, "max_timestamp", 2**62)
+            raise v1_error(f"limit must be between 1 and {MAX_PAGE}")
+        low = v1_int(query, "min_timestamp", 0)
+        high = v1_int(query, "max_timestamp", 2**62)
         contract = query.get("contract_address")
         only_from = query.get("only_from") == "true"
         only_to = query.get("only_to") == "true"
@@ -636,7 +332,7 @@ class TronNodeSimulator(BaseSimulator):
         ]
         if query.get("order_by") == "block_timestamp,asc":
             matching.reverse()
-        start = _offset(query.get("fingerprint"))
+        start = page_offset(query.get("fingerprint"))
         window = matching[start : start + limit]
         meta: dict[str, object] = {"at": int(self.now() * 1000), "page_size": len(window)}
         if start + limit < len(matching):
@@ -644,128 +340,27 @@ class TronNodeSimulator(BaseSimulator):
         return Response(200, {"data": [t.as_v1() for t in window], "success": True, "meta": meta})
 
 
-# ---- request parsing ------------------------------------------------------------------------
-
-
-def _require_address(address: str) -> None:
-    if not is_valid_address(address):
-        raise ValueError(f"not a TRON address: {address!r}")
-
-
-def _node_error(message: str) -> ApiError:
-    return ApiError(Response(200, {"Error": message}))
-
-
-def _v1_error(message: str) -> ApiError:
-    return ApiError(Response(400, {"success": False, "error": message, "statusCode": 400}))
-
-
-def _body(request: Request) -> dict[str, Any]:
-    try:
-        value = request.json()
-    except ValueError:
-        raise _node_error("class com.google.gson.JsonSyntaxException : malformed JSON") from None
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise _node_error("the request body must be a JSON object")
-    return value
-
-
-def _address_field(body: Mapping[str, Any], name: str) -> str | None:
-    """The address in `name`, base58 when `visible`, else hex; None when absent."""
-    raw = body.get(name)
-    if raw is None or raw == "":
-        return None
-    if not isinstance(raw, str):
-        raise _node_error(f"{name} must be a string")
-    if body.get("visible") is True:
-        if not is_valid_address(raw):
-            raise _node_error(f"INVALID address {raw}")
-        return raw
-    try:
-        return from_hex(raw)
-    except ValueError:
-        raise _node_error(f"INVALID hex address {raw}") from None
-
-
-def _decoded_address(word: str) -> str:
-    try:
-        return decode_address(word)
-    except ValueError:
-        raise _node_error("bad address parameter") from None
-
-
-def _reverted(visible: bool) -> Response:
-    message = "REVERT opcode executed"
-    return Response(
-        200,
-        {
-            "result": {
-                "code": "CONTRACT_EXE_ERROR",
-                "message": message if visible else message.encode().hex(),
-            },
-            "energy_used": REVERT_ENERGY,
-            "constant_result": [""],
-            "transaction": {"ret": [{"ret": "FAILED"}], "visible": visible},
-        },
-    )
-
-
-def _call_failed(code: str, message: str, visible: bool) -> Response:
-    text = message if visible else message.encode().hex()
-    return Response(200, {"result": {"code": code, "message": text}})
-
-
-def _v1_int(query: Mapping[str, str], name: str, default: int) -> int:
-    raw = query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise _v1_error(f"{name} must be an integer") from None
-
-
-def _offset(fingerprint: str | None) -> int:
-    if not fingerprint:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(fingerprint.encode()).decode()
-        if text.startswith("o:"):
-            return int(text[2:])
-    except (ValueError, binascii.Error):
-        pass
-    raise _v1_error("invalid fingerprint")
-
-
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = cli_parser("TRON node simulator (full node HTTP API + TronGrid v1)", 8090)
-    parser.set_defaults(api_key=None)
-    parser.add_argument("--energy-fee", type=int, default=100, help="SUN per energy unit")
-    parser.add_argument("--penalty", type=int, default=0, help="energy penalty per transfer")
-    parser.add_argument("--rps", type=int, default=0, help="requests per second, 0 = no limit")
-    parser.add_argument("--recovery-seconds", type=int, default=86_400)
-    parser.add_argument(
-        "--account",
-        action="append",
-        default=[],
-        metavar="ADDRESS[:USDT[:ENERGY_LIMIT]]",
-        help="an activated account to start with (repeatable)",
+    def accounts_option(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--account",
+            action="append",
+            default=[],
+            metavar="ADDRESS[:USDT[:ENERGY_LIMIT]]",
+            help="an activated account to start with (repeatable)",
+        )
+
+    simulator, args = cli.build(
+        TronNodeSimulator,
+        "TRON node simulator (full node HTTP API + TronGrid v1)",
+        8090,
+        argv,
+        aliases={"energy_penalty": "--penalty", "rate_limit_rps": "--rps"},
+        extend=accounts_option,
     )
-    args = parser.parse_args(argv)
-    simulator = TronNodeSimulator(
-        api_key=args.api_key,
-        energy_fee=args.energy_fee,
-        energy_penalty=args.penalty,
-        recovery_seconds=args.recovery_seconds,
-        rate_limit_rps=args.rps,
-        host=args.host,
-        port=args.port,
-    )
-    for spec in _account_specs(args.account):
-        simulator.set_account(spec[0], usdt=spec[1], energy_limit=spec[2], trx_sun=100_000_000)
-    serve(simulator, args.log_level)
+    for address, usdt, energy in _account_specs(args.account):
+        simulator.set_account(address, usdt=usdt, energy_limit=energy, trx_sun=100_000_000)
+    cli.serve(simulator, args.log_level)
 
 
 def _account_specs(specs: Iterable[str]) -> list[tuple[str, int, int]]:

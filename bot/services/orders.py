@@ -12,24 +12,35 @@ from enum import StrEnum
 
 from bot.bounded import KeyedLocks
 from bot.domain import NoticeKind, OrderState, ProviderName, SubmissionState
-from bot.providers.errors import ProviderBusinessError, ProviderError, ProviderUnavailable
+from bot.providers.errors import (
+    FailureReason,
+    ProviderBusinessError,
+    ProviderError,
+    ProviderUnavailable,
+)
 from bot.providers.port import (
     ActionOutcome,
     Balance,
     EnergyProvider,
     OrderRequest,
+    PlacedOrder,
     Quote,
     ReceiverResult,
     ReceiverStatus,
     Refusal,
+    SubmissionQuery,
     SubmitResult,
+    TrackedOrder,
 )
+from bot.providers.registry import reason_of
 from bot.services.reconcile_turns import ReconcileTurns
 from bot.storage.repository import (
     RECEIVER_SENDING,
     NewNotification,
     NewOrder,
+    NoticePayload,
     Order,
+    OrderChanges,
     ReceiverUpdate,
     Repository,
     Submission,
@@ -38,7 +49,7 @@ from bot.storage.repository import (
 
 log = logging.getLogger(__name__)
 
-SHUTDOWN = "SHUTDOWN"  # error code: the bot stopped sending because it is shutting down
+SHUTDOWN = "SHUTDOWN"  # stored error code: the bot stopped sending because it is shutting down
 
 
 class SubmitStatus(StrEnum):
@@ -87,6 +98,49 @@ class ActionReport:
     fail_reason: str | None = None
 
 
+def tracked(order: Order) -> TrackedOrder:
+    """A stored order as the provider port sees it."""
+    return TrackedOrder(
+        provider_order_id=order.provider_order_id,
+        amount=order.amount,
+        state=order.state,
+        raw_status=order.raw_status,
+        created_at=order.created_at,
+        provider_created_at=order.provider_created_at,
+    )
+
+
+def submission_query(sub: Submission) -> SubmissionQuery:
+    return SubmissionQuery(
+        amount=sub.amount,
+        duration_sec=sub.duration_sec,
+        max_price=sub.max_price,
+        deadline_sec=sub.deadline_sec,
+        receivers=sub.receivers,
+        created_at=sub.created_at,
+        sent_at=sub.sent_at,
+        answer_by=sub.answer_by,
+        offset_low=sub.offset_low,
+        offset_high=sub.offset_high,
+    )
+
+
+def _new_order(placed: PlacedOrder) -> NewOrder:
+    """An order a provider made, as the repository stores it."""
+    return NewOrder(
+        provider_order_id=placed.provider_order_id,
+        receiver=placed.receiver,
+        amount=placed.amount,
+        duration_sec=placed.duration_sec,
+        state=placed.state,
+        raw_status=placed.raw_status,
+        deadline_at=placed.deadline_at,
+        charge_sun=placed.charge_sun,
+        provider_created_at=placed.provider_created_at,
+        request_id=placed.request_id,
+    )
+
+
 def preferred_quote(quotes: Sequence[Quote], max_price: int) -> Quote:
     """The offer to preselect: the cheapest within the max price, else the cheapest."""
     return min(quotes, key=lambda q: (not q.within(max_price), q.total_sun))
@@ -104,19 +158,19 @@ def _recovered_note(sub: Submission, new: Sequence[Order]) -> NewNotification | 
     """One push per batch found, naming only the orders this batch added."""
     if not new:
         return None
-    payload = {"submission_id": sub.id, "order_ids": [o.id for o in new]}
+    payload = NoticePayload(sub.id, order_ids=tuple(o.id for o in new))
     return NewNotification(sub.chat_id, NoticeKind.RECOVERED, payload)
 
 
-def _receivers_payload(sub: Submission, own: Sequence[Order]) -> dict[str, object]:
+def _receivers_payload(sub: Submission, own: Sequence[Order]) -> NoticePayload:
     """Which receivers have an order and which not, for the notice that ends a search."""
     missing = Counter(sub.receivers) - Counter(o.receiver or "" for o in own)
-    return {
-        "submission_id": sub.id,
-        "order_ids": [],
-        "found": sorted({o.receiver for o in own if o.receiver}),
-        "missing": sorted(missing.elements()),
-    }
+    return NoticePayload(
+        sub.id,
+        order_ids=(),
+        found=tuple(sorted({o.receiver for o in own if o.receiver})),
+        missing=tuple(sorted(missing.elements())),
+    )
 
 
 class NotYourOrder(Exception):
@@ -189,7 +243,7 @@ class OrderService:
         sub = await self.repo.create_submission(
             chat_id=chat_id,
             user_id=user_id,
-            provider=provider.value,
+            provider=provider,
             key_id=adapter.key_id,
             amount=request.amount,
             duration_sec=request.duration_sec,
@@ -274,7 +328,9 @@ class OrderService:
     async def _stopped(self, sub: Submission) -> SubmitOutcome:
         """Shutting down between two receivers: no request is in flight, so every
         receiver's outcome is known; those not sent are reported as not attempted."""
-        stop = ProviderUnavailable(sub.provider, SHUTDOWN, outcome_unknown=False)
+        stop = ProviderUnavailable(
+            sub.provider, SHUTDOWN, outcome_unknown=False, reason=FailureReason.SHUTTING_DOWN
+        )
         report = await self.receiver_report(sub)
         first = next(
             (i for i, r in enumerate(report) if r.status is ReceiverStatus.NOT_ATTEMPTED), None
@@ -359,7 +415,7 @@ class OrderService:
         accounted for, the oldest candidate no submission owns. Once some of its orders are
         known, only orders of the same create request (request_id) are taken; before that,
         only the oldest request's. None: the provider cannot tell."""
-        candidates = await self.provider(sub.provider).recover(sub)
+        candidates = await self.provider(sub.provider).recover(submission_query(sub))
         if candidates is None:
             return None
         own = await self.repo.orders_of_submission(sub.id)
@@ -380,7 +436,7 @@ class OrderService:
             receiver = order.receiver or ""
             if missing[receiver] > 0:
                 missing[receiver] -= 1
-                picked.append(order)
+                picked.append(_new_order(order))
         return _Found(picked, complete=not +missing)
 
     async def reconcile_submissions(self) -> None:
@@ -480,9 +536,7 @@ class OrderService:
                 SubmissionState.UNRESOLVED,
                 now=now,
                 expected=[SubmissionState.UNCERTAIN],
-                notify=NewNotification(
-                    sub.chat_id, NoticeKind.UNRESOLVED, {"submission_id": sub.id}
-                ),
+                notify=NewNotification(sub.chat_id, NoticeKind.UNRESOLVED, NoticePayload(sub.id)),
             )
             return
         if found.orders:
@@ -504,9 +558,7 @@ class OrderService:
                 now=now,
                 expected=[SubmissionState.UNCERTAIN],
                 error_code="NOT_CREATED",
-                notify=NewNotification(
-                    sub.chat_id, NoticeKind.NOT_CREATED, {"submission_id": sub.id}
-                ),
+                notify=NewNotification(sub.chat_id, NoticeKind.NOT_CREATED, NoticePayload(sub.id)),
             )
             return
         # Found for some receivers only, after searching the whole window every time.
@@ -536,7 +588,7 @@ class OrderService:
             now=now,
             expected=[SubmissionState.UNCERTAIN],
             error_code="INTERRUPTED",
-            notify=NewNotification(sub.chat_id, NoticeKind.INTERRUPTED, {"submission_id": sub.id}),
+            notify=NewNotification(sub.chat_id, NoticeKind.INTERRUPTED, NoticePayload(sub.id)),
         )
         log.warning("submission %s: interrupted; the chat is told what is known", sub.id)
         return True
@@ -558,7 +610,12 @@ class OrderService:
                 else ReceiverStatus(rec.outcome)
             )
             error = (
-                ProviderBusinessError(sub.provider, rec.error_code, rec.error_detail or "")
+                ProviderBusinessError(
+                    sub.provider,
+                    rec.error_code,
+                    rec.error_detail or "",
+                    reason=reason_of(sub.provider, rec.error_code),
+                )
                 if rec.error_code
                 else None
             )
@@ -582,7 +639,7 @@ class OrderService:
                 orders,
                 allowed=lambda o: o.state is OrderState.MATCHED,
                 done_state=OrderState.CONFIRMED,
-                call=lambda adapter, batch: adapter.confirm(batch),
+                call=lambda adapter, batch: adapter.confirm([tracked(o) for o in batch]),
                 supported=lambda adapter: adapter.supports_confirm,
             )
         await self._settle(
@@ -607,9 +664,9 @@ class OrderService:
             now = self._clock()
             reports = await self._act(
                 orders,
-                allowed=lambda o: self.provider(o.provider).can_cancel(o, now),
+                allowed=lambda o: self.provider(o.provider).can_cancel(tracked(o), now),
                 done_state=OrderState.CANCELLED,
-                call=lambda adapter, batch: adapter.cancel(batch),
+                call=lambda adapter, batch: adapter.cancel([tracked(o) for o in batch]),
                 supported=lambda adapter: True,
             )
         fresh = {o.id: o for o in await self.repo.orders_by_ids([r.order.id for r in reports])}
@@ -642,9 +699,7 @@ class OrderService:
             for order in batch:
                 outcome = by_id.get(order.provider_order_id)
                 if outcome is not None and outcome.success:
-                    changes: dict[str, object] = {"closed_at": self._clock()}
-                    if outcome.refund_sun is not None:
-                        changes["refund_sun"] = outcome.refund_sun
+                    changes = OrderChanges(closed_at=self._clock(), refund_sun=outcome.refund_sun)
                     transitions.append(Transition(order, done_state, order.raw_status, changes))
                     reports[order.id] = ActionReport(order, ActionStatus.DONE)
                 else:
@@ -664,15 +719,15 @@ class OrderService:
             by_provider[order.provider].append(order)
         for provider, batch in by_provider.items():
             try:
-                found = await self.provider(provider).settlements(batch)
+                found = await self.provider(provider).settlements([tracked(o) for o in batch])
             except ProviderError as exc:
                 log.warning("settlement lookup failed: %s", exc.code)
                 continue
             ids = {o.provider_order_id: o.id for o in batch}
             for s in found:
-                changes = {"charge_sun": s.charge_sun, "refund_sun": s.refund_sun}
                 await self.repo.update_order_details(
-                    ids[s.provider_order_id], **{k: v for k, v in changes.items() if v is not None}
+                    ids[s.provider_order_id],
+                    OrderChanges(charge_sun=s.charge_sun, refund_sun=s.refund_sun),
                 )
 
     # -- reading -----------------------------------------------------------------------
@@ -682,6 +737,19 @@ class OrderService:
     ) -> tuple[list[Order], int]:
         return await self.repo.chat_orders(chat_id, offset=page * page_size, limit=page_size)
 
+    def provider_names(self) -> list[ProviderName]:
+        """The configured providers, in configuration order."""
+        return list(self.providers)
+
+    def durations(self) -> list[int]:
+        """Every rental duration (seconds) some configured provider serves, ascending."""
+        return sorted({s for adapter in self.providers.values() for s in adapter.durations})
+
+    async def aclose(self) -> None:
+        """Close every provider's client (at shutdown)."""
+        for adapter in self.providers.values():
+            await adapter.aclose()
+
     def _adapter_for(self, order: Order) -> EnergyProvider | None:
         """The adapter holding the key the order was placed with; another key's account
         cannot act on it (and must never be asked to)."""
@@ -690,7 +758,7 @@ class OrderService:
 
     def can_cancel(self, order: Order) -> bool:
         adapter = self._adapter_for(order)
-        return adapter is not None and adapter.can_cancel(order, self._clock())
+        return adapter is not None and adapter.can_cancel(tracked(order), self._clock())
 
     def can_confirm(self, order: Order) -> bool:
         adapter = self._adapter_for(order)
@@ -743,7 +811,7 @@ class _StoredProgress:
                 r.position,
                 r.receiver,
                 r.status.value,
-                r.order,
+                _new_order(r.order) if r.order is not None else None,
                 r.error.code if r.error is not None else None,
                 r.error.detail if r.error is not None else None,
             )

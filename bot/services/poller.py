@@ -27,8 +27,15 @@ from bot.providers.errors import (
     ProviderUnavailable,
 )
 from bot.providers.port import EnergyProvider, StatusUpdate, Unreadable
-from bot.services.orders import OrderService
-from bot.storage.repository import NewNotification, Order, Transition, Watch
+from bot.services.orders import OrderService, tracked
+from bot.storage.repository import (
+    NewNotification,
+    NoticePayload,
+    Order,
+    OrderChanges,
+    Transition,
+    Watch,
+)
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +163,7 @@ class Poller:
             refused: str | None = None
             try:
                 report.track_calls += 1
-                answers = await adapter.track(part)
+                answers = await adapter.track([tracked(o) for o in part])
             except ProviderAuthError:
                 raise  # the key itself is refused: every other chunk would be too
             except (ProviderRateLimited, ProviderUnavailable) as exc:
@@ -256,7 +263,7 @@ class Poller:
         """Orders placed with a key that is no longer configured are told to their chats
         once and left alone: no other key may track them (it cannot see them, and an
         absent order would read as expired). They are tracked again once the key is back."""
-        configured = [(a.name.value, a.key_id) for a in self._orders.providers.values()]
+        configured = [(a.name, a.key_id) for a in self._orders.providers.values()]
         stray = await self._repo.open_orders_of_other_keys(configured)
         if not stray:
             return
@@ -278,10 +285,12 @@ class Poller:
                 order,
                 order.state,
                 order.raw_status,
-                {"matched_at": now, "ends_at": now + order.duration_sec},
+                OrderChanges(matched_at=now, ends_at=now + order.duration_sec),
             )
         if now >= order.ends_at:
-            return Transition(order, OrderState.COMPLETED, order.raw_status, {"closed_at": now})
+            return Transition(
+                order, OrderState.COMPLETED, order.raw_status, OrderChanges(closed_at=now)
+            )
         return None
 
     def _tracked_transition(
@@ -290,7 +299,9 @@ class Poller:
         past_deadline = order.deadline_at is not None and now > order.deadline_at + self._grace
         if update is None:
             if past_deadline and order.state is OrderState.PENDING:
-                return Transition(order, OrderState.EXPIRED, order.raw_status, {"closed_at": now})
+                return Transition(
+                    order, OrderState.EXPIRED, order.raw_status, OrderChanges(closed_at=now)
+                )
             return None
         state = update.state
         if state is OrderState.PENDING and past_deadline:
@@ -300,23 +311,21 @@ class Poller:
         if state is OrderState.UNKNOWN and (order.id, update.raw_status) not in self._warned_raw:
             self._warned_raw.add((order.id, update.raw_status))
             log.warning("order %s: undocumented status %r", order.id, update.raw_status)
-        changes: dict[str, object] = {}
         created = update.provider_created_at
-        if created is not None and created != order.provider_created_at:
-            changes["provider_created_at"] = created
-        if state is order.state and update.raw_status == order.raw_status and not changes:
+        if created == order.provider_created_at:
+            created = None  # nothing new to record
+        if state is order.state and update.raw_status == order.raw_status and created is None:
             return None
-        if update.delivered_amount is not None:
-            changes["delivered_amount"] = update.delivered_amount
-        if update.delegate_txid:
-            changes["delegate_txid"] = update.delegate_txid
-        if update.refund_sun is not None:
-            changes["refund_sun"] = update.refund_sun
-        if state is OrderState.MATCHED and order.state is not OrderState.MATCHED:
-            changes["matched_at"] = now
-            changes["ends_at"] = update.ends_at or now + order.duration_sec
-        elif not state.is_open:
-            changes["closed_at"] = now
+        newly_matched = state is OrderState.MATCHED and order.state is not OrderState.MATCHED
+        changes = OrderChanges(
+            provider_created_at=created,
+            delivered_amount=update.delivered_amount,
+            delegate_txid=update.delegate_txid or None,
+            refund_sun=update.refund_sun,
+            matched_at=now if newly_matched else None,
+            ends_at=(update.ends_at or now + order.duration_sec) if newly_matched else None,
+            closed_at=None if state.is_open else now,
+        )
         return Transition(order, state, update.raw_status, changes)
 
     async def _commit(self, transitions: Sequence[Transition], report: CycleReport) -> None:
@@ -352,7 +361,7 @@ def _group_notices(won: list[Transition]) -> list[NewNotification]:
             continue
         groups[(tr.order.chat_id, tr.order.submission_id, kind)].append(tr.order.id)
     return [
-        NewNotification(chat, kind, {"submission_id": sub, "order_ids": ids})
+        NewNotification(chat, kind, NoticePayload(sub, order_ids=tuple(ids)))
         for (chat, sub, kind), ids in groups.items()
     ]
 
@@ -366,7 +375,7 @@ def _order_notices(kind: NoticeKind) -> Callable[[list[Order]], list[NewNotifica
             groups[(order.chat_id, order.submission_id)].append(order.id)
         step = _ORDERS_PER_NOTICE
         return [
-            NewNotification(chat, kind, {"submission_id": sub, "order_ids": ids[i : i + step]})
+            NewNotification(chat, kind, NoticePayload(sub, order_ids=tuple(ids[i : i + step])))
             for (chat, sub), ids in groups.items()
             for i in range(0, len(ids), step)
         ]

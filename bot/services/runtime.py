@@ -1,4 +1,6 @@
-"""Everything the handlers need at run time, built once in `bot.app`."""
+"""Everything the handlers and jobs need at run time, built once in `bot.app` before the
+application starts; `start()` opens the database, `stop()` closes it and the providers'
+HTTP clients."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ import asyncio
 from dataclasses import dataclass, field
 
 from bot.bounded import KeyedRateLimit
+from bot.services.chats import ChatService
+from bot.services.housekeeping import PruneReport, Retention, prune
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
 from bot.storage.repository import Repository
@@ -33,13 +37,28 @@ class Runtime:
     repo: Repository
     orders: OrderService
     poller: Poller
+    chats: ChatService
     allowed_user_ids: frozenset[int]
     default_deadline: int
     callback_secret: bytes
-    # Set when the outbox has something new; the dispatcher waits on it.
+    # Set when the outbox has something new; the dispatcher waits on it (and the
+    # poller sets it through its `on_notices`).
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
     # Updates from users who may not spend that get an answer at all (see stranger_limit).
     strangers: KeyedRateLimit[int] = field(default_factory=stranger_limit)
 
     def may_spend(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.allowed_user_ids
+
+    async def start(self) -> None:
+        await self.repo.start()
+
+    async def stop(self) -> None:
+        try:
+            await self.orders.aclose()
+        finally:
+            await self.repo.close()
+
+    async def prune(self, retention: Retention, now: float) -> PruneReport:
+        """Database retention (see bot.services.housekeeping)."""
+        return await prune(self.repo, retention, now)

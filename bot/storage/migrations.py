@@ -138,6 +138,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE submissions ADD COLUMN offset_low REAL;
     ALTER TABLE submissions ADD COLUMN offset_high REAL;
     """,
+    # orders.fail_reason was never written: a refused Confirm or Cancel leaves the order
+    # as it was and shows the provider's reason in its reply only.
+    """
+    ALTER TABLE orders DROP COLUMN fail_reason;
+    """,
 )
 
 

@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from bot.storage.repository import Repository
+
+# PTB's own aliases live in a private module (telegram.ext._utils.types); these are the same.
+ConversationKey = tuple[int | str, ...]
+ConversationDict = dict[ConversationKey, object]
+
+# What PTB keeps per user or chat: JSON objects (the wizard keeps only plain values).
+Data = dict[str, object]
 
 _USER = "user"
 _CHAT = "chat"
 
 
-class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class SqlitePersistence(BasePersistence[Data, Data, Data]):
     def __init__(self, path: Path | str, *, update_interval: float = 2.0) -> None:
         super().__init__(
             # Only user_data holds anything (wizard drafts). Storing chat_data, unused,
@@ -38,17 +43,17 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             self._repo = await Repository.open(self._path)
         return self._repo
 
-    async def _load(self, kind: str) -> dict[int, dict[Any, Any]]:
+    async def _load(self, kind: str) -> dict[int, Data]:
         rows = await (await self._db()).load_data(kind)
         return {owner: json.loads(data) for owner, data in rows.items()}
 
-    async def get_user_data(self) -> dict[int, dict[Any, Any]]:
+    async def get_user_data(self) -> dict[int, Data]:
         return await self._load(_USER)
 
-    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
+    async def get_chat_data(self) -> dict[int, Data]:
         return await self._load(_CHAT)
 
-    async def get_bot_data(self) -> dict[Any, Any]:
+    async def get_bot_data(self) -> Data:
         return {}
 
     async def get_callback_data(self) -> None:
@@ -65,16 +70,16 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             name, json.dumps(list(key)), None if new_state is None else json.dumps(new_state)
         )
 
-    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+    async def update_user_data(self, user_id: int, data: Data) -> None:
         await (await self._db()).save_data(_USER, user_id, json.dumps(data) if data else None)
 
-    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+    async def update_chat_data(self, chat_id: int, data: Data) -> None:
         await (await self._db()).save_data(_CHAT, chat_id, json.dumps(data) if data else None)
 
-    async def update_bot_data(self, data: dict[Any, Any]) -> None:
+    async def update_bot_data(self, data: Data) -> None:
         return None
 
-    async def update_callback_data(self, data: Any) -> None:
+    async def update_callback_data(self, data: object) -> None:
         return None
 
     async def drop_chat_data(self, chat_id: int) -> None:
@@ -83,13 +88,13 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     async def drop_user_data(self, user_id: int) -> None:
         await (await self._db()).save_data(_USER, user_id, None)
 
-    async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
+    async def refresh_user_data(self, user_id: int, user_data: Data) -> None:
         return None
 
-    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+    async def refresh_chat_data(self, chat_id: int, chat_data: Data) -> None:
         return None
 
-    async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
+    async def refresh_bot_data(self, bot_data: Data) -> None:
         return None
 
     async def flush(self) -> None:

@@ -1,9 +1,24 @@
-"""Signed callback data for buttons that act on orders.
+"""Every button's callback data: one codec, one dataclass per kind of button.
 
-Telegram hands callback data back verbatim, and any client can send arbitrary data.
-Acting buttons carry an HMAC over the chat id and payload, so data forged, altered or
-copied into another chat is refused before any lookup or API call. Ownership and state
-are still checked against the database afterwards.
+Telegram hands callback data back verbatim (at most 64 bytes), and any client can send
+arbitrary data, so `unpack` treats it as untrusted input and returns None for anything
+malformed. Each kind packs to the same wire format the bot has always sent, so buttons
+already in live chats keep working:
+
+    w:new  w:stop  w:dl          wizard commands (start, leave, change the deadline)
+    w:<step>:<value>             a common value offered for a wizard step
+    w:prov:<provider>            choose the provider on the summary
+    w:go:<provider>:<nonce>      the summary's Confirm (nonce checked against the draft)
+    l:new  l:<page>              the order list, fresh or a page of it
+    lang:<menu|en|zh|auto>       the language menu and choices
+    a:<verb>:<id>:<tag>          an order action; signed
+
+Buttons that act on money (`OrderAction`) carry an HMAC over the chat id and payload,
+so data forged, altered or copied into another chat is refused before any lookup or
+API call. Ownership and state are still checked against the database afterwards. The
+summary's Confirm (`ConfirmOffer`) needs no tag: its nonce must match the one kept in the
+pressing user's own draft, for that chat, which only the bot writes. The handlers'
+patterns come from `pattern()` here, so a prefix is written once.
 """
 
 from __future__ import annotations
@@ -11,16 +26,235 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar, Literal, Self, TypeVar
 
+MAX_BYTES = 64  # Telegram's limit for callback data
+SEP = ":"
+_T = TypeVar("_T", bound=str)
 _SIG_BYTES = 8  # 64-bit tag: ample against guessing, keeps data under Telegram's 64 bytes
 
 
+class Prefix(StrEnum):
+    """The first field of every button's data: one per family of handlers."""
+
+    WIZARD = "w"
+    PAGE = "l"
+    LANGUAGE = "lang"
+    ORDER_ACTION = "a"
+
+
+def _checked(data: str) -> str:
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"callback data over {MAX_BYTES} bytes: {data[:20]}…")
+    return data
+
+
+def _pack(*fields: object) -> str:
+    return _checked(SEP.join(str(f) for f in fields))
+
+
+def _after(data: str, *head: str) -> str | None:
+    """What follows `head` (joined by SEP, then SEP), or None if data starts otherwise."""
+    start = SEP.join(head) + SEP
+    return data[len(start) :] if data.startswith(start) else None
+
+
+def _one_of(value: str | None, options: tuple[_T, ...]) -> _T | None:
+    """`value` typed as one of `options` (a Literal's values), or None."""
+    return next((o for o in options if o == value), None)
+
+
+def _head_pattern(*head: str, exact: bool = False) -> str:
+    prefix = "^" + re.escape(SEP.join(head))
+    return prefix + "$" if exact else prefix + re.escape(SEP)
+
+
+# -- the wizard ----------------------------------------------------------------------
+
+WizardCommandName = Literal["new", "stop", "dl"]
+_COMMANDS: tuple[WizardCommandName, ...] = ("new", "stop", "dl")
+
+
 @dataclass(frozen=True)
-class Action:
-    verb: str  # "c" confirm order, "ca" confirm all of a submission, "x" cancel order
+class WizardCommand:
+    """Start the wizard, leave it, or change the summary's deadline."""
+
+    command: WizardCommandName
+
+    def pack(self) -> str:
+        return _pack(Prefix.WIZARD, self.command)
+
+    @classmethod
+    def unpack(cls, data: str) -> Self | None:
+        command = _one_of(_after(data, Prefix.WIZARD), _COMMANDS)
+        return None if command is None else cls(command)
+
+    @staticmethod
+    def pattern(command: WizardCommandName) -> str:
+        return _head_pattern(Prefix.WIZARD, command, exact=True)
+
+
+@dataclass(frozen=True)
+class StepChoice:
+    """A common value for a wizard step; it goes through the step's parser like text."""
+
+    step: str
+    value: str
+
+    def pack(self) -> str:
+        return _pack(Prefix.WIZARD, self.step, self.value)
+
+    @classmethod
+    def unpack(cls, data: str) -> Self | None:
+        rest = _after(data, Prefix.WIZARD)
+        if rest is None or SEP not in rest:
+            return None
+        step, _, value = rest.partition(SEP)
+        return cls(step, value)
+
+    @staticmethod
+    def pattern(step: str) -> str:
+        return _head_pattern(Prefix.WIZARD, step)
+
+
+@dataclass(frozen=True)
+class ProviderChoice:
+    """Choose the provider on the summary (checked against the configured ones)."""
+
+    KIND: ClassVar = "prov"
+    provider: str
+
+    def pack(self) -> str:
+        return _pack(Prefix.WIZARD, self.KIND, self.provider)
+
+    @classmethod
+    def unpack(cls, data: str) -> Self | None:
+        rest = _after(data, Prefix.WIZARD, cls.KIND)
+        return None if rest is None else cls(rest)
+
+    @classmethod
+    def pattern(cls) -> str:
+        return _head_pattern(Prefix.WIZARD, cls.KIND)
+
+
+@dataclass(frozen=True)
+class ConfirmOffer:
+    """The summary's Confirm: the provider it names and the summary's one-time nonce."""
+
+    KIND: ClassVar = "go"
+    provider: str
+    nonce: str
+
+    def pack(self) -> str:
+        return _pack(Prefix.WIZARD, self.KIND, self.provider, self.nonce)
+
+    @classmethod
+    def unpack(cls, data: str) -> Self | None:
+        rest = _after(data, Prefix.WIZARD, cls.KIND)
+        if rest is None:
+            return None
+        provider, _, nonce = rest.partition(SEP)
+        return cls(provider, nonce) if nonce else None
+
+    @classmethod
+    def pattern(cls) -> str:
+        return _head_pattern(Prefix.WIZARD, cls.KIND)
+
+
+def wizard_pattern() -> str:
+    """Any wizard button (for the one that answers presses after the wizard ended)."""
+    return _head_pattern(Prefix.WIZARD)
+
+
+# -- the order list and the language menu ----------------------------------------------
+
+_PAGE_DIGITS = 5  # pages beyond are read as the first one, as is anything malformed
+
+
+@dataclass(frozen=True)
+class PageButton:
+    """A page of /orders; `page=None` asks for a fresh list below the message."""
+
+    page: int | None
+
+    def pack(self) -> str:
+        return _pack(Prefix.PAGE, "new" if self.page is None else self.page)
+
+    @classmethod
+    def unpack(cls, data: str) -> Self | None:
+        raw = _after(data, Prefix.PAGE)
+        if raw is None:
+            return None
+        if raw == "new":
+            return cls(None)
+        return cls(int(raw) if raw.isdecimal() and len(raw) <= _PAGE_DIGITS else 0)
+
+    @staticmethod
+    def pattern() -> str:
+        return _head_pattern(Prefix.PAGE)
+
+
+@dataclass(frozen=True)
+class LanguageChoice:
+    """`menu` opens the language menu; a language sets it; anything else follows the app."""
+
+    choice: str
+
+    def pack(self) -> str:
+        return _pack(Prefix.LANGUAGE, self.choice)
+
+    @classmethod
+    def unpack(cls, data: str) -> Self | None:
+        rest = _after(data, Prefix.LANGUAGE)
+        return None if rest is None else cls(rest)
+
+    @staticmethod
+    def pattern() -> str:
+        return _head_pattern(Prefix.LANGUAGE)
+
+
+# -- order actions (signed) -----------------------------------------------------------
+
+Verb = Literal["c", "ca", "x"]  # confirm order, confirm all of a submission, cancel order
+_VERBS: tuple[Verb, ...] = ("c", "ca", "x")
+_MAX_TARGET_DIGITS = 18
+
+
+@dataclass(frozen=True)
+class OrderAction:
+    verb: Verb
     target: int
+
+    def pack(self, secret: bytes, chat_id: int) -> str:
+        payload = SEP.join((Prefix.ORDER_ACTION, self.verb, str(self.target)))
+        return _pack(payload, _tag(secret, chat_id, payload))
+
+    @classmethod
+    def unpack(cls, secret: bytes, chat_ids: Sequence[int], data: str) -> Self | None:
+        """The action, or None if the data is malformed or was signed for none of
+        `chat_ids` (a group upgraded to a supergroup is known under both ids, and the
+        buttons signed for its old id keep working in the new one)."""
+        parts = data.split(SEP)
+        if len(parts) != 4 or parts[0] != Prefix.ORDER_ACTION:
+            return None
+        verb = _one_of(parts[1], _VERBS)
+        if verb is None or not parts[2].isdecimal() or len(parts[2]) > _MAX_TARGET_DIGITS:
+            return None
+        if not parts[3].isascii():  # compare_digest raises TypeError on non-ASCII str
+            return None
+        payload = SEP.join(parts[:3])
+        for chat_id in chat_ids:
+            if hmac.compare_digest(parts[3], _tag(secret, chat_id, payload)):
+                return cls(verb, int(parts[2]))
+        return None
+
+    @staticmethod
+    def pattern() -> str:
+        return _head_pattern(Prefix.ORDER_ACTION)
 
 
 def secret_from_token(token: str) -> bytes:
@@ -30,33 +264,3 @@ def secret_from_token(token: str) -> bytes:
 def _tag(secret: bytes, chat_id: int, payload: str) -> str:
     mac = hmac.new(secret, f"{chat_id}|{payload}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac[:_SIG_BYTES]).decode().rstrip("=")
-
-
-def sign(secret: bytes, chat_id: int, verb: str, target: int) -> str:
-    payload = f"a:{verb}:{target}"
-    return f"{payload}:{_tag(secret, chat_id, payload)}"
-
-
-def verify(secret: bytes, chat_id: int, data: str) -> Action | None:
-    """The action, or None if the data is malformed or was not signed for this chat."""
-    parts = data.split(":")
-    if len(parts) != 4 or parts[0] != "a" or parts[1] not in ("c", "ca", "x"):
-        return None
-    if not parts[2].isdecimal() or len(parts[2]) > 18:
-        return None
-    if not parts[3].isascii():  # compare_digest raises TypeError on non-ASCII str
-        return None
-    payload = ":".join(parts[:3])
-    if not hmac.compare_digest(parts[3], _tag(secret, chat_id, payload)):
-        return None
-    return Action(parts[1], int(parts[2]))
-
-
-def verify_any(secret: bytes, chat_ids: Sequence[int], data: str) -> Action | None:
-    """`verify` for a chat known under several ids: a group upgraded to a supergroup
-    keeps the buttons signed for its old id working in the new one."""
-    for chat_id in chat_ids:
-        action = verify(secret, chat_id, data)
-        if action is not None:
-            return action
-    return None

@@ -1,35 +1,47 @@
-"""Helpers every handler uses: the runtime, the user's language, who may spend."""
+"""The context every handler and job gets (`BotContext`, with the bot's services), the
+user's language, and who may spend."""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any
 
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.i18n import Lang, resolve_lang, t
 from bot.services.runtime import Runtime
 
-Context = ContextTypes.DEFAULT_TYPE
-RUNTIME_KEY = "runtime"
+SERVICES_KEY = "services"  # bot_data key; bot_data is never persisted
 
 
-def runtime(context: Context) -> Runtime:
-    return cast(Runtime, context.bot_data[RUNTIME_KEY])
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB's context with the services `bot.app` built for this application."""
+
+    @property
+    def services(self) -> Runtime:
+        services = self.bot_data.get(SERVICES_KEY)
+        if not isinstance(services, Runtime):
+            raise TypeError("the application was not built by bot.app.build_application")
+        return services
+
+
+Context = BotContext
+CONTEXT_TYPES = ContextTypes(context=BotContext)
 
 
 async def user_lang(update: Update, context: Context) -> Lang:
     user = update.effective_user
     if user is None:
         return "en"
-    stored = await runtime(context).repo.get_user_lang(user.id)
+    stored = await context.services.chats.language(user.id)
     return resolve_lang(stored, user.language_code)
 
 
 async def ensure_allowed(update: Update, context: Context, lang: Lang) -> bool:
-    """True if the sender may spend the operator's balance; otherwise tell them how."""
+    """True if the sender may spend the operator's balance; otherwise tell them how (a
+    button press is answered with an alert, so the handler must not have answered it)."""
     user = update.effective_user
-    if runtime(context).may_spend(user.id if user else None):
+    if context.services.may_spend(user.id if user else None):
         return True
     text = t(lang, "auth.denied", user_id=user.id if user else "?")
     if update.callback_query is not None:

@@ -10,9 +10,9 @@ from typing import Any
 
 from telegram.ext import Application, JobQueue
 
-from bot.services.housekeeping import Retention, prune
+from bot.services.housekeeping import Retention
 from bot.services.runtime import Runtime
-from bot.telegram.context import Context, runtime
+from bot.telegram.context import Context
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_JOB = "housekeeping"
@@ -55,13 +55,13 @@ def forget_idle_memory(app: Application[Any, Any, Any, Any, Any, Any], rt: Runti
 
 
 async def housekeep(context: Context) -> None:
-    rt = runtime(context)
+    rt = context.services
     job = context.job
     schedule = job.data if job is not None else None
     if not isinstance(schedule, HousekeepingSchedule):
         return
     try:
-        report = await prune(rt.repo, schedule.retention, schedule.clock())
+        report = await rt.prune(schedule.retention, schedule.clock())
     except Exception:
         # A failed run deletes nothing more; the next one tries again.
         log.exception("housekeeping failed")

@@ -27,7 +27,7 @@ import dataclasses
 import html
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -45,9 +45,8 @@ from bot.domain import NoticeKind
 from bot.i18n import Html, Lang, resolve_lang, t
 from bot.services.runtime import Runtime
 from bot.storage.repository import Notification, Order, Submission
-from bot.telegram import callback_data
-from bot.telegram.context import Context, runtime
-from bot.telegram.handlers.orders import confirm_button
+from bot.telegram import keyboards
+from bot.telegram.context import Context
 from bot.telegram.long_text import TELEGRAM_LIMIT, chunk_lines, plain, split_text
 from bot.telegram.render import money_lines, num, order_line, short_address
 from bot.telegram.submit_report import receiver_lines
@@ -94,16 +93,18 @@ def fixable(exc: BadRequest) -> bool:
 
 
 async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered:
-    sub = await rt.repo.get_submission(int(note.payload["submission_id"]))
+    payload, kind = note.payload, note.kind
+    if payload is None or kind is None:
+        raise ValueError(f"push {note.id}: a kind or payload this version cannot read")
+    sub = await rt.repo.get_submission(payload.submission_id)
     lang: Lang = "en"
     if sub is not None:
         lang = resolve_lang(await rt.repo.get_user_lang(sub.user_id), None)
     orders = (
-        await rt.repo.orders_by_ids([int(i) for i in note.payload["order_ids"]])
-        if "order_ids" in note.payload
-        else await rt.repo.orders_of_submission(int(note.payload["submission_id"]))
+        await rt.repo.orders_by_ids(payload.order_ids)
+        if payload.order_ids is not None
+        else await rt.repo.orders_of_submission(payload.submission_id)
     )
-    kind = NoticeKind(note.kind)
     if kind is NoticeKind.INTERRUPTED and sub is not None:
         title, report = await interrupted_lines(rt, lang, sub)
         parts = chunk_lines(report, header=title, limit=_LIMITS[level])
@@ -115,9 +116,9 @@ async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered
         lang,
         f"push.{kind.value}",
         orders=lines,
-        submission=note.payload["submission_id"],
-        found=_addresses(lang, note.payload.get("found")),
-        missing=_addresses(lang, note.payload.get("missing")),
+        submission=payload.submission_id,
+        found=_addresses(lang, payload.found),
+        missing=_addresses(lang, payload.missing),
     )
     sub_orders = await rt.repo.orders_of_submission(sub.id) if sub is not None else orders
     markup = _buttons(rt, lang, note.chat_id, orders, sub_orders, sub.id if sub else None, level)
@@ -138,9 +139,9 @@ async def interrupted_lines(rt: Runtime, lang: Lang, sub: Submission) -> tuple[s
 _MAX_ADDRESSES = 100  # every receiver of an order; a long push is split into parts
 
 
-def _addresses(lang: Lang, addresses: object) -> Html:
+def _addresses(lang: Lang, addresses: Sequence[str] | None) -> Html:
     """Receivers named by a search-ended notice, one per line, the rest counted."""
-    items = [str(a) for a in addresses] if isinstance(addresses, list) else []
+    items = list(addresses or ())
     if not items:
         return Html(t(lang, "push.none"))
     lines = [f"<code>{html.escape(a)}</code>" for a in items[:_MAX_ADDRESSES]]
@@ -182,15 +183,15 @@ def _buttons(  # noqa: PLR0917 (one private call site)
     rows: list[list[InlineKeyboardButton]] = []
     all_button = len(in_submission) > 1 and submission_id is not None
     if level == FULL or not all_button:
-        rows = [[confirm_button(lang, rt, chat_id, o)] for o in confirmable[:_MAX_BUTTONS]]
+        rows = [
+            [keyboards.confirm_order(lang, rt.callback_secret, chat_id, o.id)]
+            for o in confirmable[:_MAX_BUTTONS]
+        ]
     if all_button and confirmable and submission_id is not None:
         rows.append(
             [
-                InlineKeyboardButton(
-                    t(lang, "button.confirm_all", count=len(in_submission)),
-                    callback_data=callback_data.sign(
-                        rt.callback_secret, chat_id, "ca", submission_id
-                    ),
+                keyboards.confirm_all(
+                    lang, rt.callback_secret, chat_id, submission_id, len(in_submission)
                 )
             ]
         )
@@ -206,10 +207,8 @@ class OutboxDispatcher:
         self._bot = bot
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
-        self.sent = 0
         self.failed = 0  # parked this run (the database keeps the total)
         self.rerendered = 0
-        self.last_sent_at: float | None = None
         self._held: dict[int, float] = {}  # notice id -> not before (when the db failed)
 
     def start(self) -> None:
@@ -301,14 +300,12 @@ class OutboxDispatcher:
             except Exception as exc:
                 return await self._send_failed(note, exc)
             await self._rt.repo.mark_sent(note.id, now=self._clock())
-            self.sent += 1
-            self.last_sent_at = self._clock()
             return True
         return await self._park(note, "no rendering was accepted")
 
     async def _migrated(self, note: Notification, new_id: int) -> Notification:
         log.info("chat %s became supergroup %s; moving its orders", note.chat_id, new_id)
-        await self._rt.repo.migrate_chat(note.chat_id, new_id)
+        await self._rt.chats.migrate(note.chat_id, new_id)
         return dataclasses.replace(note, chat_id=new_id)
 
     async def _send_failed(self, note: Notification, exc: Exception) -> bool:
@@ -380,7 +377,7 @@ async def on_chat_migrated(update: Update, context: Context) -> None:
         old, new = message.migrate_from_chat_id, message.chat.id
     else:
         return
-    rt = runtime(context)
+    rt = context.services
     log.info("chat %s became supergroup %s; moving its orders", old, new)
-    await rt.repo.migrate_chat(old, new)
+    await rt.chats.migrate(old, new)
     rt.outbox_ready.set()

@@ -18,7 +18,7 @@ from typing import Any
 from telegram.ext import JobQueue
 
 from bot.healthcheck import write_heartbeat
-from bot.telegram.context import Context, runtime
+from bot.telegram.context import Context
 
 log = logging.getLogger(__name__)
 POLL_JOB = "order-poller"
@@ -35,7 +35,7 @@ def schedule_poll(job_queue: JobQueue[Any], schedule: PollSchedule, delay: float
 
 
 async def poll_orders(context: Context) -> None:
-    rt = runtime(context)
+    rt = context.services
     job = context.job
     schedule = job.data if job is not None and isinstance(job.data, PollSchedule) else None
     started = time.monotonic()

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from bot.domain import OrderState
-from bot.i18n import CATALOGS, Html, Lang, t
+from bot.i18n import Html, Lang, t
 from bot.money import format_trx
-from bot.providers.errors import (
-    ProviderAuthError,
-    ProviderError,
-    ProviderRateLimited,
-    ProviderUnavailable,
-    ProviderValidationError,
-)
+from bot.providers.errors import ProviderError, ProviderValidationError
+from bot.providers.port import Refusal
 from bot.storage.repository import Order
 
 
@@ -78,24 +73,20 @@ def money_lines(lang: Lang, order: Order) -> list[Html]:
     return lines
 
 
-def error_text(lang: Lang, exc: ProviderError) -> str:
-    """A clear, translated sentence for any provider failure."""
-    provider = provider_name(lang, exc.provider)
-    specific = f"error.{exc.provider}.{exc.code}"
-    if specific in CATALOGS[lang]:
-        return t(lang, specific, provider=provider, code=exc.code)
-    if isinstance(exc, ProviderAuthError):
-        return t(lang, "error.auth", provider=provider, code=exc.code)
-    if isinstance(exc, ProviderValidationError):
-        return t(lang, "error.validation", provider=provider, field=clip(exc.field or exc.detail))
-    if isinstance(exc, ProviderRateLimited):
-        return t(lang, "error.rate_limited", provider=provider)
-    if isinstance(exc, ProviderUnavailable):
-        return t(lang, "error.unavailable", provider=provider)
+def error_text(lang: Lang, failure: ProviderError | Refusal) -> str:
+    """A clear, translated sentence for any provider failure: one message per reason,
+    with the provider's own code and text where the message shows them."""
+    if isinstance(failure, Refusal):
+        code, detail, field = "", "", ""
+    else:
+        code, detail = failure.code, failure.detail
+        named = failure.field if isinstance(failure, ProviderValidationError) else None
+        field = named or detail
     return t(
         lang,
-        "error.business",
-        provider=provider,
-        code=clip(exc.code, 60),
-        detail=clip(exc.detail, 300),
+        f"failure.{failure.reason.value}",
+        provider=provider_name(lang, failure.provider),
+        code=clip(code, 60),
+        detail=clip(detail, 300),
+        field=clip(field),
     )

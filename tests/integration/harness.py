@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.app import BotApp, build_application
+from bot.app import LIFECYCLE_KEY, BotApp, build_application
 from bot.config import Settings
 from bot.services.runtime import Runtime
+from bot.telegram.context import SERVICES_KEY
+from bot.telegram.lifecycle import BotServices
 from tests.support.fake_bot_api import FakeBotApi, SentMessage, find_button
 from tests.support.updates import ptb_callback_update, ptb_command_update, ptb_text_update
 
@@ -31,9 +33,15 @@ class Bot:
 
     @property
     def rt(self) -> Runtime:
-        rt = self.app.bot_data["runtime"]
+        rt = self.app.bot_data[SERVICES_KEY]
         assert isinstance(rt, Runtime)
         return rt
+
+    @property
+    def services(self) -> BotServices:
+        services = self.app.bot_data[LIFECYCLE_KEY]
+        assert isinstance(services, BotServices)
+        return services
 
     async def say(
         self,

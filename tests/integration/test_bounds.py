@@ -101,3 +101,11 @@ async def test_no_per_chat_memory_for_chats_that_only_wrote(bot: Bot) -> None:
         await bot.command("/help", user=ALICE, chat=chat, chat_type="group")
     await bot.app.update_persistence()
     assert dict(bot.app.chat_data) == {}
+
+
+async def test_a_stranger_pressing_new_order_gets_one_answer_the_refusal(bot: Bot) -> None:
+    await bot.command("/start")
+    await bot.press_data("w:new", bot.last(), user=MALLORY, chat=ALICE)
+    [answer] = bot.api.calls_of("answerCallbackQuery")  # Telegram refuses a second one
+    assert answer.get("show_alert") is True
+    assert str(MALLORY) in str(answer.get("text"))

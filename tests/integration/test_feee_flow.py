@@ -21,13 +21,14 @@ from tests.integration.harness import (
 )
 from tests.support.fake_bot_api import buttons
 from tests.support.simulators import sim_orders
+from tests.support.storage import stored_order
 
 A1 = address_from_bytes(b"\x33" * 20)
 A2 = address_from_bytes(b"\x44" * 20)
 
 
 async def state_of(bot: Bot, order_id: int) -> OrderState:
-    order = await bot.rt.repo.get_order(order_id)
+    order = await stored_order(bot.rt.repo, order_id)
     assert order is not None
     return order.state
 
@@ -105,7 +106,7 @@ async def test_feee_order_delivery_push_names_receiver_amount_and_tx(
     assert f"tx <code>{tx}</code>" in text
     assert "65,000 energy to" in text
     assert buttons(push) == []  # Feee has no early confirmation
-    stored = await bot.rt.repo.get_order(orders[0].id)
+    stored = await stored_order(bot.rt.repo, orders[0].id)
     assert stored is not None
     assert stored.state is OrderState.MATCHED
     assert stored.delegate_txid == tx
@@ -122,7 +123,7 @@ async def test_cancel_appears_only_after_five_minutes(bot: Bot, feee: FeeeSimula
     listing = bot.last()
     await bot.press(listing, "Cancel #1")
     assert "Cancelled and refunded" in (bot.last().text or "")
-    order = await bot.rt.repo.get_order(1)
+    order = await stored_order(bot.rt.repo, 1)
     assert order is not None
     assert order.state is OrderState.CANCELLED
     assert feee.order(order.provider_order_id)["status"] == 12  # type: ignore[index]
@@ -176,7 +177,7 @@ async def test_a_split_order_is_delivered_only_when_every_part_is(
 ) -> None:
     await bot.command(f"/new 65000 1h 70 {A1}")
     await bot.press(bot.last(), "Confirm with Feee.io")
-    order = await bot.rt.repo.get_order(1)
+    order = await stored_order(bot.rt.repo, 1)
     assert order is not None
     parts = feee.split(order.provider_order_id, [40_000, 25_000])
     children = [str(c["order_no"]) for c in cast(list[dict[str, Any]], parts["sub_order"])]

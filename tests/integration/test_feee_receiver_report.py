@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import SubmissionState
+from bot.domain import ProviderName, SubmissionState
 from bot.sandbox.feee import FeeeSimulator
 from bot.storage.repository import NewOrder, ReceiverUpdate
 from bot.tron_address import address_from_bytes
@@ -111,7 +111,7 @@ async def test_a_crash_in_a_100_receiver_loop_is_pushed_in_full_across_messages_
     sub = await repo.create_submission(
         chat_id=1001,
         user_id=1001,
-        provider="feee",
+        provider=ProviderName.FEEE,
         key_id=bot.rt.orders.provider("feee").key_id,
         amount=65_000,
         duration_sec=3_600,

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from telegram import Bot as TgBot
 
-from bot.domain import NoticeKind, OrderState
+from bot.domain import NoticeKind, OrderState, ProviderName
 from bot.sandbox.feee import FeeeSimulator
 from bot.sandbox.tronsave import TronSaveSimulator
-from bot.storage.repository import NewNotification, NewOrder
-from bot.telegram import callback_data
-from bot.telegram import outbox as push
+from bot.storage.repository import NewNotification, NewOrder, NoticePayload, OrderChanges
+from bot.telegram import outbox
+from bot.telegram.callback_data import OrderAction
 from bot.telegram.long_text import utf16_len
 from bot.telegram.outbox import MAX_ATTEMPTS, OutboxDispatcher
 from bot.tron_address import address_from_bytes
@@ -31,6 +31,7 @@ from tests.integration.harness import (
 from tests.support import updates
 from tests.support.fake_bot_api import SentMessage, buttons, telegram_length
 from tests.support.simulators import sim_orders
+from tests.support.storage import queue_notice, queue_raw_notice
 from tests.support.updates import ptb_callback_update
 
 RECEIVERS = [address_from_bytes(bytes([i]) * 20) for i in range(1, 101)]
@@ -98,8 +99,7 @@ def confirm_all_buttons(messages: list[SentMessage]) -> list[dict[str, Any]]:
 
 async def own_dispatcher(bot: Bot, clock: Clock) -> OutboxDispatcher:
     """Stop the app's dispatcher and drive one by hand, on a test clock."""
-    running = bot.app.bot_data["outbox_dispatcher"]
-    await running.stop()
+    await bot.services.dispatcher.stop()
     return OutboxDispatcher(bot.rt, bot.app.bot, clock=clock)
 
 
@@ -231,7 +231,7 @@ async def test_a_push_refused_as_too_long_is_re_rendered_not_dropped(
     assert pushes
     assert "Energy delivered" in (pushes[0].text or "")
     assert confirm_all_buttons(pushes)  # the compact rendering keeps Confirm-all
-    assert bot.app.bot_data["outbox_dispatcher"].rerendered == 1
+    assert bot.services.dispatcher.rerendered == 1
 
 
 async def test_bad_html_falls_back_to_plain_text_with_a_hint(
@@ -252,11 +252,9 @@ async def test_bad_html_falls_back_to_plain_text_with_a_hint(
 async def test_one_failing_notice_never_blocks_the_others(
     bot: Bot, sim: TronSaveSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(push, "_BATCH", 1)
+    monkeypatch.setattr(outbox, "_BATCH", 1)
     # A notice no one can render (not a Telegram error), queued before a good one.
-    await bot.rt.repo.enqueue(
-        NewNotification(ALICE, NoticeKind.MATCHED.value, {"submission_id": "broken"}), now=1.0
-    )
+    await queue_raw_notice(bot.rt.repo, ALICE, "matched", '{"submission_id": "broken"}', now=1.0)
     await matched_push(bot, sim)
     start = len(bot.messages())
     await bot.rt.poller.run_cycle()
@@ -268,9 +266,8 @@ async def test_a_notice_that_keeps_failing_is_parked_after_bounded_attempts(
 ) -> None:
     clock = Clock()
     dispatcher = await own_dispatcher(bot, clock)
-    await bot.rt.repo.enqueue(
-        NewNotification(ALICE, NoticeKind.MATCHED.value, {"submission_id": "broken"}),
-        now=clock(),
+    await queue_raw_notice(
+        bot.rt.repo, ALICE, "matched", '{"submission_id": "broken"}', now=clock()
     )
     tries = 0
     while await bot.rt.repo.unsent_notifications():
@@ -278,7 +275,7 @@ async def test_a_notice_that_keeps_failing_is_parked_after_bounded_attempts(
         assert tries <= MAX_ATTEMPTS
         await dispatcher.drain()
         await dispatcher.drain()  # not due yet: no attempt used
-        clock.now += push.backoff(tries) + 1
+        clock.now += outbox.backoff(tries) + 1
     assert tries == MAX_ATTEMPTS
     assert dispatcher.failed == 1
     assert await bot.rt.repo.count_failed_notifications() == 1
@@ -321,7 +318,7 @@ async def test_a_send_that_timed_out_is_retried_after_a_backoff_not_at_once(
     assert len(bot.messages()) - start == 1  # Telegram showed it; the answer was lost
     (note,) = await bot.rt.repo.unsent_notifications()
     assert note.attempts == 1
-    clock.now += push.backoff(1) + 1
+    clock.now += outbox.backoff(1) + 1
     await dispatcher.drain()
     # At-least-once: the push arrives again rather than risk losing it.
     assert len(bot.messages()) - start == 2
@@ -347,7 +344,7 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_orders_pushes_and_buttons(
     )
     orders = await bot.rt.repo.orders_of_submission(1)
     assert len(orders) == 2
-    old_button = callback_data.sign(bot.rt.callback_secret, GROUP, "c", orders[0].id)
+    old_button = OrderAction("c", orders[0].id).pack(bot.rt.callback_secret, GROUP)
     bot.api.migrate_chat(GROUP, SUPERGROUP)
     sim.match()
     await bot.poll()
@@ -414,7 +411,7 @@ async def test_every_push_kind_of_100_orders_renders_within_the_limit(bot: Bot, 
     sub = await repo.create_submission(
         chat_id=ALICE,
         user_id=ALICE,
-        provider="tronsave",
+        provider=ProviderName.TRONSAVE,
         key_id="k",
         amount=65_000,
         duration_sec=900,
@@ -430,15 +427,18 @@ async def test_every_push_kind_of_100_orders_renders_within_the_limit(bot: Bot, 
     orders = await repo.record_orders(sub, new, now=1.0)
     for order in orders:
         await repo.update_order_details(
-            order.id, refund_sun=98_765_432_101, delegate_txid="f" * 64, delivered_amount=10**10
+            order.id,
+            OrderChanges(
+                refund_sun=98_765_432_101, delegate_txid="f" * 64, delivered_amount=10**10
+            ),
         )
     await repo._db.execute("UPDATE orders SET state = 'matched', raw_status = ?", ("Ø" * 300,))
     for kind in NoticeKind:
-        await repo.enqueue(NewNotification(ALICE, kind.value, {"submission_id": sub.id}), now=1.0)
+        await queue_notice(repo, NewNotification(ALICE, kind, NoticePayload(sub.id)), now=1.0)
     notes = await repo.unsent_notifications()
     assert len(notes) == len(NoticeKind)
     for note in notes:
-        rendered = await push.render(bot.rt, note)
+        rendered = await outbox.render(bot.rt, note)
         assert rendered.parts
         assert all(utf16_len(part) <= 4096 for part in rendered.parts), note.kind
         markup = rendered.markup
@@ -503,7 +503,7 @@ async def test_a_long_push_cut_off_half_way_resumes_without_gaps_or_repeats(
     assert note.parts_sent == 1
     # Meanwhile the orders change, so a fresh rendering would split elsewhere.
     await bot.rt.repo._db.execute("UPDATE orders SET delegate_txid = ?", ("f" * 64,))
-    clock.now += push.backoff(1) + 1
+    clock.now += outbox.backoff(1) + 1
     await dispatcher.drain()
     pushes = bot.messages()[start:]
     text = "\n".join(m.text or "" for m in pushes)
@@ -531,6 +531,6 @@ async def test_a_sent_push_the_database_cannot_record_is_not_resent_at_every_wak
         await dispatcher.drain()
     assert len(bot.messages()) - start == 1
     monkeypatch.undo()
-    clock.now += push.backoff(1) + 1
+    clock.now += outbox.backoff(1) + 1
     await dispatcher.drain()
     assert await bot.rt.repo.unsent_notifications() == []

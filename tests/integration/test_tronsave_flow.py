@@ -21,6 +21,7 @@ from tests.integration.harness import (
     running_bot,
 )
 from tests.support.simulators import sim_counts, sim_orders
+from tests.support.storage import stored_order
 
 A1 = address_from_bytes(b"\x11" * 20)
 A2 = address_from_bytes(b"\x22" * 20)
@@ -80,7 +81,7 @@ async def test_full_story_order_match_push_confirm_refund(
     assert "Confirmed" in reply
     assert "Refunded:" in reply
     assert "Net cost:" in reply
-    confirmed = await bot.rt.repo.get_order(orders[0].id)
+    confirmed = await stored_order(bot.rt.repo, orders[0].id)
     assert confirmed is not None
     assert confirmed.state is OrderState.CONFIRMED
     assert confirmed.charge_sun == 65_000 * 60
@@ -174,7 +175,7 @@ async def test_forged_and_foreign_buttons_are_refused_without_an_api_call(
     # A stranger pressing the genuine button in the right chat.
     await bot.press_data(genuine, push, user=MALLORY)
     assert sim_counts(sim) == before
-    order = await bot.rt.repo.get_order(1)
+    order = await stored_order(bot.rt.repo, 1)
     assert order is not None
     assert order.state is OrderState.MATCHED
 
@@ -292,3 +293,29 @@ async def test_the_command_menu_is_set_in_both_languages(bot: Bot) -> None:
         "cancel",
     ]
     assert menus[("default", "zh")][0]["description"] == "租用能量"
+
+
+async def test_a_summary_stored_by_the_dict_wizard_still_submits_on_its_old_button(
+    bot: Bot, sim: TronSaveSimulator
+) -> None:
+    """A draft saved before the upgrade (the plain dict the older wizard stored) and the
+    Confirm button it showed ("w:go:<provider>:<nonce>") still submit what it showed."""
+    await order_through_the_form(bot)
+    summary = bot.last()
+    assert bot.app.user_data[ALICE]["drafts"][str(ALICE)]["nonce"]
+    shown = {"amount": 65_000, "duration": 900, "price": 70, "receivers": [A1], "deadline": 300}
+    bot.app.user_data[ALICE]["drafts"][str(ALICE)] = {
+        **shown,
+        "provider": "tronsave",
+        "nonce": "0ldN0nce",
+        "offer": {"nonce": "0ldN0nce", "provider": "tronsave", "request": shown},
+    }
+    await bot.press_data("w:go:tronsave:wrong", summary)  # another summary's: nothing
+    assert await bot.rt.repo.orders_of_submission(1) == []
+    assert bot.api.calls_of("answerCallbackQuery")[-1].get("show_alert") is True
+    await bot.press_data("w:go:tronsave:0ldN0nce", summary)
+    assert "Submitted to TronSave: 1 order(s)" in (bot.last().text or "")
+    [order] = await bot.rt.repo.orders_of_submission(1)
+    assert order.receiver == A1
+    await bot.press_data("w:go:tronsave:0ldN0nce", summary)  # once only
+    assert len(await bot.rt.repo.orders_of_submission(1)) == 1

@@ -7,21 +7,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.domain import OrderState, ProviderName
-from bot.providers.errors import ProviderError
+from bot.providers.errors import FailureReason, ProviderError
 from bot.providers.port import (
     ActionOutcome,
     Balance,
     OrderRequest,
+    PlacedOrder,
     Quote,
     ReceiverResult,
     ReceiverStatus,
     Settlement,
     StatusUpdate,
+    SubmissionQuery,
     SubmitProgress,
     SubmitResult,
+    TrackedOrder,
     Unreadable,
 )
-from bot.storage.repository import NewOrder, Order, Submission
 
 
 @dataclass
@@ -35,7 +37,7 @@ class FakeProvider:
     statuses: dict[str, str] = field(default_factory=dict)  # provider id -> raw status
     submit_error: ProviderError | None = None
     create_despite_error: bool = False  # the order exists although the answer was lost
-    history: list[NewOrder] = field(default_factory=list)
+    history: list[PlacedOrder] = field(default_factory=list)
     recover_result: str = "history"  # "history" or "none" (provider cannot tell)
     confirm_fail: dict[str, str] = field(default_factory=dict)
     refunds: dict[str, int] = field(default_factory=dict)
@@ -47,7 +49,7 @@ class FakeProvider:
         self._next += 1
         return f"{self.name.value}-{self._next:04d}"
 
-    def check_request(self, request: OrderRequest) -> str | None:
+    def check_request(self, request: OrderRequest) -> FailureReason | None:
         return None
 
     async def quote(self, request: OrderRequest) -> Quote:
@@ -60,7 +62,7 @@ class FakeProvider:
     ) -> SubmitResult:
         self.calls.append("submit")
         orders = [
-            NewOrder(
+            PlacedOrder(
                 self._new_id(),
                 r,
                 request.amount,
@@ -86,13 +88,13 @@ class FakeProvider:
             await progress.settled(results)
         return SubmitResult(results)
 
-    async def recover(self, submission: Submission) -> list[NewOrder] | None:
+    async def recover(self, submission: SubmissionQuery) -> list[PlacedOrder] | None:
         self.calls.append("recover")
         if self.recover_result == "none":
             return None
         return [o for o in self.history if o.receiver in submission.receivers]
 
-    async def track(self, orders: Sequence[Order]) -> list[StatusUpdate | Unreadable]:
+    async def track(self, orders: Sequence[TrackedOrder]) -> list[StatusUpdate | Unreadable]:
         self.calls.append(f"track:{len(orders)}")
         states = {
             "Pending": OrderState.PENDING,
@@ -105,7 +107,7 @@ class FakeProvider:
             if (raw := self.statuses.get(o.provider_order_id)) is not None
         ]
 
-    async def confirm(self, orders: Sequence[Order]) -> list[ActionOutcome]:
+    async def confirm(self, orders: Sequence[TrackedOrder]) -> list[ActionOutcome]:
         self.calls.append(f"confirm:{len(orders)}")
         return [
             ActionOutcome(
@@ -116,11 +118,11 @@ class FakeProvider:
             for o in orders
         ]
 
-    async def cancel(self, orders: Sequence[Order]) -> list[ActionOutcome]:
+    async def cancel(self, orders: Sequence[TrackedOrder]) -> list[ActionOutcome]:
         self.calls.append(f"cancel:{len(orders)}")
         return [ActionOutcome(o.provider_order_id, True) for o in orders]
 
-    async def settlements(self, orders: Sequence[Order]) -> list[Settlement]:
+    async def settlements(self, orders: Sequence[TrackedOrder]) -> list[Settlement]:
         self.calls.append("settlements")
         return [
             Settlement(
@@ -131,7 +133,7 @@ class FakeProvider:
             for o in orders
         ]
 
-    def can_cancel(self, order: Order, now: float) -> bool:
+    def can_cancel(self, order: TrackedOrder, now: float) -> bool:
         return order.state is OrderState.PENDING
 
     async def balance(self) -> Balance:

@@ -1,18 +1,33 @@
-"""Signed callback data: only data this bot signed for this chat is accepted."""
+"""Signed callback data (order actions): only data this bot signed for this chat is
+accepted."""
 
 from __future__ import annotations
 
 import random
 import string
+from collections.abc import Sequence
 
 import pytest
 
-from bot.telegram.callback_data import Action, secret_from_token, sign, verify, verify_any
+from bot.telegram.callback_data import OrderAction, Verb, secret_from_token
 
 SECRET = secret_from_token("123456:TEST-token")
 OTHER_SECRET = secret_from_token("654321:other-token")
 CHAT = 1_001
 GROUP = -1_001_234_567_890
+Action = OrderAction
+
+
+def sign(secret: bytes, chat_id: int, verb: Verb, target: int) -> str:
+    return OrderAction(verb, target).pack(secret, chat_id)
+
+
+def verify(secret: bytes, chat_id: int, data: str) -> OrderAction | None:
+    return OrderAction.unpack(secret, [chat_id], data)
+
+
+def verify_any(secret: bytes, chat_ids: Sequence[int], data: str) -> OrderAction | None:
+    return OrderAction.unpack(secret, chat_ids, data)
 
 
 def test_secret_is_derived_and_stable() -> None:
@@ -24,14 +39,14 @@ def test_secret_is_derived_and_stable() -> None:
 @pytest.mark.parametrize("verb", ["c", "ca", "x"])
 @pytest.mark.parametrize("chat", [CHAT, GROUP, 0])
 @pytest.mark.parametrize("target", [0, 1, 42, 10**17, 10**18 - 1])
-def test_round_trip(verb: str, chat: int, target: int) -> None:
+def test_round_trip(verb: Verb, chat: int, target: int) -> None:
     data = sign(SECRET, chat, verb, target)
     assert data.startswith(f"a:{verb}:{target}:")
     assert verify(SECRET, chat, data) == Action(verb, target)
 
 
 @pytest.mark.parametrize("verb", ["c", "ca", "x"])
-def test_fits_telegram_64_bytes_for_large_ids(verb: str) -> None:
+def test_fits_telegram_64_bytes_for_large_ids(verb: Verb) -> None:
     for target in (10**17, 10**18 - 1):
         data = sign(SECRET, GROUP, verb, target)
         assert len(data.encode()) <= 64
@@ -62,7 +77,7 @@ def test_changed_target_is_refused() -> None:
 
 
 @pytest.mark.parametrize(("signed", "forged"), [("c", "x"), ("x", "c"), ("c", "ca"), ("ca", "c")])
-def test_changed_verb_is_refused(signed: str, forged: str) -> None:
+def test_changed_verb_is_refused(signed: Verb, forged: str) -> None:
     tag = sign(SECRET, CHAT, signed, 7).rsplit(":", 1)[1]
     assert verify(SECRET, CHAT, f"a:{forged}:7:{tag}") is None
 

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from bot.domain import OrderState
 from bot.money import trx_to_sun
 from bot.providers.errors import (
+    FailureReason,
     ProviderAuthError,
     ProviderBusinessError,
     ProviderError,
@@ -22,18 +23,10 @@ from bot.providers.errors import (
     ProviderUnavailable,
     ProviderValidationError,
 )
-from bot.providers.feee import client as feee
-from bot.providers.feee.client import (
-    FeeeAccount,
-    FeeeClient,
-    FeeeDuration,
-    FeeeOrder,
-    FeeeQuote,
-    UnsupportedDuration,
-    can_cancel,
-    is_delivered,
-    order_state,
-)
+from bot.providers.feee.client import FeeeClient
+from bot.providers.feee.durations import FeeeDuration, UnsupportedDuration
+from bot.providers.feee.models import FeeeAccount, FeeeOrder, FeeeQuote
+from bot.providers.feee.status import cancellable, is_delivered, order_state
 from bot.providers.pacing import Pacer, key_fingerprint
 
 API_KEY = "feee-SECRET-5f1c2d9a7b3e4c6d"
@@ -430,7 +423,12 @@ def test_closed_business_status_with_refund_is_cancelled(
 )
 def test_can_cancel_after_five_minutes(age: int, expected: bool) -> None:
     fresh = order(create_time=1_000_000, status=4, business_status=1)
-    assert can_cancel(fresh, 1_000_000 + age) is expected
+    assert _cancellable(fresh, 1_000_000 + age) is expected
+
+
+def _cancellable(record: FeeeOrder, now: float) -> bool:
+    """The cancel rule as the bot applies it: on what it stores of the record."""
+    return cancellable(order_state(record), str(record.status), record.create_time, now)
 
 
 @pytest.mark.parametrize(
@@ -440,14 +438,15 @@ def test_can_cancel_after_five_minutes(age: int, expected: bool) -> None:
         {"status": 9},  # completed
         {"status": 12, "business_status": 4},  # already cancelled
         {"status": 11},  # cancellation pending
-        {"status": 4, "business_status": 4},  # closed
-        {"status": 4, "business_status": 3},  # finished
+        {"status": 13},  # refund pending
         {"status": 16},  # unknown: do not guess
+        # A closed or finished business status (3, 4) is not stored with the order, so
+        # the rule cannot see it: Feee's own refusal (20015) is reported then.
     ],
 )
 def test_can_cancel_refuses_settled_orders(overrides: dict[str, Any]) -> None:
     settled = order(**{"create_time": 1_000_000, "business_status": 1, **overrides})
-    assert can_cancel(settled, 1_000_000 + 3600) is False
+    assert _cancellable(settled, 1_000_000 + 3600) is False
 
 
 # ------------------------------------------------------------------------- durations
@@ -768,13 +767,25 @@ async def test_submit_rejects_non_positive_amount(
 # ------------------------------------------------------------------------ error mapping
 
 
-def test_known_codes_are_exposed() -> None:
-    assert feee.CODE_INSUFFICIENT_BALANCE == 20002
-    assert feee.CODE_ADDRESS_NOT_ACTIVATED == 20005
-    assert feee.CODE_NO_RESOURCES == 20009
-    assert feee.CODE_IP_NOT_WHITELISTED == 20012
-    assert feee.CODE_USER_AGENT_NOT_WHITELISTED == 20013
-    assert feee.CODE_TOO_MANY_OPEN_ORDERS == 20014
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (20002, FailureReason.INSUFFICIENT_BALANCE),
+        (20005, FailureReason.RECEIVER_NOT_ACTIVATED),
+        (20009, FailureReason.NO_SUPPLY),
+        (20014, FailureReason.TOO_MANY_OPEN_ORDERS),
+        (12345, FailureReason.REFUSED),  # unknown: a plain refusal, its code shown
+    ],
+)
+async def test_business_codes_carry_their_reason(
+    server: FakeFeee, client: FeeeClient, code: int, reason: FailureReason
+) -> None:
+    server.reply(fail(code, "refused"))
+    with pytest.raises(ProviderBusinessError) as info:
+        await client.submit(
+            receive_address=ADDRESS, resource_value=32000, duration=FeeeDuration.FIVE_MINUTES
+        )
+    assert (info.value.code, info.value.reason) == (str(code), reason)
 
 
 @pytest.mark.parametrize("code", [20002, 20005, 20009, 20014, 12345])

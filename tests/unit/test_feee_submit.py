@@ -11,14 +11,15 @@ from typing import cast
 import pytest
 from pydantic import SecretStr
 
-from bot.domain import NoticeKind, ProviderName, SubmissionState
+from bot.domain import NoticeKind, OrderState, ProviderName, SubmissionState
 from bot.providers.feee.adapter import FeeeProvider
-from bot.providers.feee.client import FeeeClient, FeeeOrder, FeeeQuote
+from bot.providers.feee.client import FeeeClient
+from bot.providers.feee.models import FeeeOrder, FeeeQuote
 from bot.providers.pacing import Pacer
 from bot.providers.port import OrderRequest, ReceiverResult, ReceiverStatus
 from bot.sandbox.feee import FeeeSimulator
 from bot.services.orders import OrderService, ReceiverReport, SubmitStatus
-from bot.storage.repository import Repository
+from bot.storage.repository import NoticePayload, Repository
 from bot.telegram.submit_report import receiver_lines
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock
@@ -289,7 +290,7 @@ async def test_a_crash_half_way_loses_no_order_and_the_restart_tells_what_is_kno
     assert after is not None
     assert after.state is SubmissionState.UNRESOLVED
     [note] = await repo.unsent_notifications()
-    assert (note.kind, note.payload) == (NoticeKind.INTERRUPTED.value, {"submission_id": sub.id})
+    assert (note.kind, note.payload) == (NoticeKind.INTERRUPTED, NoticePayload(sub.id))
     report = await restarted.receiver_report(after)
     assert [(r.receiver, r.status) for r in report] == [
         (A1, ReceiverStatus.ORDERED),
@@ -386,3 +387,28 @@ async def test_shutting_down_between_receivers_sends_nothing_more(
     sub = await repo.get_submission(outcome.submission.id)
     assert sub is not None
     assert sub.state is SubmissionState.SUBMITTED
+
+
+async def test_an_order_answered_without_a_status_is_stored_without_one(
+    sim: FeeeSimulator,
+) -> None:
+    real = client(sim)
+
+    class NoStatus:
+        key_id = real.key_id
+
+        async def price(self, **kwargs: object) -> FeeeQuote:
+            return await real.price(**kwargs)  # type: ignore[arg-type]
+
+        async def submit(self, **kwargs: object) -> FeeeOrder:
+            order = await real.submit(**kwargs)  # type: ignore[arg-type]
+            return order.model_copy(update={"status": None})
+
+    provider = FeeeProvider(cast(FeeeClient, NoStatus()))
+    try:
+        result = await provider.submit(request(A1), Recorder(sim))
+    finally:
+        await real.aclose()
+    [placed] = [r.order for r in result.receivers if r.order is not None]
+    assert placed.state is OrderState.UNKNOWN
+    assert placed.raw_status is None  # shown as "?", never as the word "None"

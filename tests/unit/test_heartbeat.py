@@ -20,8 +20,8 @@ from bot.healthcheck import (
     write_heartbeat,
 )
 from bot.services.poller import CycleReport
-from bot.telegram import poll_job as jobs
-from bot.telegram.context import RUNTIME_KEY, Context
+from bot.telegram import poll_job
+from bot.telegram.context import Context
 
 
 @dataclass
@@ -56,7 +56,7 @@ class FakeJobQueue:
 
 @dataclass
 class FakeContext:
-    bot_data: dict[str, object]
+    services: FakeRuntime
     job: FakeJob
     job_queue: FakeJobQueue
 
@@ -73,16 +73,16 @@ class SlowPoller:
         return CycleReport()
 
 
-def context_for(poller: object, heartbeat: Path) -> tuple[FakeContext, jobs.PollSchedule]:
-    schedule = jobs.PollSchedule(interval=10.0, heartbeat=heartbeat)
-    ctx = FakeContext({RUNTIME_KEY: FakeRuntime(poller)}, FakeJob(schedule), FakeJobQueue())
+def context_for(poller: object, heartbeat: Path) -> tuple[FakeContext, poll_job.PollSchedule]:
+    schedule = poll_job.PollSchedule(interval=10.0, heartbeat=heartbeat)
+    ctx = FakeContext(FakeRuntime(poller), FakeJob(schedule), FakeJobQueue())
     return ctx, schedule
 
 
 async def test_a_finished_cycle_writes_the_heartbeat_with_its_length(tmp_path: Path) -> None:
     heartbeat = tmp_path / "heartbeat"
     ctx, schedule = context_for(SlowPoller(0.05), heartbeat)
-    await jobs.poll_orders(cast(Context, ctx))
+    await poll_job.poll_orders(cast(Context, ctx))
     stamp, cycle = read_heartbeat_record(heartbeat)
     assert abs(stamp - time.time()) < 5
     assert cycle is not None
@@ -95,7 +95,7 @@ async def test_a_failed_cycle_writes_no_heartbeat_but_the_next_one_is_scheduled(
 ) -> None:
     heartbeat = tmp_path / "heartbeat"
     ctx, schedule = context_for(SlowPoller(fail=True), heartbeat)
-    await jobs.poll_orders(cast(Context, ctx))
+    await poll_job.poll_orders(cast(Context, ctx))
     assert not heartbeat.exists()
     assert ctx.job_queue.scheduled == [(10.0, schedule)]
     assert "poll cycle failed" in caplog.text
@@ -110,7 +110,7 @@ async def test_a_failed_heartbeat_write_never_stops_polling(
     ctx, schedule = context_for(SlowPoller(), heartbeat)
     with caplog.at_level(logging.WARNING):
         for _ in range(3):
-            await jobs.poll_orders(cast(Context, ctx))
+            await poll_job.poll_orders(cast(Context, ctx))
     assert ctx.job_queue.scheduled == [(10.0, schedule)] * 3
     assert caplog.text.count("could not write the heartbeat") == 1  # once per streak
 

@@ -7,9 +7,18 @@ import json
 import sqlite3
 from pathlib import Path
 
-from bot.domain import OrderState, SubmissionState
+from bot.domain import NoticeKind, OrderState, ProviderName, SubmissionState
 from bot.services.housekeeping import DAY, Retention, prune
-from bot.storage.repository import NewNotification, NewOrder, Order, Repository, Transition
+from bot.storage.repository import (
+    NewNotification,
+    NewOrder,
+    NoticePayload,
+    Order,
+    OrderChanges,
+    Repository,
+    Transition,
+)
+from tests.support.storage import queue_notice
 
 RECEIVER = "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8"
 NOW = 1_000 * DAY
@@ -29,7 +38,7 @@ async def _orders(
     sub = await repo.create_submission(
         chat_id=chat_id,
         user_id=chat_id,
-        provider="tronsave",
+        provider=ProviderName.TRONSAVE,
         key_id="k",
         amount=65_000,
         duration_sec=900,
@@ -43,7 +52,9 @@ async def _orders(
 
 
 async def _close(repo: Repository, orders: list[Order], *, at: float) -> None:
-    transitions = [Transition(o, OrderState.COMPLETED, "done", {"closed_at": at}) for o in orders]
+    transitions = [
+        Transition(o, OrderState.COMPLETED, "done", OrderChanges(closed_at=at)) for o in orders
+    ]
     await repo.apply(transitions, now=at)
 
 
@@ -69,7 +80,7 @@ async def test_live_submissions_are_never_deleted(repo: Repository, tmp_path: Pa
         sub = await repo.create_submission(
             chat_id=1,
             user_id=1,
-            provider="feee",
+            provider=ProviderName.FEEE,
             key_id="k",
             amount=1,
             duration_sec=1,
@@ -90,7 +101,15 @@ async def test_live_submissions_are_never_deleted(repo: Repository, tmp_path: Pa
 async def test_orders_of_a_chat_with_pushes_to_send_wait(repo: Repository) -> None:
     closed = await _orders(repo, 1, chat_id=77)
     await _close(repo, closed, at=OLD)
-    await repo.enqueue(NewNotification(77, "completed", {"order": closed[0].id}), now=OLD)
+    await queue_notice(
+        repo,
+        NewNotification(
+            77,
+            NoticeKind.COMPLETED,
+            NoticePayload(closed[0].submission_id, order_ids=(closed[0].id,)),
+        ),
+        now=OLD,
+    )
     await prune(repo, RETENTION, NOW)
     assert len(await repo.orders_by_ids([closed[0].id])) == 1  # the push may name it
     [note] = await repo.unsent_notifications()
@@ -104,7 +123,7 @@ async def test_sent_and_parked_pushes_go_unsent_ones_stay(
 ) -> None:
     path = tmp_path / "bot.sqlite3"
     for _ in range(4):
-        await repo.enqueue(NewNotification(5, "matched", {}), now=OLD)
+        await queue_notice(repo, NewNotification(5, NoticeKind.MATCHED, NoticePayload(1)), now=OLD)
     sent_old, sent_recent, parked, unsent = await repo.unsent_notifications()
     await repo.mark_sent(sent_old.id, now=OLD)
     await repo.mark_sent(sent_recent.id, now=RECENT)

@@ -21,7 +21,10 @@ from bot.parsing import (
     parse_price,
     parse_receivers,
 )
-from bot.telegram.handlers import basic, new_order
+from bot.providers.errors import FailureReason
+from bot.telegram import keyboards
+from bot.telegram.draft import STEPS
+from bot.telegram.handlers import basic
 from bot.tron_address import address_from_bytes
 
 BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
@@ -124,13 +127,7 @@ def _t_calls() -> Iterator[Call]:
 
 CALLS = list(_t_calls())
 
-WIZARD_STEPS = [
-    new_order.AMOUNT,
-    new_order.DURATION,
-    new_order.PRICE,
-    new_order.RECEIVERS,
-    new_order.DEADLINE,
-]
+WIZARD_STEPS = list(STEPS)
 
 FAMILIES: dict[str, list[str]] = {
     "state.{}": [f"state.{s.value}" for s in OrderState],
@@ -138,6 +135,7 @@ FAMILIES: dict[str, list[str]] = {
     "command.{}": [f"command.{name}" for name in basic.COMMANDS],
     "ask.{}": [f"ask.{step}" for step in WIZARD_STEPS],
     "unit.{}": [f"unit.{u}" for u in ("s", "m", "h", "d")],
+    "failure.{}": [f"failure.{r.value}" for r in FailureReason],
     "provider.{}": [f"provider.{p.value}" for p in ProviderName],
     **{
         f"action.{{}}.{leaf}": [f"action.{verb}.{leaf}" for verb in ("confirm", "cancel")]
@@ -157,9 +155,10 @@ def test_scan_found_the_calls() -> None:
     assert len(literal) > 40
     assert {"state.{}", "push.{}", "command.{}", "ask.{}", "unit.{}", "provider.{}"} <= patterns
     assert "action.{}.done" in patterns
-    # Keys held in variables (labels, InputError.key, error.<provider>.<code>, ...) are
-    # covered by test_key_like_literals_exist and the dedicated tests below.
-    assert {"label", "error.key", "specific"} <= {c.key_source for c in CALLS if not c.key}
+    assert "failure.{}" in patterns  # a provider failure, by its reason
+    # Keys held in variables (labels, InputError.key, ...) are covered by
+    # test_key_like_literals_exist and the dedicated tests below.
+    assert {"label", "error.key"} <= {c.key_source for c in CALLS if not c.key}
 
 
 def test_every_f_string_key_is_a_known_family() -> None:
@@ -236,7 +235,8 @@ def test_families_are_complete() -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_choice_labels_exist(lang: Lang) -> None:
-    labels = [label for choices in new_order._CHOICES.values() for _, label in choices if label]
+    choices = keyboards.STEP_CHOICES.values()
+    labels = [label for step in choices for _, label in step if label]
     assert labels
     for label in labels:
         assert _placeholders(CATALOGS[lang][label]) <= {"value"}
@@ -244,13 +244,13 @@ def test_choice_labels_exist(lang: Lang) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_provider_specific_errors_take_provider_and_code_only(lang: Lang) -> None:
-    specific = [k for k in CATALOGS[lang] if k.count(".") >= 2 and k.startswith("error.")]
-    assert specific
-    providers = {p.value for p in ProviderName}
-    for key in specific:
-        assert key.split(".")[1] in providers, key
-        assert _placeholders(CATALOGS[lang][key]) <= {"provider", "code"}, key
+def test_failure_messages_are_one_per_reason(lang: Lang) -> None:
+    # No provider-specific error keys: providers' codes map to reasons instead.
+    assert [k for k in CATALOGS[lang] if k.startswith("error.") and k != "error.internal"] == []
+    failures = {k for k in CATALOGS[lang] if k.startswith("failure.")}
+    assert failures == {f"failure.{r.value}" for r in FailureReason}
+    for key in failures:
+        assert _placeholders(CATALOGS[lang][key]) <= {"provider", "code", "detail", "field"}
 
 
 def _input_keys_in_parsing() -> set[str]:

@@ -14,10 +14,11 @@ from bot.services.orders import (
     SubmitStatus,
     preferred_quote,
 )
-from bot.storage.repository import Repository, Transition
+from bot.storage.repository import OrderChanges, Repository, Transition
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock
 from tests.support.fake_provider import FakeProvider
+from tests.support.storage import stored_order
 
 A1, A2 = address_from_bytes(b"\x01" * 20), address_from_bytes(b"\x02" * 20)
 REQUEST = OrderRequest(65_000, 900, 70, (A1, A2), 300)
@@ -189,7 +190,7 @@ async def test_crashed_sending_submission_is_reconciled_after_it_goes_stale(
     sub = await repo.create_submission(
         chat_id=10,
         user_id=20,
-        provider="tronsave",
+        provider=ProviderName.TRONSAVE,
         key_id="fakekey",
         amount=65_000,
         duration_sec=900,
@@ -213,7 +214,7 @@ async def _matched(repo: Repository, svc: OrderService, clock: Clock) -> list[in
     )
     await repo.apply(
         [
-            Transition(o, OrderState.MATCHED, "Matched", {"matched_at": clock.now})
+            Transition(o, OrderState.MATCHED, "Matched", OrderChanges(matched_at=clock.now))
             for o in outcome.orders
         ],
         now=clock.now,
@@ -293,7 +294,7 @@ async def test_confirm_all_of_a_submission(repo: Repository, clock: Clock) -> No
     fake = FakeProvider()
     svc = service(repo, fake, clock)
     ids = await _matched(repo, svc, clock)
-    order = await repo.get_order(ids[0])
+    order = await stored_order(repo, ids[0])
     assert order is not None
     reports = await svc.confirm_submission(chat_id=10, submission_id=order.submission_id)
     assert {r.order.id for r in reports} == set(ids)

@@ -7,12 +7,13 @@ import pytest
 from bot.domain import NoticeKind, OrderState, ProviderName
 from bot.providers.errors import ProviderUnavailable
 from bot.providers.port import OrderRequest, StatusUpdate
-from bot.services.orders import OrderService
+from bot.services.orders import OrderService, tracked
 from bot.services.poller import Poller
 from bot.storage.repository import Repository
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock
 from tests.support.fake_provider import FakeProvider
+from tests.support.storage import payload_of
 
 RECEIVERS = tuple(address_from_bytes(bytes([i]) * 20) for i in range(1, 4))
 REQUEST = OrderRequest(65_000, 900, 70, RECEIVERS, 300)
@@ -44,21 +45,21 @@ async def test_matches_in_one_cycle_make_one_push_per_submission(repo: Repositor
     notes = await repo.unsent_notifications()
     assert len(notes) == 1
     assert notes[0].kind == NoticeKind.MATCHED
-    assert len(notes[0].payload["order_ids"]) == 3
+    assert len(payload_of(notes[0]).order_ids or ()) == 3
 
 
 async def test_overlapping_or_repeated_cycles_never_repeat_a_push(repo: Repository) -> None:
     clock = Clock(2_000_000.0)
     svc, poller, fake = setup(repo, clock)
     await submit(svc)
-    stale = await repo.open_orders("tronsave")
+    stale = await repo.open_orders(ProviderName.TRONSAVE)
     for oid in fake.statuses:
         fake.statuses[oid] = "Matched"
     await poller.run_cycle()
     await poller.run_cycle()
     # A second poller acting on what it read before the first one wrote:
     other = Poller(svc, deadline_grace=60, clock=clock)
-    updates = await fake.track(stale)
+    updates = await fake.track([tracked(o) for o in stale])
     by_id = {u.provider_order_id: u for u in updates if isinstance(u, StatusUpdate)}
     transitions = [
         t
@@ -87,7 +88,7 @@ async def test_matched_orders_are_not_tracked_and_complete_when_the_rental_ends(
     clock.now += 2
     await poller.run_cycle()
     assert {o.state for o in await repo.orders_by_ids(ids)} == {OrderState.COMPLETED}
-    assert await repo.open_orders("tronsave") == []
+    assert await repo.open_orders(ProviderName.TRONSAVE) == []
     kinds = [n.kind for n in await repo.unsent_notifications()]
     assert kinds == [NoticeKind.MATCHED, NoticeKind.COMPLETED]
 
@@ -118,7 +119,9 @@ async def test_undocumented_status_is_kept_shown_and_still_tracked(
     assert (order.state, order.raw_status) == (OrderState.UNKNOWN, "Reclaiming")
     assert "Reclaiming" in caplog.text
     notes = await repo.unsent_notifications()
-    assert [(n.kind, n.payload["order_ids"]) for n in notes] == [(NoticeKind.STATUS, ids[:1])]
+    assert [(n.kind, payload_of(n).order_ids) for n in notes] == [
+        (NoticeKind.STATUS, tuple(ids[:1]))
+    ]
     # Still tracked, and a later documented status is applied.
     fake.statuses[first] = "Matched"
     await poller.run_cycle()

@@ -13,13 +13,20 @@ from bot.providers.errors import (
     ProviderBusinessError,
     ProviderUnavailable,
 )
-from bot.providers.port import EnergyProvider, OrderRequest, StatusUpdate, Unreadable
+from bot.providers.port import (
+    EnergyProvider,
+    OrderRequest,
+    StatusUpdate,
+    TrackedOrder,
+    Unreadable,
+)
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
 from bot.storage.repository import Order, Repository
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock
 from tests.support.fake_provider import FakeProvider
+from tests.support.storage import payload_of
 
 RECEIVERS = tuple(address_from_bytes(bytes([i]) * 20) for i in range(1, 4))
 REQUEST = OrderRequest(65_000, 900, 70, RECEIVERS, 300)
@@ -38,7 +45,7 @@ class PickyProvider(FakeProvider):
     auth_fails: bool = False
     batches: list[list[str]] = field(default_factory=list)
 
-    async def track(self, orders: Sequence[Order]) -> list[StatusUpdate | Unreadable]:
+    async def track(self, orders: Sequence[TrackedOrder]) -> list[StatusUpdate | Unreadable]:
         ids = [o.provider_order_id for o in orders]
         self.batches.append(ids)
         if self.auth_fails:
@@ -76,7 +83,7 @@ async def states(repo: Repository, orders: Sequence[Order]) -> list[OrderState]:
     return [o.state for o in await repo.orders_by_ids([o.id for o in orders])]
 
 
-async def kinds(repo: Repository) -> list[str]:
+async def kinds(repo: Repository) -> list[NoticeKind | None]:
     return [n.kind for n in await repo.unsent_notifications()]
 
 
@@ -140,8 +147,8 @@ async def test_an_unreadable_order_is_reported_once_then_asked_about_slowly(
     assert [bad.provider_order_id] in fake.batches
     assert all(len(b) == 1 or bad.provider_order_id not in b for b in fake.batches)
     notes = await repo.unsent_notifications()
-    assert [(n.chat_id, n.kind, n.payload["order_ids"]) for n in notes] == [
-        (77, NoticeKind.UNREADABLE, [bad.id])
+    assert [(n.chat_id, n.kind, payload_of(n).order_ids) for n in notes] == [
+        (77, NoticeKind.UNREADABLE, (bad.id,))
     ]
 
     # From now on: not asked every cycle, and never reported twice.
@@ -192,7 +199,7 @@ async def test_transient_answers_for_single_orders_are_not_counted(repo: Reposit
     match_all(fake)
     real_track = fake.track
 
-    async def partly(batch: Sequence[Order]) -> list[StatusUpdate | Unreadable]:
+    async def partly(batch: Sequence[TrackedOrder]) -> list[StatusUpdate | Unreadable]:
         answers: list[StatusUpdate | Unreadable] = list(await real_track(batch[1:]))
         return [Unreadable(batch[0].provider_order_id, "HTTP_429", transient=True), *answers]
 
@@ -231,7 +238,7 @@ async def test_an_undocumented_status_past_the_deadline_is_not_a_refund(
     first, *rest = await repo.orders_by_ids([o.id for o in orders])
     assert (first.state, first.raw_status) == (OrderState.UNKNOWN, "Reclaiming")
     assert {o.state for o in rest} == {OrderState.EXPIRED}  # documented: refunded
-    assert sorted(await kinds(repo)) == sorted([NoticeKind.STATUS, NoticeKind.EXPIRED])
+    assert sorted(map(str, await kinds(repo))) == sorted([NoticeKind.STATUS, NoticeKind.EXPIRED])
 
 
 # -- item 9: each order with its own key -------------------------------------------------
@@ -254,8 +261,8 @@ async def test_orders_are_tracked_only_with_the_key_they_were_placed_with(
     assert not any(c.startswith("track") for c in new_key.calls)
     assert await states(repo, orders) == [OrderState.PENDING] * 3
     notes = await repo.unsent_notifications()
-    assert [(n.chat_id, n.kind, n.payload["order_ids"]) for n in notes] == [
-        (5, NoticeKind.KEY_MISSING, [o.id for o in orders])
+    assert [(n.chat_id, n.kind, payload_of(n).order_ids) for n in notes] == [
+        (5, NoticeKind.KEY_MISSING, tuple(o.id for o in orders))
     ]
 
     # The key comes back: tracked again with it.
@@ -288,7 +295,7 @@ async def test_orders_of_a_provider_no_longer_configured_are_reported(
     await poller.run_cycle()
     notes = await repo.unsent_notifications()
     assert [(n.chat_id, n.kind) for n in notes] == [(9, NoticeKind.KEY_MISSING)]
-    assert notes[0].payload["order_ids"] == [o.id for o in outcome.orders]
+    assert payload_of(notes[0]).order_ids == tuple(o.id for o in outcome.orders)
 
 
 async def test_a_long_one_off_notice_is_split(repo: Repository) -> None:
@@ -302,7 +309,7 @@ async def test_a_long_one_off_notice_is_split(repo: Repository) -> None:
     _, poller = make(repo, clock, FakeProvider(clock=clock, key_id="key-b"))
     await poller.run_cycle()
     notes = await repo.unsent_notifications()
-    assert [len(n.payload["order_ids"]) for n in notes] == [20, 20, 5]
+    assert [len(payload_of(n).order_ids or ()) for n in notes] == [20, 20, 5]
 
 
 async def test_two_refused_orders_in_one_chunk_are_both_found(repo: Repository) -> None:

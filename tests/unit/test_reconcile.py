@@ -11,21 +11,22 @@ import pytest
 
 from bot.domain import NoticeKind, ProviderName, SubmissionState
 from bot.providers.errors import ProviderUnavailable
-from bot.providers.port import OrderRequest
+from bot.providers.port import OrderRequest, PlacedOrder, SubmissionQuery
 from bot.services.orders import OrderService, SubmitStatus
 from bot.services.poller import Poller
-from bot.storage.repository import NewOrder, Repository, Submission
+from bot.storage.repository import Repository, Submission
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock
 from tests.support.fake_provider import FakeProvider
+from tests.support.storage import payload_of
 
 A1, A2, A3 = (address_from_bytes(bytes([n]) * 20) for n in (1, 2, 3))
 REQUEST = OrderRequest(65_000, 900, 70, (A1, A2, A3), 300)
 LOST = ProviderUnavailable("tronsave", "TIMEOUT", outcome_unknown=True)
 
 
-def _row(pid: str, receiver: str, request_id: str | None = "req-own") -> NewOrder:
-    return NewOrder(pid, receiver, 65_000, 900, raw_status="Pending", request_id=request_id)
+def _row(pid: str, receiver: str, request_id: str | None = "req-own") -> PlacedOrder:
+    return PlacedOrder(pid, receiver, 65_000, 900, raw_status="Pending", request_id=request_id)
 
 
 async def _lost_submission(
@@ -66,8 +67,8 @@ async def test_orders_shown_one_by_one_are_all_adopted_with_a_push_per_batch(
     notes = await repo.unsent_notifications()
     assert [n.kind for n in notes] == [NoticeKind.RECOVERED, NoticeKind.RECOVERED]
     ids = {o.provider_order_id: o.id for o in orders}
-    assert notes[0].payload["order_ids"] == [ids["p1"]]
-    assert sorted(notes[1].payload["order_ids"]) == sorted([ids["p2"], ids["p3"]])
+    assert payload_of(notes[0]).order_ids == (ids["p1"],)
+    assert sorted(payload_of(notes[1]).order_ids or ()) == sorted([ids["p2"], ids["p3"]])
 
 
 async def test_window_end_with_some_found_names_found_and_missing_receivers(
@@ -84,8 +85,8 @@ async def test_window_end_with_some_found_names_found_and_missing_receivers(
     kinds = [n.kind for n in await repo.unsent_notifications()]
     assert kinds == [NoticeKind.RECOVERED, NoticeKind.RECOVERY_PARTIAL]
     closing = (await repo.unsent_notifications())[-1]
-    assert closing.payload["found"] == [A1]
-    assert closing.payload["missing"] == sorted([A2, A3])
+    assert payload_of(closing).found == (A1,)
+    assert payload_of(closing).missing == tuple(sorted([A2, A3]))
 
 
 async def test_a_search_that_cannot_finish_never_says_nothing_was_created(
@@ -95,7 +96,7 @@ async def test_a_search_that_cannot_finish_never_says_nothing_was_created(
     svc, fake, sub = await _lost_submission(repo, clock)
     failing = ProviderUnavailable("tronsave", "HISTORY_INCOMPLETE", outcome_unknown=False)
 
-    async def recover(submission: Submission) -> list[NewOrder] | None:
+    async def recover(submission: SubmissionQuery) -> list[PlacedOrder] | None:
         raise failing
 
     fake.recover = recover  # type: ignore[method-assign]
@@ -107,7 +108,7 @@ async def test_a_search_that_cannot_finish_never_says_nothing_was_created(
     assert await _state(repo, sub) is SubmissionState.UNRESOLVED
     [note] = await repo.unsent_notifications()
     assert note.kind == NoticeKind.RECOVERY_UNKNOWN
-    assert note.payload["missing"] == sorted([A1, A2, A3])
+    assert payload_of(note).missing == tuple(sorted([A1, A2, A3]))
     await svc.reconcile_submissions()
     assert len(await repo.unsent_notifications()) == 1
 
@@ -131,10 +132,10 @@ class SlowProvider(FakeProvider):
     """Each history search takes `search_time` real seconds."""
 
     search_time: float = 0.25
-    searched: list[int] = field(default_factory=list)
+    searched: list[float] = field(default_factory=list)  # each search's created_at
 
-    async def recover(self, submission: Submission) -> list[NewOrder] | None:
-        self.searched.append(submission.id)
+    async def recover(self, submission: SubmissionQuery) -> list[PlacedOrder] | None:
+        self.searched.append(submission.created_at)
         await asyncio.sleep(self.search_time)
         return []
 
@@ -147,10 +148,11 @@ async def test_reconciling_stays_within_its_budget_and_takes_turns(repo: Reposit
     )
     subs = []
     for _ in range(8):
+        clock.now += 0.001  # the port sees no ids: the creation time tells them apart
         outcome = await svc.submit(
             chat_id=10, user_id=20, provider=ProviderName.TRONSAVE, request=REQUEST
         )
-        subs.append(outcome.submission.id)
+        subs.append(outcome.submission.created_at)
     slow.searched.clear()
     started = time.monotonic()
     await svc.reconcile_submissions()
@@ -193,7 +195,7 @@ class GatedProvider(FakeProvider):
     started: asyncio.Event = field(default_factory=asyncio.Event)
     searches: int = 0
 
-    async def recover(self, submission: Submission) -> list[NewOrder] | None:
+    async def recover(self, submission: SubmissionQuery) -> list[PlacedOrder] | None:
         self.searches += 1
         if self.searches == 1:
             self.started.set()
@@ -227,7 +229,7 @@ async def test_a_failure_in_reconciling_does_not_stop_tracking(repo: Repository)
     svc = OrderService(repo, {fake.name: fake}, clock=clock, recovery_window=600)
     await svc.submit(chat_id=10, user_id=20, provider=ProviderName.TRONSAVE, request=REQUEST)
 
-    async def broken(submission: Submission) -> list[NewOrder] | None:
+    async def broken(submission: SubmissionQuery) -> list[PlacedOrder] | None:
         raise RuntimeError("a bug in one search")
 
     fake.recover = broken  # type: ignore[method-assign]

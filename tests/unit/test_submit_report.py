@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain import OrderState
+from bot.domain import OrderState, ProviderName
 from bot.i18n import LANGS, Lang
-from bot.providers.errors import ProviderBusinessError
+from bot.providers.errors import FailureReason, ProviderBusinessError
 from bot.providers.port import ReceiverStatus
 from bot.services.orders import ReceiverReport
 from bot.storage.repository import Order
@@ -20,15 +20,19 @@ RECEIVERS = [address_from_bytes(i.to_bytes(2, "big") * 10) for i in range(1, 101
 
 def _order(order_id: int, receiver: str) -> Order:
     return Order(
-        order_id, 1, "feee", "k", f"{order_id:022d}", 10, receiver, 65_000, 3_600,
+        order_id, 1, ProviderName.FEEE, "k", f"{order_id:022d}", 10, receiver, 65_000, 3_600,
         OrderState.PENDING, "4", 0.0, None, None, None, None, None, None, None, None, None,
-        None,
     )  # fmt: skip
 
 
 def _report() -> list[ReceiverReport]:
     """Worst case for length: refusals with reasons, one uncertain, many not attempted."""
-    refusal = ProviderBusinessError("feee", "20005", "the receiving address is not activated")
+    refusal = ProviderBusinessError(
+        "feee",
+        "20005",
+        "the receiving address is not activated",
+        reason=FailureReason.RECEIVER_NOT_ACTIVATED,
+    )
     report = [
         ReceiverReport(r, ReceiverStatus.ORDERED, _order(i + 1, r))
         for i, r in enumerate(RECEIVERS[:40])

@@ -7,14 +7,22 @@ import pytest
 
 from bot.domain import NoticeKind, OrderState, ProviderName
 from bot.providers.port import OrderRequest
+from bot.services.chats import ChatService
 from bot.services.orders import ActionStatus, OrderService
 from bot.services.poller import Poller
 from bot.services.runtime import Runtime
-from bot.storage.repository import NewNotification, Repository, Transition
+from bot.storage.repository import (
+    NewNotification,
+    NoticePayload,
+    OrderChanges,
+    Repository,
+    Transition,
+)
 from bot.telegram.outbox import render
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock
 from tests.support.fake_provider import FakeProvider
+from tests.support.storage import payload_of
 
 TELEGRAM_LIMIT = 4096
 MANY = OrderRequest(
@@ -27,6 +35,7 @@ def runtime(repo: Repository, svc: OrderService, clock: Clock) -> Runtime:
         repo=repo,
         orders=svc,
         poller=Poller(svc, deadline_grace=60, clock=clock),
+        chats=ChatService(repo),
         allowed_user_ids=frozenset({20}),
         default_deadline=300,
         callback_secret=b"secret",
@@ -44,7 +53,7 @@ async def test_key_missing_notices_render_short_and_without_buttons(
     await repo.set_user_lang(20, lang)
     # Some are matched already: still no Confirm button, which would use the other key.
     matched = [
-        Transition(o, OrderState.MATCHED, "Matched", {"matched_at": clock.now})
+        Transition(o, OrderState.MATCHED, "Matched", OrderChanges(matched_at=clock.now))
         for o in outcome.orders[:5]
     ]
     await repo.apply(matched, now=clock.now)
@@ -60,8 +69,8 @@ async def test_key_missing_notices_render_short_and_without_buttons(
         [text] = rendered.parts
         assert len(text) < TELEGRAM_LIMIT
         assert rendered.markup is None
-        named += [int(i) for i in note.payload["order_ids"]]
-        assert all(f"#{i}" in text for i in note.payload["order_ids"])
+        named += payload_of(note).order_ids or ()
+        assert all(f"#{i}" in text for i in payload_of(note).order_ids or ())
     assert sorted(named) == [o.id for o in outcome.orders]
 
 
@@ -80,7 +89,7 @@ async def test_actions_on_an_order_of_another_key_are_not_sent(repo: Repository)
     [report] = await svc_b.cancel(chat_id=4, order_ids=[order.id])
     assert report.status is ActionStatus.NOT_ALLOWED
     await repo.apply(
-        [Transition(order, OrderState.MATCHED, "Matched", {"matched_at": clock.now})],
+        [Transition(order, OrderState.MATCHED, "Matched", OrderChanges(matched_at=clock.now))],
         now=clock.now,
     )
     [fresh] = await repo.orders_by_ids([order.id])
@@ -111,7 +120,7 @@ async def test_unreadable_notice_renders(repo: Repository, lang: str) -> None:
             NewNotification(
                 4,
                 NoticeKind.UNREADABLE,
-                {"submission_id": orders[0].submission_id, "order_ids": [orders[0].id]},
+                NoticePayload(orders[0].submission_id, order_ids=(orders[0].id,)),
             )
         ],
     )

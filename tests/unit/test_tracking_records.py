@@ -12,14 +12,14 @@ import pytest
 from pydantic import SecretStr
 
 from bot.domain import OrderState
-from bot.providers.feee import client as feee
+from bot.providers.feee import status as feee_status
 from bot.providers.feee.adapter import FeeeProvider
-from bot.providers.feee.client import FeeeClient, FeeeOrder
+from bot.providers.feee.client import FeeeClient
+from bot.providers.feee.models import FeeeOrder
 from bot.providers.pacing import Pacer
-from bot.providers.port import StatusUpdate, Unreadable
+from bot.providers.port import StatusUpdate, TrackedOrder, Unreadable
 from bot.providers.tronsave.adapter import TronSaveProvider
 from bot.providers.tronsave.client import TronSaveClient
-from bot.storage.repository import Order
 
 TX = "a" * 64
 NO_A, NO_B, NO_C = "2409250000000000000001", "2409250000000000000002", "2409250000000000000003"
@@ -46,30 +46,13 @@ def envelope(data: object, code: int = 0) -> dict[str, object]:
     return {"code": code, "msg": "success", "request_id": "r", "data": data}
 
 
-def stored(provider_order_id: str, amount: int = 65_000, raw: str | None = "4") -> Order:
-    return Order(
-        id=1,
-        submission_id=1,
-        provider="feee",
-        key_id="k",
+def stored(provider_order_id: str, amount: int = 65_000, raw: str | None = "4") -> TrackedOrder:
+    return TrackedOrder(
         provider_order_id=provider_order_id,
-        chat_id=1,
-        receiver=None,
         amount=amount,
-        duration_sec=3600,
         state=OrderState.PENDING,
         raw_status=raw,
         created_at=1_700_000_000.0,
-        deadline_at=None,
-        matched_at=None,
-        ends_at=None,
-        closed_at=None,
-        charge_sun=None,
-        refund_sun=None,
-        delivered_amount=None,
-        delegate_txid=None,
-        fail_reason=None,
-        provider_created_at=None,
     )
 
 
@@ -107,22 +90,22 @@ def test_a_feee_record_with_null_numbers_is_read_with_defaults() -> None:
     )
     assert (order.price_in_sun, order.pay_sun, order.create_time) == (0, 0, 0)
     assert (order.business_status, order.frozen_tx_id, order.is_split) == (0, "", False)
-    assert feee.order_state(order) is OrderState.PENDING
+    assert feee_status.order_state(order) is OrderState.PENDING
 
 
 def test_a_feee_record_without_status_or_amount_reads_as_unknown() -> None:
     order = FeeeOrder.model_validate({"order_no": NO_A, "status": None, "resource_value": None})
     assert (order.status, order.resource_value) == (None, None)
-    assert feee.order_state(order) is OrderState.UNKNOWN
+    assert feee_status.order_state(order) is OrderState.UNKNOWN
 
 
 def test_delivery_without_resource_value_is_checked_against_the_ordered_amount() -> None:
     delivered = record(NO_A, resource_value=None, status=6, frozen_tx_id=TX)
     full = FeeeOrder.model_validate({**delivered, "frozen_resource_value": 65_000})
     partial = FeeeOrder.model_validate({**delivered, "frozen_resource_value": 30_000})
-    assert feee.order_state(full) is OrderState.PENDING  # nothing proves the whole amount
-    assert feee.order_state(full, 65_000) is OrderState.MATCHED
-    assert feee.order_state(partial, 65_000) is OrderState.PENDING
+    assert feee_status.order_state(full) is OrderState.PENDING  # nothing proves the whole amount
+    assert feee_status.order_state(full, 65_000) is OrderState.MATCHED
+    assert feee_status.order_state(partial, 65_000) is OrderState.PENDING
 
 
 def test_null_children_of_a_split_order_are_left_out() -> None:

@@ -23,12 +23,12 @@ from bot.providers.errors import (
     ProviderValidationError,
 )
 from bot.providers.pacing import Pacer, key_fingerprint
-from bot.providers.tronsave.client import (
+from bot.providers.tronsave.client import TronSaveClient
+from bot.providers.tronsave.models import (
     ActionResult,
     Estimate,
     HistoryPage,
     TrackResult,
-    TronSaveClient,
     UserInfo,
 )
 

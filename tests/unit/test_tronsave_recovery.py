@@ -16,15 +16,15 @@ import pytest
 from pydantic import SecretStr
 
 import bot.providers.tronsave.adapter as adapter_module
-from bot.domain import OrderState, SubmissionState
+from bot.domain import OrderState
 from bot.providers.clock import ClockOffset
 from bot.providers.errors import ProviderUnavailable
 from bot.providers.pacing import Pacer
+from bot.providers.port import SubmissionQuery, TrackedOrder
 from bot.providers.tronsave.adapter import TronSaveProvider
 from bot.providers.tronsave.client import TronSaveClient
 from bot.sandbox.base import derive_address
 from bot.sandbox.tronsave import TronSaveSimulator
-from bot.storage.repository import Order, Submission
 from tests.support.simulators import sim_orders
 
 KEY = "ts-recovery-key"
@@ -59,22 +59,14 @@ async def provider(sim: TronSaveSimulator) -> AsyncIterator[TronSaveProvider]:
     await adapter.aclose()
 
 
-def _submission(receivers: tuple[str, ...], sent_at: float, answer_by: float) -> Submission:
-    return Submission(
-        id=1,
-        chat_id=10,
-        user_id=20,
-        provider="tronsave",
-        key_id="k",
+def _submission(receivers: tuple[str, ...], sent_at: float, answer_by: float) -> SubmissionQuery:
+    return SubmissionQuery(
         amount=65_000,
         duration_sec=900,
         max_price=70,
         deadline_sec=300,
         receivers=receivers,
-        state=SubmissionState.UNCERTAIN,
-        error_code="HTTP_500",
         created_at=sent_at - 0.5,
-        updated_at=sent_at,
         sent_at=sent_at,
         answer_by=answer_by,
     )
@@ -82,7 +74,7 @@ def _submission(receivers: tuple[str, ...], sent_at: float, answer_by: float) ->
 
 async def _lost_create(
     provider: TronSaveProvider, sim: TronSaveSimulator, *receivers: str
-) -> Submission:
+) -> SubmissionQuery:
     """Create through the client with the answer lost (500 after the orders were made)."""
     sim.add_fault("create", "error500")
     with pytest.raises(ProviderUnavailable) as caught:
@@ -174,29 +166,12 @@ async def test_settlements_page_past_a_capped_first_page(
     )
     for n in range(45):
         sim.place_foreign(receiver=derive_address(f"noise:{n}"), **PARAMS)
-    order = Order(
-        id=1,
-        submission_id=1,
-        provider="tronsave",
-        key_id="k",
+    order = TrackedOrder(
         provider_order_id=oldest,
-        chat_id=10,
-        receiver=A1,
         amount=65_000,
-        duration_sec=900,
         state=OrderState.PENDING,
         raw_status="Pending",
         created_at=time.time(),
-        deadline_at=None,
-        matched_at=None,
-        ends_at=None,
-        closed_at=None,
-        charge_sun=None,
-        refund_sun=None,
-        delivered_amount=None,
-        delegate_txid=None,
-        fail_reason=None,
-        provider_created_at=None,
     )
     [settlement] = await provider.settlements([order])
     assert settlement.provider_order_id == oldest

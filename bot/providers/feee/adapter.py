@@ -20,42 +20,42 @@ from collections.abc import Callable, Sequence
 
 from bot.domain import OrderState, ProviderName
 from bot.providers.errors import (
+    FailureReason,
     ProviderAuthError,
     ProviderBusinessError,
     ProviderError,
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from bot.providers.feee import client as feee
-from bot.providers.feee.client import FeeeClient, FeeeDuration, FeeeOrder, UnsupportedDuration
+from bot.providers.feee import status as statuses
+from bot.providers.feee.client import FeeeClient
+from bot.providers.feee.durations import FeeeDuration, UnsupportedDuration
+from bot.providers.feee.models import FeeeOrder
+from bot.providers.feee.reasons import RECEIVER_ONLY
 from bot.providers.port import (
     ActionOutcome,
     Balance,
     OrderRequest,
+    PlacedOrder,
     Quote,
     ReceiverResult,
     ReceiverStatus,
     Settlement,
     StatusUpdate,
+    SubmissionQuery,
     SubmitProgress,
     SubmitResult,
+    TrackedOrder,
     Unreadable,
 )
-from bot.storage.repository import NewOrder, Order, Submission
 
 log = logging.getLogger(__name__)
-
-PRICE_ABOVE_MAX = "PRICE_ABOVE_MAX"
-# Refusals about one receiver only: the loop goes on with the next one.
-_RECEIVER_CODES = frozenset(
-    {str(feee.CODE_ADDRESS_NOT_ACTIVATED), str(feee.CODE_TOO_MANY_OPEN_ORDERS)}
-)
 
 
 def _update(order: FeeeOrder, ordered: int | None = None) -> StatusUpdate:
     return StatusUpdate(
         provider_order_id=order.order_no,
-        state=feee.order_state(order, ordered),
+        state=statuses.order_state(order, ordered),
         raw_status=str(order.status),
         delivered_amount=order.frozen_resource_value or None,
         delegate_txid=order.frozen_tx_id or None,
@@ -73,7 +73,7 @@ def _goes_on(result: ReceiverResult) -> bool:
     return (
         result.status is ReceiverStatus.REFUSED
         and result.error is not None
-        and result.error.code in _RECEIVER_CODES
+        and result.error.reason in RECEIVER_ONLY
     )
 
 
@@ -88,11 +88,11 @@ class FeeeProvider:
         self._clock = clock
         self.key_id = client.key_id
 
-    def check_request(self, request: OrderRequest) -> str | None:
+    def check_request(self, request: OrderRequest) -> FailureReason | None:
         try:
             FeeeDuration.from_seconds(request.duration_sec)
         except UnsupportedDuration:
-            return "feee.duration_unsupported"
+            return FailureReason.UNSUPPORTED_DURATION
         return None
 
     async def quote(self, request: OrderRequest) -> Quote:
@@ -122,7 +122,7 @@ class FeeeProvider:
                 result = ReceiverResult(position, receiver, ReceiverStatus.NOT_ATTEMPTED)
             results.append(result)
         if stop is not None:
-            log.info("feee submit stopped: %s", stop.code)
+            log.info("feee submit stopped: %s %s", stop.reason, stop.code)
         return SubmitResult(results, stop)
 
     async def _one(
@@ -142,7 +142,10 @@ class FeeeProvider:
             return ReceiverResult(position, receiver, ReceiverStatus.NOT_ATTEMPTED, error=exc)
         paid = price.paid_unit_price
         if paid > request.max_price:
-            above = ProviderBusinessError("feee", PRICE_ABOVE_MAX, f"{paid} > {request.max_price}")
+            # Found by the bot, not said by Feee: no provider code.
+            above = ProviderBusinessError(
+                "feee", "", f"{paid} > {request.max_price}", reason=FailureReason.PRICE_ABOVE_MAX
+            )
             result = ReceiverResult(position, receiver, ReceiverStatus.PRICE_ROSE, error=above)
             await progress.settled([result])
             return result
@@ -170,13 +173,13 @@ class FeeeProvider:
                 await progress.settled([result])
                 return result
             update = _update(order)
-            placed = NewOrder(
+            placed = PlacedOrder(
                 provider_order_id=order.order_no,
                 receiver=receiver,
                 amount=request.amount,
                 duration_sec=request.duration_sec,
                 state=update.state,
-                raw_status=update.raw_status,
+                raw_status=None if order.status is None else update.raw_status,
                 charge_sun=order.pay_sun or None,
                 provider_created_at=update.provider_created_at,
             )
@@ -184,10 +187,10 @@ class FeeeProvider:
         await progress.settled([result])
         return result
 
-    async def recover(self, submission: Submission) -> list[NewOrder] | None:
+    async def recover(self, submission: SubmissionQuery) -> list[PlacedOrder] | None:
         return None  # Feee has no order list to search
 
-    async def track(self, orders: Sequence[Order]) -> list[StatusUpdate | Unreadable]:
+    async def track(self, orders: Sequence[TrackedOrder]) -> list[StatusUpdate | Unreadable]:
         """One query per order, each answer on its own: a refused or odd record makes
         only that order unreadable. A transient failure (5xx, timeout, 429) skips the
         rest of this batch until the next cycle instead of hammering a struggling Feee;
@@ -200,7 +203,7 @@ class FeeeProvider:
             except ProviderAuthError:
                 raise
             except ProviderBusinessError as exc:
-                log.warning("feee query for order %s refused: %s", order.id, exc.code)
+                log.warning("feee query for order %s refused: %s", oid, exc.code)
                 answers.append(Unreadable(oid, exc.code))
                 continue
             except (ProviderUnavailable, ProviderRateLimited) as exc:
@@ -223,10 +226,10 @@ class FeeeProvider:
                 answers.append(_update(record, order.amount))
         return answers
 
-    async def confirm(self, orders: Sequence[Order]) -> list[ActionOutcome]:
+    async def confirm(self, orders: Sequence[TrackedOrder]) -> list[ActionOutcome]:
         return []
 
-    async def cancel(self, orders: Sequence[Order]) -> list[ActionOutcome]:
+    async def cancel(self, orders: Sequence[TrackedOrder]) -> list[ActionOutcome]:
         outcomes: list[ActionOutcome] = []
         for order in orders:
             try:
@@ -238,7 +241,7 @@ class FeeeProvider:
                 continue
             # 11 (cancellation pending) is not a refund yet: the poller reports the
             # cancellation once Feee shows 12 or 14.
-            done = feee.order_state(result, order.amount) is OrderState.CANCELLED
+            done = statuses.order_state(result, order.amount) is OrderState.CANCELLED
             outcomes.append(
                 ActionOutcome(
                     order.provider_order_id,
@@ -249,17 +252,12 @@ class FeeeProvider:
             )
         return outcomes
 
-    async def settlements(self, orders: Sequence[Order]) -> list[Settlement]:
+    async def settlements(self, orders: Sequence[TrackedOrder]) -> list[Settlement]:
         return []
 
-    def can_cancel(self, order: Order, now: float) -> bool:
+    def can_cancel(self, order: TrackedOrder, now: float) -> bool:
         created = order.provider_created_at or order.created_at
-        cancelling = order.raw_status in {str(s) for s in feee.CANCELLING_STATUSES}
-        return (
-            order.state is OrderState.PENDING
-            and not cancelling
-            and now - created > feee.CANCEL_MIN_AGE_SECONDS
-        )
+        return statuses.cancellable(order.state, order.raw_status, created, now)
 
     async def balance(self) -> Balance:
         account = await self._client.account()

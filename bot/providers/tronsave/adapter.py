@@ -10,29 +10,29 @@ from datetime import UTC
 
 from bot.domain import OrderState, ProviderName
 from bot.providers.clock import OffsetBound
-from bot.providers.errors import ProviderUnavailable
+from bot.providers.errors import FailureReason, ProviderUnavailable
 from bot.providers.port import (
     ActionOutcome,
     Balance,
     OrderRequest,
+    PlacedOrder,
     Quote,
     ReceiverResult,
     ReceiverStatus,
     Settlement,
     StatusUpdate,
+    SubmissionQuery,
     SubmitProgress,
     SubmitResult,
+    TrackedOrder,
     Unreadable,
 )
-from bot.providers.tronsave.client import HistoryOrder, TronSaveClient
-from bot.storage.repository import NewOrder, Order, Submission
+from bot.providers.tronsave.client import TronSaveClient
+from bot.providers.tronsave.models import HistoryOrder
+from bot.providers.tronsave.status import cancellable, state_of
 
 log = logging.getLogger(__name__)
 
-# The docs disagree on the matched status ("Matched" in prose, "Completed" in the
-# example); both mean the energy was delegated.
-_STATES = {"pending": OrderState.PENDING, "matched": OrderState.MATCHED}
-_STATES["completed"] = OrderState.MATCHED
 # The history is queried a little past the measured clock bounds, so rows at the edges
 # are seen even if the measurement moves during the search; rows are then matched against
 # the bounds themselves. Before the first measurement the query is wider: the search's own
@@ -48,10 +48,6 @@ _MAX_RESTARTS = 2
 _SETTLEMENT_PAGES = 20  # a user waits on it; missing figures are just shown later
 _INCOMPLETE = "HISTORY_INCOMPLETE"
 PROVIDER_NAME = ProviderName.TRONSAVE.value
-
-
-def state_of(status: str) -> OrderState:
-    return _STATES.get(status.strip().lower(), OrderState.UNKNOWN)
 
 
 class TronSaveProvider:
@@ -72,7 +68,7 @@ class TronSaveProvider:
         self.key_id = client.key_id
         self.unreadable_rows = 0  # in the last history scan
 
-    def check_request(self, request: OrderRequest) -> str | None:
+    def check_request(self, request: OrderRequest) -> FailureReason | None:
         return None
 
     async def quote(self, request: OrderRequest) -> Quote:
@@ -116,7 +112,7 @@ class TronSaveProvider:
                 position=i if paired else None,
                 receiver=request.receivers[i] if paired else None,
                 status=ReceiverStatus.ORDERED,
-                order=NewOrder(
+                order=PlacedOrder(
                     provider_order_id=oid,
                     receiver=request.receivers[i] if paired else None,
                     amount=request.amount,
@@ -130,7 +126,7 @@ class TronSaveProvider:
         await progress.settled(results)
         return SubmitResult(results)
 
-    async def recover(self, submission: Submission) -> list[NewOrder] | None:
+    async def recover(self, submission: SubmissionQuery) -> list[PlacedOrder] | None:
         """History rows that can only be this submission's: every field the history gives
         matches the request, and each was created between the moment the create request
         went out and the moment it could last have acted, on the provider's clock as
@@ -174,7 +170,7 @@ class TronSaveProvider:
             # One of the unreadable rows may be ours: that is not "nothing found".
             raise _incomplete(f"{self.unreadable_rows} unreadable history row(s)")
         return [
-            NewOrder(
+            PlacedOrder(
                 provider_order_id=row.id,
                 receiver=row.receiver,
                 amount=submission.amount,
@@ -191,7 +187,7 @@ class TronSaveProvider:
             for created, row in members
         ]
 
-    def _offset(self, submission: Submission) -> OffsetBound | None:
+    def _offset(self, submission: SubmissionQuery) -> OffsetBound | None:
         """The measured offset now, narrowed by the one recorded when the request failed
         (which alone counts if they disagree: our clock was stepped since)."""
         current = self._client.clock_offset()
@@ -203,7 +199,7 @@ class TronSaveProvider:
             return recorded
         return OffsetBound(max(current.low, recorded.low), min(current.high, recorded.high))
 
-    async def track(self, orders: Sequence[Order]) -> list[StatusUpdate | Unreadable]:
+    async def track(self, orders: Sequence[TrackedOrder]) -> list[StatusUpdate | Unreadable]:
         answers: list[StatusUpdate | Unreadable] = []
         ids = [o.provider_order_id for o in orders]
         for start in range(0, len(ids), self.track_batch):
@@ -214,15 +210,15 @@ class TronSaveProvider:
                     answers.append(StatusUpdate(r.order_id, state_of(r.status), r.status))
         return answers
 
-    async def confirm(self, orders: Sequence[Order]) -> list[ActionOutcome]:
+    async def confirm(self, orders: Sequence[TrackedOrder]) -> list[ActionOutcome]:
         results = await self._client.confirm([o.provider_order_id for o in orders])
         return [ActionOutcome(r.order_id, r.is_success, r.fail_reason) for r in results]
 
-    async def cancel(self, orders: Sequence[Order]) -> list[ActionOutcome]:
+    async def cancel(self, orders: Sequence[TrackedOrder]) -> list[ActionOutcome]:
         results = await self._client.cancel([o.provider_order_id for o in orders])
         return [ActionOutcome(r.order_id, r.is_success, r.fail_reason) for r in results]
 
-    async def settlements(self, orders: Sequence[Order]) -> list[Settlement]:
+    async def settlements(self, orders: Sequence[TrackedOrder]) -> list[Settlement]:
         if not orders:
             return []
         wanted = {o.provider_order_id for o in orders}
@@ -260,8 +256,8 @@ class TronSaveProvider:
             for oid, row in found.items()
         ]
 
-    def can_cancel(self, order: Order, now: float) -> bool:
-        return order.state is OrderState.PENDING
+    def can_cancel(self, order: TrackedOrder, now: float) -> bool:
+        return cancellable(order.state)
 
     async def balance(self) -> Balance:
         info = await self._client.user_info()
@@ -339,7 +335,7 @@ def _created_ts(row: HistoryOrder) -> float | None:
     return moment.timestamp()
 
 
-def _fits(row: HistoryOrder, submission: Submission) -> bool:
+def _fits(row: HistoryOrder, submission: SubmissionQuery) -> bool:
     """Every field the history gives says the row was made by this request."""
     given: list[tuple[object, object]] = [
         (row.charge_duration_sec, submission.duration_sec),

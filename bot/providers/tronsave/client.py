@@ -8,240 +8,48 @@ out as one of the typed errors in `bot.providers.errors`.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from types import TracebackType
-from typing import Annotated, Any, TypeVar
 
 import httpx
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    SecretStr,
-    ValidationError,
-    model_validator,
-)
+from pydantic import SecretStr, ValidationError
 
 from bot.providers.clock import ClockOffset, OffsetBound, parse_http_date
-from bot.providers.errors import (
-    ProviderAuthError,
-    ProviderBusinessError,
-    ProviderError,
-    ProviderRateLimited,
-    ProviderUnavailable,
-    ProviderValidationError,
-    SendTiming,
-)
+from bot.providers.errors import ProviderRateLimited, ProviderUnavailable, SendTiming
+from bot.providers.http import UNDECODABLE, decode_json, scrub
 from bot.providers.pacing import Pacer, key_fingerprint
-
-__all__ = [
-    "ActionResult",
-    "Estimate",
-    "HistoryOrder",
-    "HistoryPage",
-    "TrackResult",
-    "TronSaveClient",
-    "UserInfo",
-]
+from bot.providers.tronsave.failures import (
+    DETAIL_LIMIT,
+    PROVIDER,
+    Failure,
+    bad_response,
+    classify,
+    code_word,
+    parse,
+    transport_failure,
+)
+from bot.providers.tronsave.models import (
+    ActionResult,
+    CancelBody,
+    ConfirmBody,
+    Estimate,
+    HistoryOrder,
+    HistoryPage,
+    OrderIds,
+    RawHistoryPage,
+    TrackBody,
+    TrackResult,
+    UserInfo,
+    UserInfoEnvelope,
+)
 
 log = logging.getLogger(__name__)
 
-PROVIDER = "tronsave"
-_DETAIL_LIMIT = 300
 _PROBE_PAUSE = 60.0  # seconds between rounds of clock probes
-
-# Code words from the docs' error table. Matched as whole words anywhere in the body because
-# the create page does not document its error body and other pages print a code->text map.
-_AUTH_CODES = ("API_KEY_REQUIRED", "INVALID_API_KEY", "FORBIDDEN")
-_BUSINESS_CODES = (
-    "INTERNAL_BALANCE_ACCOUNT_TOO_LOW",
-    "PRICE_EXCEED_MAX_PRICE_REQUIRED",
-    "MUST_BE_WAIT_PREVIOUS_ORDER_FILLED",
-    "CANNOT_FULFILLED",
-    "MIN_PRICE_INVALID",
-    "INTERNAL_ACCOUNT_NOT_FOUND",
-    "INVALID_PARAMS",
-    "MISSING_PARAMS",
-)
-_TSAS_RE = re.compile(r"TSAS:(\d+)\s+([A-Z_]+)")
-_KNOWN_CODE_RE = re.compile(r"\b(" + "|".join(_AUTH_CODES + _BUSINESS_CODES) + r")\b")
-# Fastify/ajv wording, old and new: "body must have required property 'x'",
-# "body/amount must be number", "querystring.pageSize should be integer".
-_REQUIRED_FIELD_RE = re.compile(r"required property '([^']+)'")
-_PATH_FIELD_RE = re.compile(r"^(?:body|querystring|params|headers)[/.]([A-Za-z0-9_]+)")
-
-
-# --- money -------------------------------------------------------------------------------
-
-
-def _to_sun(value: object) -> object:
-    """Integer SUN from an int, a numeric string or a Decimal; fractions round half up."""
-    if isinstance(value, bool):
-        raise ValueError("a boolean is not an amount of SUN")  # noqa: TRY004 (pydantic wants ValueError)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str | Decimal | float):
-        try:
-            # str() first so a float is read from its repr, never through float arithmetic.
-            amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-        except InvalidOperation as exc:
-            raise ValueError(f"not a SUN amount: {value!r}") from exc
-        if not amount.is_finite():
-            raise ValueError(f"not a SUN amount: {value!r}")
-        return int(amount.to_integral_value(rounding=ROUND_HALF_UP))
-    return value  # let pydantic report the wrong type
-
-
-Sun = Annotated[int, BeforeValidator(_to_sun)]
-
-
-# --- models --------------------------------------------------------------------------------
-
-
-class _Model(BaseModel):
-    # The provider adds fields without notice and sends numbers as strings or strings as
-    # numbers; models accept both and keep only what the bot uses.
-    model_config = ConfigDict(
-        extra="ignore",
-        frozen=True,
-        coerce_numbers_to_str=True,
-        validate_by_name=True,
-        validate_by_alias=True,
-    )
-
-
-class Estimate(_Model):
-    charge_amount_sun: Sun = Field(alias="charge_amount")
-    unit_price_sun: Sun = Field(alias="price")
-    max_receiver_can_provide: int
-    internal_balance_sun: Sun = Field(alias="internal_balance")
-    # Only in the example (able_to_match) or only in the schema (duration_sec).
-    able_to_match: bool | None = None
-    duration_sec: int | None = None
-
-
-class TrackResult(_Model):
-    order_id: str
-    # Verbatim: the docs list Pending/Matched in prose but Completed in examples. None when
-    # the record has none (null, missing or blank): that order's answer is unreadable.
-    status: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_status(cls, data: Any) -> Any:
-        status = data.get("status") if isinstance(data, dict) else None
-        if isinstance(status, str) and not status.strip():
-            data = {**data, "status": None}
-        return data
-
-
-class ActionResult(_Model):
-    order_id: str
-    is_success: bool
-    fail_reason: str | None = None
-
-
-class HistoryOrder(_Model):
-    id: str = Field(alias="_id")
-    request_id: str | None = None
-    receiver: str | None = None
-    requester: str | None = None
-    delegator: str | None = None
-    resource_type: str | None = None
-    amount: int | None = None
-    charge_duration_sec: int | None = None
-    status: str | None = None
-    is_matched: bool | None = None
-    charge_amount_sun: Sun | None = Field(default=None, alias="charge_amount")
-    unit_price_sun: Sun | None = Field(default=None, alias="unit_price")
-    paid_amount_actual_sun: Sun | None = Field(default=None, alias="paid_amount_actual")
-    repay_amount_sun: Sun | None = Field(default=None, alias="repay_amount")
-    repay_by: str | None = None
-    delegate_txid: str | None = None
-    delegate_at: datetime | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = Field(default=None, alias="update_at")
-    repay_at: datetime | None = None
-    expire_delegate_at: datetime | None = None
-    deadline: int | None = None
-    max_price_accept: Sun | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _lift_options(cls, data: Any) -> Any:
-        """`deadline` and `max_price_accept` arrive nested under `options`."""
-        if isinstance(data, dict) and isinstance(data.get("options"), dict):
-            options = data["options"]
-            data = {**data}
-            for name in ("deadline", "max_price_accept"):
-                data.setdefault(name, options.get(name))
-        return data
-
-
-class HistoryPage(_Model):
-    total: int
-    results: list[HistoryOrder]
-    # Rows served but unreadable (a null id, a number that is not one): they count as
-    # served for paging, yet a search that met one cannot say what is not there.
-    unreadable: int = 0
-
-
-class _RawHistoryPage(_Model):
-    total: int
-    results: list[Any]
-
-
-class UserInfo(_Model):
-    balance_sun: Sun = Field(alias="balance")
-    deposit_address: str | None = Field(default=None, alias="depositAddress")
-    represent_address: str | None = Field(default=None, alias="representAddress")
-
-
-class _OrderIds(_Model):
-    order_ids: list[str]
-
-
-class _TrackBody(_Model):
-    results: list[TrackResult]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_rows_without_id(cls, data: Any) -> Any:
-        # A row naming no order cannot be matched to one; the rest still count.
-        if isinstance(data, dict) and isinstance(data.get("results"), list):
-            rows = [
-                r for r in data["results"] if isinstance(r, dict) and _has_id(r.get("order_id"))
-            ]
-            data = {**data, "results": rows}
-        return data
-
-
-def _has_id(value: object) -> bool:
-    return isinstance(value, str | int) and not isinstance(value, bool) and str(value) != ""
-
-
-class _ConfirmBody(_Model):
-    confirmation_results: list[ActionResult]
-
-
-class _CancelBody(_Model):
-    cancel_results: list[ActionResult]
-
-
-class _UserInfoEnvelope(_Model):
-    data: UserInfo
-
-
-_M = TypeVar("_M", bound=BaseModel)
 
 
 # --- endpoints -----------------------------------------------------------------------------
@@ -264,21 +72,6 @@ _CONFIRM = _Endpoint("confirm", "POST", "/v0/fast-charge-order-confirmation", sa
 _CANCEL = _Endpoint("cancel", "POST", "/v0/fast-charge-order-cancel", safe=False)
 _HISTORY = _Endpoint("history", "GET", "/v0/fast-charge-order-history", safe=True)
 _USER_INFO = _Endpoint("user_info", "GET", "/v2/user-info", safe=True)
-
-# Raised before the request reached the server: nothing can have happened there.
-_NOT_SENT: tuple[tuple[type[httpx.RequestError], str], ...] = (
-    (httpx.ConnectError, "CONNECT_ERROR"),
-    (httpx.ConnectTimeout, "CONNECT_TIMEOUT"),
-    (httpx.PoolTimeout, "POOL_TIMEOUT"),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class _Failure:
-    error: ProviderError
-    transient: bool  # worth retrying for a safe endpoint
-    answered: bool = True  # False: no answer came (timeout, broken connection)
-
 
 # --- client --------------------------------------------------------------------------------
 
@@ -347,7 +140,7 @@ class TronSaveClient:
                 if bound is not None:
                     await asyncio.sleep(self._phase_wait(bound))
                 outcome = await self._send_once(_USER_INFO, None, None, 0)
-            if isinstance(outcome, _Failure):
+            if isinstance(outcome, Failure):
                 log.info(
                     "tronsave clock probe failed: %s (key %s)", outcome.error.code, self.key_id
                 )
@@ -383,7 +176,7 @@ class TronSaveClient:
             "resource_type": "ENERGY",
             "duration_sec": duration_sec,
         }
-        return _parse(Estimate, await self._request(_ESTIMATE, body=body))
+        return parse(Estimate, await self._request(_ESTIMATE, body=body))
 
     async def create_order(
         self,
@@ -404,7 +197,7 @@ class TronSaveClient:
         floor = self._clock()  # before any pacing wait: a lower bound of the send time
         raw = await self._request(_CREATE, body=body)
         try:
-            order_ids = _parse(_OrderIds, raw).order_ids
+            order_ids = parse(OrderIds, raw).order_ids
         except ProviderUnavailable as exc:
             # A 2xx we cannot read: the orders may exist; say when they could have been made.
             exc.timing = self._timing(floor, self._clock(), answered=True)
@@ -423,25 +216,25 @@ class TronSaveClient:
         if not order_ids:
             return []
         raw = await self._request(_TRACK, body={"order_ids": list(order_ids)})
-        return _parse(_TrackBody, raw).results
+        return parse(TrackBody, raw).results
 
     async def confirm(self, order_ids: Sequence[str]) -> list[ActionResult]:
         if not order_ids:
             return []
         raw = await self._request(_CONFIRM, body={"order_ids": list(order_ids)})
-        return _parse(_ConfirmBody, raw).confirmation_results
+        return parse(ConfirmBody, raw).confirmation_results
 
     async def cancel(self, order_ids: Sequence[str]) -> list[ActionResult]:
         if not order_ids:
             return []
         raw = await self._request(_CANCEL, body={"order_ids": list(order_ids)})
-        return _parse(_CancelBody, raw).cancel_results
+        return parse(CancelBody, raw).cancel_results
 
     async def history(
         self, *, from_ms: int, to_ms: int, page: int = 0, page_size: int = 50
     ) -> HistoryPage:
         params = {"from": from_ms, "to": to_ms, "page": page, "pageSize": page_size}
-        raw = _parse(_RawHistoryPage, await self._request(_HISTORY, params=params))
+        raw = parse(RawHistoryPage, await self._request(_HISTORY, params=params))
         rows: list[HistoryOrder] = []
         for item in raw.results:
             try:
@@ -451,7 +244,7 @@ class TronSaveClient:
         return HistoryPage(total=raw.total, results=rows, unreadable=len(raw.results) - len(rows))
 
     async def user_info(self) -> UserInfo:
-        return _parse(_UserInfoEnvelope, await self._request(_USER_INFO)).data
+        return parse(UserInfoEnvelope, await self._request(_USER_INFO)).data
 
     # --- transport ---
 
@@ -471,7 +264,7 @@ class TronSaveClient:
                 sent_at = self._clock()
                 outcome = await self._send_once(endpoint, body, params, attempt)
                 failed_at = self._clock()
-            if not isinstance(outcome, _Failure):
+            if not isinstance(outcome, Failure):
                 return outcome
             error = outcome.error
             error.timing = self._timing(sent_at, failed_at, answered=outcome.answered)
@@ -503,7 +296,7 @@ class TronSaveClient:
         body: dict[str, object] | None,
         params: dict[str, int] | None,
         attempt: int,
-    ) -> object | _Failure:
+    ) -> object | Failure:
         started = time.monotonic()
         try:
             response = await self._http.request(
@@ -519,7 +312,7 @@ class TronSaveClient:
                 attempt,
                 self.key_id,
             )
-            return _transport_failure(exc)
+            return transport_failure(exc)
         log.debug(
             "tronsave %s %s -> %d in %.3fs (attempt %d, key %s)",
             endpoint.method,
@@ -556,12 +349,12 @@ class TronSaveClient:
             offset_high=bound.high if bound else None,
         )
 
-    def _read(self, response: httpx.Response, endpoint: _Endpoint) -> object | _Failure:
-        decoded = _decode_json(response.content)
+    def _read(self, response: httpx.Response, endpoint: _Endpoint) -> object | Failure:
+        decoded = decode_json(response.content)
         if not response.is_success:
             return self._http_failure(response, decoded, endpoint)
-        if decoded is _UNDECODABLE:
-            return _Failure(_bad_response("body is not JSON", response.status_code), False)
+        if decoded is UNDECODABLE:
+            return Failure(bad_response("body is not JSON", response.status_code), False)
         if isinstance(decoded, dict) and decoded.get("error") is True:
             # v2 envelope reporting an error with a 2xx status.
             return self._http_failure(response, decoded, endpoint)
@@ -569,106 +362,10 @@ class TronSaveClient:
 
     def _http_failure(
         self, response: httpx.Response, decoded: object, endpoint: _Endpoint
-    ) -> _Failure:
+    ) -> Failure:
         status = response.status_code
-        text = self._scrub(response.text)
+        text = scrub(response.text, self._secret)
         body = decoded if isinstance(decoded, dict) else {}
         message = body.get("message")
-        detail = self._scrub(message if isinstance(message, str) else text)[:_DETAIL_LIMIT]
-        return _classify(status, body, detail, _code_word(text), safe=endpoint.safe)
-
-    def _scrub(self, text: str) -> str:
-        """Never let the key into an exception, even if the server echoes it back."""
-        return text.replace(self._secret, "***") if self._secret else text
-
-
-# --- helpers -------------------------------------------------------------------------------
-
-_UNDECODABLE = object()
-
-
-def _decode_json(content: bytes) -> object:
-    try:
-        # Decimal keeps fractional SUN exact until `_to_sun` rounds it.
-        return json.loads(content, parse_float=Decimal)
-    except ValueError:
-        return _UNDECODABLE
-
-
-def _classify(
-    status: int, body: dict[str, Any], detail: str, code_word: str | None, *, safe: bool
-) -> _Failure:
-    if status in (401, 403) or code_word in _AUTH_CODES:
-        if code_word not in _AUTH_CODES:
-            code_word = "FORBIDDEN" if status == 403 else "UNAUTHORIZED"
-        auth = ProviderAuthError(PROVIDER, code_word, detail, http_status=status)
-        return _Failure(auth, transient=False)
-    if status == 429:
-        limited = ProviderRateLimited(PROVIDER, "RATE_LIMIT", detail, http_status=status)
-        return _Failure(limited, transient=True)
-    if not 200 <= status < 500:
-        # 5xx, or a 1xx/3xx this API never documents: a write may have happened.
-        unavailable = ProviderUnavailable(
-            PROVIDER, f"HTTP_{status}", detail, outcome_unknown=not safe, http_status=status
-        )
-        return _Failure(unavailable, transient=status >= 500)
-    if status == 404:
-        # Fastify's unknown-route answer: the request was never handled.
-        not_found = ProviderUnavailable(
-            PROVIDER, "NOT_FOUND", detail, outcome_unknown=False, http_status=status
-        )
-        return _Failure(not_found, transient=False)
-    return _Failure(_refusal(status, body, detail, code_word), transient=False)
-
-
-def _refusal(
-    status: int, body: dict[str, Any], detail: str, code_word: str | None
-) -> ProviderError:
-    """A 4xx (or a 2xx envelope with `error: true`): schema rejection or business refusal."""
-    fastify_code = body.get("code")
-    if isinstance(fastify_code, str) and fastify_code.startswith("FST_ERR"):
-        return ProviderValidationError(
-            PROVIDER, fastify_code, detail, field=_field_name(detail), http_status=status
-        )
-    return ProviderBusinessError(PROVIDER, code_word or "UNKNOWN", detail, http_status=status)
-
-
-def _code_word(text: str) -> str | None:
-    """The CODE token: from `TSAS:<n> CODE` if present, else a known code word anywhere."""
-    if tsas := _TSAS_RE.search(text):
-        return tsas.group(2)
-    known = _KNOWN_CODE_RE.search(text)
-    return known.group(1) if known else None
-
-
-def _field_name(message: str) -> str | None:
-    match = _REQUIRED_FIELD_RE.search(message) or _PATH_FIELD_RE.search(message)
-    return match.group(1) if match else None
-
-
-def _transport_failure(exc: httpx.RequestError) -> _Failure:
-    name = type(exc).__name__  # not str(exc): keep the failure text short and predictable
-    for kind, code in _NOT_SENT:
-        if isinstance(exc, kind):
-            failure = ProviderUnavailable(PROVIDER, code, name, outcome_unknown=False)
-            return _Failure(failure, True, answered=False)
-    # The request may have reached the server; a write's effect is unknown.
-    code = "TIMEOUT" if isinstance(exc, httpx.TimeoutException) else "NETWORK_ERROR"
-    error = ProviderUnavailable(PROVIDER, code, name, outcome_unknown=True)
-    return _Failure(error, transient=isinstance(exc, httpx.TransportError), answered=False)
-
-
-def _bad_response(detail: str, status: int | None) -> ProviderUnavailable:
-    # A 2xx arrived, so the request was processed, but what it did cannot be read.
-    return ProviderUnavailable(
-        PROVIDER, "BAD_RESPONSE", detail, outcome_unknown=True, http_status=status
-    )
-
-
-def _parse(model: type[_M], raw: object) -> _M:
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or model.__name__
-        raise _bad_response(f"{where}: {first['msg']}"[:_DETAIL_LIMIT], None) from None
+        detail = scrub(message if isinstance(message, str) else text, self._secret)
+        return classify(status, body, detail[:DETAIL_LIMIT], code_word(text), safe=endpoint.safe)

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from telegram import (
-    BotCommand,
-    BotCommandScopeChat,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Update,
-)
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import LANGS, Lang, t
 from bot.providers.errors import ProviderError
-from bot.telegram.context import Context, chat_id_of, ensure_allowed, runtime, user_lang
+from bot.telegram import keyboards
+from bot.telegram.callback_data import LanguageChoice
+from bot.telegram.context import Context, chat_id_of, ensure_allowed, user_lang
 from bot.telegram.render import error_text, provider_name, trx
 
 log = logging.getLogger(__name__)
@@ -34,37 +30,22 @@ async def start(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     user = update.effective_user
-    allowed = runtime(context).may_spend(user.id if user else None)
-    rows = [
-        [InlineKeyboardButton(t(lang, "button.new_order"), callback_data="w:new")],
-        [
-            InlineKeyboardButton(t(lang, "button.my_orders"), callback_data="l:new"),
-            InlineKeyboardButton(t(lang, "button.language"), callback_data="lang:menu"),
-        ],
-    ]
+    allowed = context.services.may_spend(user.id if user else None)
     text = t(lang, "start.text")
     if not allowed:
         text += "\n\n" + t(lang, "auth.denied", user_id=user.id if user else "?")
-    await message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
+    await message.reply_text(text, reply_markup=keyboards.start_menu(lang))
 
 
-async def help_command(update: Update, context: Context) -> None:
+async def _reply_with(update: Update, context: Context, key: str) -> None:
     lang = await user_lang(update, context)
     message = update.effective_message
     assert message is not None
-    await message.reply_text(t(lang, "help.text"))
+    await message.reply_text(t(lang, key))
 
 
-def _language_markup(lang: Lang) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(t(lang, "language.zh"), callback_data="lang:zh"),
-                InlineKeyboardButton(t(lang, "language.en"), callback_data="lang:en"),
-            ],
-            [InlineKeyboardButton(t(lang, "language.auto"), callback_data="lang:auto")],
-        ]
-    )
+async def help_command(update: Update, context: Context) -> None:
+    await _reply_with(update, context, "help.text")
 
 
 async def language(update: Update, context: Context) -> None:
@@ -72,7 +53,7 @@ async def language(update: Update, context: Context) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer()
     await context.bot.send_message(
-        chat_id_of(update), t(lang, "language.choose"), reply_markup=_language_markup(lang)
+        chat_id_of(update), t(lang, "language.choose"), reply_markup=keyboards.language_menu(lang)
     )
 
 
@@ -80,16 +61,17 @@ async def set_language(update: Update, context: Context) -> None:
     query = update.callback_query
     user = update.effective_user
     assert query is not None and query.data is not None and user is not None
-    choice = query.data.removeprefix("lang:")
+    button = LanguageChoice.unpack(query.data)
+    choice = button.choice if button is not None else "auto"
     if choice == "menu":
         await language(update, context)
         return
     await query.answer()
-    rt = runtime(context)
+    rt = context.services
     if choice in LANGS:
-        await rt.repo.set_user_lang(user.id, choice)
+        await rt.chats.set_language(user.id, choice)
     else:  # "auto": follow the Telegram app again, and keep no row for it
-        await rt.repo.forget_user_lang(user.id)
+        await rt.chats.forget_language(user.id)
     lang = await user_lang(update, context)
     await query.edit_message_text(t(lang, "language.set"))
     chat = update.effective_chat
@@ -110,7 +92,7 @@ async def balance(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     blocks = []
-    for result in await runtime(context).orders.balances():
+    for result in await context.services.orders.balances():
         if isinstance(result, ProviderError):
             blocks.append(error_text(lang, result))
             continue
@@ -127,18 +109,12 @@ async def balance(update: Update, context: Context) -> None:
 
 
 async def cancel_outside(update: Update, context: Context) -> None:
-    lang = await user_lang(update, context)
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(t(lang, "conversation.nothing_to_cancel"))
+    await _reply_with(update, context, "conversation.nothing_to_cancel")
 
 
 async def stray_text(update: Update, context: Context) -> None:
     """A message outside any conversation, in a private chat: point to the commands."""
-    lang = await user_lang(update, context)
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(t(lang, "stray.text"))
+    await _reply_with(update, context, "stray.text")
 
 
 async def limit_strangers(update: Update, context: Context) -> None:
@@ -147,7 +123,7 @@ async def limit_strangers(update: Update, context: Context) -> None:
     any database work, so a flood can neither slow the bot nor eat the send rate that
     pushes need. Allowed users are never limited."""
     user = update.effective_user
-    rt = runtime(context)
+    rt = context.services
     if user is None or rt.may_spend(user.id):
         return
     if not rt.strangers.allow(user.id):
@@ -160,9 +136,7 @@ async def note_chat_alive(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    repo = runtime(context).repo
-    if await repo.is_chat_blocked(chat.id):
-        await repo.set_chat_blocked(chat.id, None)
+    await context.services.chats.resume(chat.id)
 
 
 async def on_error(update: object, context: Context) -> None:

@@ -11,9 +11,9 @@ from bot.i18n import Html, Lang, t
 from bot.providers.errors import ProviderError
 from bot.services.orders import ActionReport, ActionStatus, NotYourOrder
 from bot.services.runtime import Runtime
-from bot.storage.repository import Order
-from bot.telegram import callback_data
-from bot.telegram.context import Context, chat_id_of, ensure_allowed, runtime, user_lang
+from bot.telegram import keyboards
+from bot.telegram.callback_data import OrderAction, PageButton
+from bot.telegram.context import Context, chat_id_of, ensure_allowed, user_lang
 from bot.telegram.long_text import chunk_lines
 from bot.telegram.render import clip, error_text, money_lines, order_line, trx
 
@@ -21,20 +21,6 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
 _DETAILED = 10  # action replies list up to this many orders in full, more in summary
-
-
-def confirm_button(lang: Lang, rt: Runtime, chat_id: int, order: Order) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        t(lang, "button.confirm_order", id=order.id),
-        callback_data=callback_data.sign(rt.callback_secret, chat_id, "c", order.id),
-    )
-
-
-def cancel_button(lang: Lang, rt: Runtime, chat_id: int, order: Order) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        t(lang, "button.cancel_order", id=order.id),
-        callback_data=callback_data.sign(rt.callback_secret, chat_id, "x", order.id),
-    )
 
 
 async def _page(
@@ -56,16 +42,13 @@ async def _page(
         orders=Html("\n".join(order_line(lang, o) for o in orders)),
     )
     rows: list[list[InlineKeyboardButton]] = []
+    secret = rt.callback_secret
     for order in orders:
         if rt.orders.can_confirm(order):
-            rows.append([confirm_button(lang, rt, chat_id, order)])
+            rows.append([keyboards.confirm_order(lang, secret, chat_id, order.id)])
         if rt.orders.can_cancel(order):
-            rows.append([cancel_button(lang, rt, chat_id, order)])
-    nav = []
-    if page > 0:
-        nav.append(InlineKeyboardButton(t(lang, "button.prev"), callback_data=f"l:{page - 1}"))
-    if page + 1 < pages:
-        nav.append(InlineKeyboardButton(t(lang, "button.next"), callback_data=f"l:{page + 1}"))
+            rows.append([keyboards.cancel_order(lang, secret, chat_id, order.id)])
+    nav = keyboards.page_nav(lang, page, pages)
     if nav:
         rows.append(nav)
     return text, InlineKeyboardMarkup(rows) if rows else None
@@ -75,7 +58,7 @@ async def list_orders(update: Update, context: Context) -> None:
     lang = await user_lang(update, context)
     if not await ensure_allowed(update, context, lang):
         return
-    text, markup = await _page(runtime(context), lang, chat_id_of(update), 0)
+    text, markup = await _page(context.services, lang, chat_id_of(update), 0)
     message = update.effective_message
     assert message is not None
     await message.reply_text(text, reply_markup=markup)
@@ -88,14 +71,13 @@ async def turn_page(update: Update, context: Context) -> None:
     if not await ensure_allowed(update, context, lang):
         return
     await query.answer()
-    raw = query.data.removeprefix("l:")
+    button = PageButton.unpack(query.data) or PageButton(0)
     chat_id = chat_id_of(update)
-    if raw == "new":  # "My orders" under a submit result: a fresh list below it
-        text, markup = await _page(runtime(context), lang, chat_id, 0)
+    if button.page is None:  # "My orders" under a submit result: a fresh list below it
+        text, markup = await _page(context.services, lang, chat_id, 0)
         await context.bot.send_message(chat_id, text, reply_markup=markup)
         return
-    page = int(raw) if raw.isdecimal() and len(raw) < 6 else 0
-    text, markup = await _page(runtime(context), lang, chat_id, page)
+    text, markup = await _page(context.services, lang, chat_id, button.page)
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as exc:  # "message is not modified" when nothing changed
@@ -156,11 +138,11 @@ async def order_action(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     lang = await user_lang(update, context)
-    rt = runtime(context)
+    rt = context.services
     chat_id = chat_id_of(update)
     # A supergroup also accepts buttons signed for the group it was upgraded from.
-    known_ids = [chat_id, *await rt.repo.chats_migrated_into(chat_id)]
-    action = callback_data.verify_any(rt.callback_secret, known_ids, query.data)
+    known_ids = await rt.chats.known_ids(chat_id)
+    action = OrderAction.unpack(rt.callback_secret, known_ids, query.data)
     if action is None:
         log.warning("refused forged or foreign callback data in chat %s", chat_id)
         await query.answer(t(lang, "action.invalid"), show_alert=True)

@@ -1,0 +1,170 @@
+"""The bot's inline keyboards, built from the callback-data codec."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import Lang, t
+from bot.providers.port import Quote
+from bot.telegram.callback_data import (
+    ConfirmOffer,
+    LanguageChoice,
+    OrderAction,
+    PageButton,
+    ProviderChoice,
+    StepChoice,
+    WizardCommand,
+)
+from bot.telegram.render import duration, num, provider_name, trx
+
+Rows = list[list[InlineKeyboardButton]]
+_PER_ROW = 4  # step choices per row
+
+# Common values offered as buttons for a wizard step: (value, label key or "" for the
+# value itself). They go through the same parsers as typed text.
+STEP_CHOICES: dict[str, list[tuple[str, str]]] = {
+    "amount": [("65000", "choice.amount_holder"), ("131000", "choice.amount_new")],
+    "price": [("50", ""), ("60", ""), ("70", ""), ("90", "")],
+    "deadline": [("2m", ""), ("5m", ""), ("10m", ""), ("30m", "")],
+}
+
+
+def _button(text: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=data)
+
+
+def start_menu(lang: Lang) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [_button(t(lang, "button.new_order"), WizardCommand("new").pack())],
+            [
+                _button(t(lang, "button.my_orders"), PageButton(None).pack()),
+                _button(t(lang, "button.language"), LanguageChoice("menu").pack()),
+            ],
+        ]
+    )
+
+
+def language_menu(lang: Lang) -> InlineKeyboardMarkup:
+    def choice(name: str, key: str) -> InlineKeyboardButton:
+        return _button(t(lang, key), LanguageChoice(name).pack())
+
+    return InlineKeyboardMarkup(
+        [
+            [choice("zh", "language.zh"), choice("en", "language.en")],
+            [choice("auto", "language.auto")],
+        ]
+    )
+
+
+def my_orders(lang: Lang) -> InlineKeyboardMarkup:
+    """Under a submit result: a fresh /orders list below it."""
+    return InlineKeyboardMarkup([[_button(t(lang, "button.my_orders"), PageButton(None).pack())]])
+
+
+# -- the wizard ----------------------------------------------------------------------
+
+
+def duration_token(seconds: int) -> str:
+    """Shortest typed form of a duration, e.g. 3600 -> "1h"."""
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return str(seconds)
+
+
+def step_question(lang: Lang, step: str, durations: Iterable[int]) -> InlineKeyboardMarkup:
+    """The common values of `step` (for the duration: what the providers serve), four to
+    a row, and Cancel."""
+    if step == "duration":
+        choices = [
+            _button(duration(lang, s), StepChoice(step, duration_token(s)).pack())
+            for s in sorted(set(durations))
+        ]
+    else:
+        choices = [
+            _button(
+                t(lang, label, value=num(int(value))) if label else value,
+                StepChoice(step, value).pack(),
+            )
+            for value, label in STEP_CHOICES.get(step, [])
+        ]
+    rows = [choices[i : i + _PER_ROW] for i in range(0, len(choices), _PER_ROW)]
+    rows.append([_button(t(lang, "button.cancel"), WizardCommand("stop").pack())])
+    return InlineKeyboardMarkup(rows)
+
+
+def summary(
+    lang: Lang, usable: Sequence[Quote], chosen: str | None, nonce: str
+) -> InlineKeyboardMarkup:
+    """A provider choice when more than one can serve, Confirm for the chosen one (if
+    any), Deadline and Cancel."""
+    rows: Rows = []
+    if len(usable) > 1:
+        rows.append(
+            [
+                _button(
+                    t(
+                        lang,
+                        "button.provider_chosen" if q.provider == chosen else "button.provider",
+                        provider=provider_name(lang, q.provider),
+                        total=trx(q.total_sun),
+                    ),
+                    ProviderChoice(q.provider.value).pack(),
+                )
+                for q in usable
+            ]
+        )
+    if chosen is not None:
+        rows.append(
+            [
+                _button(
+                    t(lang, "button.confirm", provider=provider_name(lang, chosen)),
+                    ConfirmOffer(chosen, nonce).pack(),
+                )
+            ]
+        )
+    rows.append(
+        [
+            _button(t(lang, "button.deadline"), WizardCommand("dl").pack()),
+            _button(t(lang, "button.cancel"), WizardCommand("stop").pack()),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+# -- orders --------------------------------------------------------------------------
+
+
+def confirm_order(lang: Lang, secret: bytes, chat_id: int, order_id: int) -> InlineKeyboardButton:
+    return _button(
+        t(lang, "button.confirm_order", id=order_id),
+        OrderAction("c", order_id).pack(secret, chat_id),
+    )
+
+
+def cancel_order(lang: Lang, secret: bytes, chat_id: int, order_id: int) -> InlineKeyboardButton:
+    return _button(
+        t(lang, "button.cancel_order", id=order_id),
+        OrderAction("x", order_id).pack(secret, chat_id),
+    )
+
+
+def confirm_all(
+    lang: Lang, secret: bytes, chat_id: int, submission_id: int, count: int
+) -> InlineKeyboardButton:
+    return _button(
+        t(lang, "button.confirm_all", count=count),
+        OrderAction("ca", submission_id).pack(secret, chat_id),
+    )
+
+
+def page_nav(lang: Lang, page: int, pages: int) -> list[InlineKeyboardButton]:
+    nav = []
+    if page > 0:
+        nav.append(_button(t(lang, "button.prev"), PageButton(page - 1).pack()))
+    if page + 1 < pages:
+        nav.append(_button(t(lang, "button.next"), PageButton(page + 1).pack()))
+    return nav
