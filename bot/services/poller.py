@@ -90,7 +90,10 @@ class Poller:
         # Orders warned about an unknown status; bounded, at worst a warning repeats.
         self._warned_raw: BoundedSet[tuple[int, str]] = BoundedSet(maxsize=4096)
 
-    async def run_cycle(self) -> CycleReport:
+    async def run_cycle(self, *, keep_going: Callable[[], bool] = lambda: True) -> CycleReport:
+        """One cycle. `keep_going` is asked before each provider and each tracking request:
+        once the bot is stopping, the cycle ends there (what it did is committed; the rest
+        waits for the next run), so a long cycle never holds up a shutdown."""
         report = CycleReport()
         try:
             # Bounded by OrderService's per-cycle budget; whatever goes wrong there must
@@ -102,15 +105,20 @@ class Poller:
             log.exception("reconciling lost submissions failed")
             report.errors["reconcile"] = "INTERNAL"
         for adapter in self._orders.providers.values():
+            if not keep_going():
+                report.errors["stopped"] = "SHUTDOWN"
+                return report
             try:
-                await self._poll_provider(adapter, report)
+                await self._poll_provider(adapter, report, keep_going)
             except ProviderError as exc:
                 log.warning("tracking %s failed: %s", adapter.name, exc)
                 report.errors[adapter.name] = exc.code
         await self._report_missing_keys()
         return report
 
-    async def _poll_provider(self, adapter: EnergyProvider, report: CycleReport) -> None:
+    async def _poll_provider(
+        self, adapter: EnergyProvider, report: CycleReport, keep_going: Callable[[], bool]
+    ) -> None:
         now = self._clock()
         # Only the orders placed with this adapter's key: another key cannot see them.
         open_orders = await self._repo.open_orders(adapter.name, adapter.key_id)
@@ -138,6 +146,9 @@ class Poller:
         # chunk is committed (and its pushes released) before the next request.
         chunks = _chunks_by_submission(healthy, adapter.track_batch) + [[o] for o in suspects]
         for chunk in chunks:
+            if not keep_going():
+                report.errors["stopped"] = "SHUTDOWN"
+                return
             await self._track_chunk(adapter, chunk, watches, report)
 
     async def _track_chunk(

@@ -40,7 +40,9 @@ async def poll_orders(context: Context) -> None:
     schedule = job.data if job is not None and isinstance(job.data, PollSchedule) else None
     started = time.monotonic()
     try:
-        report = await rt.poller.run_cycle()
+        # PTB clears `running` first thing when it stops, before it waits for this job.
+        app = context.application
+        report = await rt.poller.run_cycle(keep_going=lambda: app.running)
     except Exception:
         # Not a finished cycle: no heartbeat, so a cycle failing every time turns the
         # healthcheck red instead of hiding behind it.

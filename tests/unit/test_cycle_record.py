@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
@@ -25,7 +26,7 @@ RECORD = re.compile(
 
 
 class ReportingPoller:
-    async def run_cycle(self) -> CycleReport:
+    async def run_cycle(self, *, keep_going: Callable[[], bool] = lambda: True) -> CycleReport:
         return CycleReport(
             tracked=7, changed=2, track_calls=3, skipped=1, errors={"tronsave": "RATE_LIMITED"}
         )
