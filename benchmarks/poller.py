@@ -51,7 +51,7 @@ if not __package__:  # run as `python benchmarks/poller.py`: make `tests.support
 import httpx
 
 from bot.domain import OrderState, ProviderName
-from bot.providers.pacing import key_fingerprint
+from bot.net.pacing import key_fingerprint
 from bot.sandbox.base import Request, Response
 from bot.sandbox.feee import FeeeSimulator
 from bot.sandbox.tronsave import TronSaveSimulator

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from bot.providers.pacing import Pacer
+from bot.net.pacing import Pacer
 
 DEFAULT_NODE_URL = "https://api.trongrid.io"
 

@@ -8,28 +8,24 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from bot.chain.client import TronNodeClient
-from bot.providers.pacing import Pacer
+from bot.net.pacing import Pacer
 from bot.sandbox.base import derive_address
 from bot.sandbox.tron_node import TronNodeSimulator
-from bot.services.watch import (
+from bot.services.alerts import AlertEvent, AlertState, step_alert
+from bot.services.auto_rent import (
     DAY_SECONDS,
-    ActionKind,
-    AlertEvent,
-    AlertState,
     AutoRentLedger,
     AutoRentPlan,
     PlaceResult,
     PlaceStatus,
     RentAction,
-    RoundRobin,
     StopReason,
     WaitReason,
-    Watch,
-    WatchService,
     decide_auto_rent,
     record_placement,
-    step_alert,
 )
+from bot.services.turns import RoundRobin
+from bot.services.watch import ActionKind, Watch, WatchService
 from tests.support.fake_chain import FakeChain
 
 ADDR = derive_address("watch:address")
@@ -86,7 +82,7 @@ def test_a_custom_margin_and_bad_thresholds() -> None:
 
 
 def test_round_robin_takes_turns() -> None:
-    turns = RoundRobin()
+    turns = RoundRobin[str]()
     keys = ["c", "a", "b", "a"]
     first = turns.pick(keys, 2)
     assert first == ["a", "b"]
