@@ -24,7 +24,7 @@ from bot.chain.address import is_valid_address
 from bot.chain.errors import ChainError
 from bot.chain.models import TRANSFER_ENERGY_TO_HOLDER, AccountResources, Trc20Transfer
 from bot.chain.port import ChainReader
-from bot.services.turns import RoundRobin, take_turns
+from bot.services.turns import Turns
 
 log = logging.getLogger(__name__)
 
@@ -115,14 +115,10 @@ class AutoConfirmService:
         budget_seconds: float = DEFAULT_BUDGET_SECONDS,
         clock: Callable[[], float],
     ) -> None:
-        if orders_per_cycle < 1:
-            raise ValueError("orders_per_cycle must be at least 1")
         self._chain = chain
         self._store = store
-        self._per_cycle = orders_per_cycle
-        self._budget = budget_seconds
         self._clock = clock
-        self._turns = RoundRobin[int]()
+        self._turns = Turns[int](orders_per_cycle, budget_seconds, name="orders_per_cycle")
 
     async def cycle(self) -> list[ConfirmDecision]:
         """Decisions for this cycle's share of the candidates, in turn. The caller
@@ -133,7 +129,7 @@ class AutoConfirmService:
         async def check(order_id: int) -> None:
             decisions.append(await self._check(candidates[order_id]))
 
-        if not await take_turns(self._turns, candidates, self._per_cycle, self._budget, check):
+        if not await self._turns.take(candidates, check):
             log.info("auto-confirm: budget spent after %d orders", len(decisions))
         return decisions
 

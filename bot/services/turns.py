@@ -1,7 +1,7 @@
 """Taking turns at a paced outside API: a few keys per cycle, within a time budget.
 
 The chain services (watched addresses, automatic confirmation) each have more to read
-than one cycle should spend on the node. Each cycle reads up to `n` keys, starting after
+than one cycle should spend on the node. Each cycle reads up to `per_cycle` keys, starting after
 the last one read, until its time budget is spent; a key not reached goes first next time.
 """
 
@@ -40,20 +40,25 @@ class RoundRobin(Generic[K]):
         self._last = key
 
 
-async def take_turns(
-    turns: RoundRobin[K],
-    keys: Iterable[K],
-    n: int,
-    budget_seconds: float,
-    visit: Callable[[K], Awaitable[None]],
-) -> bool:
-    """Visit this cycle's share of `keys` one at a time (the API's pace is the limit, not
-    our concurrency); False if the budget ran out first."""
-    try:
-        async with asyncio.timeout(budget_seconds):
-            for key in turns.pick(keys, n):
-                await visit(key)
-                turns.done(key)
-    except TimeoutError:
-        return False
-    return True
+class Turns(Generic[K]):
+    """Up to `per_cycle` keys a cycle, in turn, within `budget_seconds`; `name` is the
+    caller's word for `per_cycle` in the error a bad value raises."""
+
+    def __init__(self, per_cycle: int, budget_seconds: float, *, name: str) -> None:
+        if per_cycle < 1:
+            raise ValueError(f"{name} must be at least 1")
+        self.per_cycle = per_cycle
+        self.budget_seconds = budget_seconds
+        self._order = RoundRobin[K]()
+
+    async def take(self, keys: Iterable[K], visit: Callable[[K], Awaitable[None]]) -> bool:
+        """Visit this cycle's share of `keys` one at a time (the API's pace is the limit,
+        not our concurrency); False if the budget ran out first."""
+        try:
+            async with asyncio.timeout(self.budget_seconds):
+                for key in self._order.pick(keys, self.per_cycle):
+                    await visit(key)
+                    self._order.done(key)
+        except TimeoutError:
+            return False
+        return True

@@ -32,7 +32,7 @@ from bot.services.auto_rent import (
     decide_auto_rent,
     record_placement,
 )
-from bot.services.turns import RoundRobin, take_turns
+from bot.services.turns import Turns
 
 log = logging.getLogger(__name__)
 
@@ -101,17 +101,13 @@ class WatchService:
         addresses_per_cycle: int = DEFAULT_ADDRESSES_PER_CYCLE,
         budget_seconds: float = DEFAULT_BUDGET_SECONDS,
     ) -> None:
-        if addresses_per_cycle < 1:
-            raise ValueError("addresses_per_cycle must be at least 1")
         self._chain = chain
         self._store = store
         self._place = place
         self._allowed = allowed
         self._clock = clock
         self._balance = provider_balance
-        self._per_cycle = addresses_per_cycle
-        self._budget = budget_seconds
-        self._turns = RoundRobin[str]()
+        self._turns = Turns[str](addresses_per_cycle, budget_seconds, name="addresses_per_cycle")
 
     async def cycle(self) -> list[WatchAction]:
         watches = list(await self._store.watches())
@@ -140,7 +136,7 @@ class WatchService:
                 # An address that does not exist has no energy: it is low.
                 readings[address] = resources.available_energy
 
-        if not await take_turns(self._turns, addresses, self._per_cycle, self._budget, read):
+        if not await self._turns.take(addresses, read):
             log.info("watch: budget spent after %d addresses", len(readings))
         return readings
 
