@@ -16,7 +16,7 @@ from pathlib import Path
 from benchmarks.botproc import TOKEN, TRONSAVE_KEY, BenchmarkError, BotUnderTest, CycleRecord
 from benchmarks.measure import BenchTronSave, Hit, Latencies, TimedTelegram
 from bot.domain import ProviderName
-from bot.providers.pacing import key_fingerprint
+from bot.net.pacing import key_fingerprint
 from bot.storage.repository import NewOrder, Repository
 from bot.tron_address import address_from_bytes
 

@@ -18,7 +18,7 @@ from typing import Any
 from telegram.ext import JobQueue
 
 from bot.healthcheck import write_heartbeat
-from bot.telegram.context import Context
+from bot.telegram.context import Context, until_shutdown
 
 log = logging.getLogger(__name__)
 POLL_JOB = "order-poller"
@@ -40,9 +40,7 @@ async def poll_orders(context: Context) -> None:
     schedule = job.data if job is not None and isinstance(job.data, PollSchedule) else None
     started = time.monotonic()
     try:
-        # PTB clears `running` first thing when it stops, before it waits for this job.
-        app = context.application
-        report = await rt.poller.run_cycle(keep_going=lambda: app.running)
+        report = await rt.poller.run_cycle(keep_going=until_shutdown(context))
     except Exception:
         # Not a finished cycle: no heartbeat, so a cycle failing every time turns the
         # healthcheck red instead of hiding behind it.
