@@ -11,11 +11,10 @@ the modules beside it, one concern each:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
 from bot.domain import ProviderName
-from bot.providers.errors import ProviderError
-from bot.providers.port import Balance, EnergyProvider, OrderRequest, Quote, Refusal
+from bot.providers.port import EnergyProvider
 from bot.services.orders.actions import Actions
 from bot.services.orders.adapters import Adapters, preferred_quote
 from bot.services.orders.convert import submission_query, tracked
@@ -75,72 +74,29 @@ class OrderService:
         )
         self._submitter = Submitter(repo, self._adapters, self._recovery, clock=clock)
         self._actions = Actions(repo, self._adapters, clock=clock)
+        # The entry points, served by the modules beside (see each for what it promises).
+        self.quotes = self._adapters.quotes
+        self.balances = self._adapters.balances
+        self.provider_names = self._adapters.names
+        self.durations = self._adapters.durations
+        self.can_confirm = self._adapters.can_confirm
+        self.aclose = self._adapters.aclose
+        self.submit = self._submitter.submit
+        self.reconcile_submissions = self._recovery.reconcile_submissions
+        self.confirm = self._actions.confirm
+        self.confirm_submission = self._actions.confirm_submission
+        self.cancel = self._actions.cancel
 
     def provider(self, name: ProviderName | str) -> EnergyProvider:
         return self._adapters[name]
 
-    async def quotes(
-        self, request: OrderRequest
-    ) -> dict[ProviderName, Quote | Refusal | ProviderError]:
-        """Every provider's answer to the request, fetched side by side."""
-        return await self._adapters.quotes(request)
-
-    async def balances(self) -> list[Balance | ProviderError]:
-        return await self._adapters.balances()
-
-    async def submit(
-        self,
-        *,
-        chat_id: int,
-        user_id: int,
-        provider: ProviderName,
-        request: OrderRequest,
-        keep_going: Callable[[], bool] = lambda: True,
-    ) -> SubmitOutcome:
-        """See `Submitter.submit`: recorded first, sent once, a lost answer reconciled."""
-        return await self._submitter.submit(
-            chat_id=chat_id,
-            user_id=user_id,
-            provider=provider,
-            request=request,
-            keep_going=keep_going,
-        )
-
-    async def reconcile_submissions(self) -> None:
-        """See `Recovery.reconcile_submissions` (once per poll cycle)."""
-        await self._recovery.reconcile_submissions()
+    def can_cancel(self, order: Order) -> bool:
+        return self._adapters.can_cancel(order, self._clock())
 
     async def receiver_report(self, sub: Submission) -> list[ReceiverReport]:
         return await receiver_report(self.repo, sub)
-
-    async def confirm(self, *, chat_id: int, order_ids: Sequence[int]) -> list[ActionReport]:
-        return await self._actions.confirm(chat_id=chat_id, order_ids=order_ids)
-
-    async def confirm_submission(self, *, chat_id: int, submission_id: int) -> list[ActionReport]:
-        return await self._actions.confirm_submission(chat_id=chat_id, submission_id=submission_id)
-
-    async def cancel(self, *, chat_id: int, order_ids: Sequence[int]) -> list[ActionReport]:
-        return await self._actions.cancel(chat_id=chat_id, order_ids=order_ids)
 
     async def chat_orders(
         self, chat_id: int, *, page: int, page_size: int
     ) -> tuple[list[Order], int]:
         return await self.repo.chat_orders(chat_id, offset=page * page_size, limit=page_size)
-
-    def provider_names(self) -> list[ProviderName]:
-        """The configured providers, in configuration order."""
-        return self._adapters.names()
-
-    def durations(self) -> list[int]:
-        """Every rental duration (seconds) some configured provider serves, ascending."""
-        return self._adapters.durations()
-
-    def can_cancel(self, order: Order) -> bool:
-        return self._adapters.can_cancel(order, self._clock())
-
-    def can_confirm(self, order: Order) -> bool:
-        return self._adapters.can_confirm(order)
-
-    async def aclose(self) -> None:
-        """Close every provider's client (at shutdown)."""
-        await self._adapters.aclose()

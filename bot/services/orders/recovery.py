@@ -24,7 +24,7 @@ from bot.services.orders.states import (
     with_timing,
 )
 from bot.services.reconcile_turns import ReconcileTurns
-from bot.storage.repository import NewOrder, Repository, Submission
+from bot.storage.repository import NewNotification, NewOrder, Repository, Submission
 
 log = logging.getLogger(__name__)
 
@@ -94,14 +94,7 @@ class Recovery:
             log.warning("submission %s: history lookup failed: %s", sub.id, code)
             return SubmitOutcome(sub, SubmitStatus.UNCERTAIN, [], exc)
         if found is None:
-            await move(
-                self._repo,
-                sub,
-                SubmissionState.UNRESOLVED,
-                now=self._clock(),
-                expected=_UNCERTAIN,
-                error_code=exc.code,
-            )
+            await self._end(sub, SubmissionState.UNRESOLVED, self._clock(), code=exc.code)
             return SubmitOutcome(sub, SubmitStatus.UNRESOLVED, [], exc)
         if found.complete:
             await self._repo.adopt_orders(sub, found.orders, now=self._clock(), complete=True)
@@ -201,6 +194,20 @@ class Recovery:
                 picked.append(new_order(order))
         return _Found(picked, complete=not +wanted)
 
+    async def _end(
+        self,
+        sub: Submission,
+        to: SubmissionState,
+        now: float,
+        *,
+        code: str | None = None,
+        notify: NoticeKind | NewNotification | None = None,
+    ) -> None:
+        """Move an uncertain submission on (compare-and-set, with its push)."""
+        await move(
+            self._repo, sub, to, now=now, expected=_UNCERTAIN, error_code=code, notify=notify
+        )
+
     def _window_closed(self, sub: Submission, now: float) -> bool:
         return now - sub.created_at > self._recovery_window
 
@@ -220,27 +227,18 @@ class Recovery:
         if not self._window_closed(sub, now):
             return
         own = await self._repo.orders_of_submission(sub.id)
-        await move(
-            self._repo,
+        await self._end(
             sub,
             SubmissionState.UNRESOLVED,
-            now=now,
-            expected=_UNCERTAIN,
-            error_code="SEARCH_INCOMPLETE",
+            now,
+            code="SEARCH_INCOMPLETE",
             notify=receivers_note(sub, NoticeKind.RECOVERY_UNKNOWN, own),
         )
         log.warning("submission %s: window closed with the search unfinished (%s)", sub.id, code)
 
     async def _settle_reconciled(self, sub: Submission, found: _Found | None, now: float) -> None:
         if found is None:
-            await move(
-                self._repo,
-                sub,
-                SubmissionState.UNRESOLVED,
-                now=now,
-                expected=_UNCERTAIN,
-                notify=NoticeKind.UNRESOLVED,
-            )
+            await self._end(sub, SubmissionState.UNRESOLVED, now, notify=NoticeKind.UNRESOLVED)
             return
         if found.orders:
             await self._adopt(sub, found, now)
@@ -248,24 +246,16 @@ class Recovery:
             return
         own = await self._repo.orders_of_submission(sub.id)
         if not own:
-            await move(
-                self._repo,
-                sub,
-                SubmissionState.FAILED,
-                now=now,
-                expected=_UNCERTAIN,
-                error_code="NOT_CREATED",
-                notify=NoticeKind.NOT_CREATED,
+            await self._end(
+                sub, SubmissionState.FAILED, now, code="NOT_CREATED", notify=NoticeKind.NOT_CREATED
             )
             return
         # Found for some receivers only, after searching the whole window every time.
-        await move(
-            self._repo,
+        await self._end(
             sub,
             SubmissionState.SUBMITTED,
-            now=now,
-            expected=_UNCERTAIN,
-            error_code="PARTLY_FOUND",
+            now,
+            code="PARTLY_FOUND",
             notify=receivers_note(sub, NoticeKind.RECOVERY_PARTIAL, own),
         )
 
@@ -276,14 +266,8 @@ class Recovery:
         (e.g. a provider sending all receivers in one request): the caller goes on."""
         if not await self._repo.receiver_records(sub.id):
             return False
-        await move(
-            self._repo,
-            sub,
-            SubmissionState.UNRESOLVED,
-            now=now,
-            expected=_UNCERTAIN,
-            error_code="INTERRUPTED",
-            notify=NoticeKind.INTERRUPTED,
+        await self._end(
+            sub, SubmissionState.UNRESOLVED, now, code="INTERRUPTED", notify=NoticeKind.INTERRUPTED
         )
         log.warning("submission %s: interrupted; the chat is told what is known", sub.id)
         return True

@@ -95,14 +95,7 @@ class Submitter:
 
     async def _lost(self, sub: Submission, exc: ProviderError) -> SubmitOutcome:
         """The answer (or a receiver's) was lost: searched for now, never resent."""
-        await move(
-            self._repo,
-            sub,
-            SubmissionState.UNCERTAIN,
-            now=self._clock(),
-            expected=_SENDING,
-            error_code=exc.code,
-        )
+        await self._sent(sub, SubmissionState.UNCERTAIN, exc.code)
         return await self._recovery.reconcile_now(sub, exc)
 
     async def _settle_result(self, sub: Submission, result: SubmitResult) -> SubmitOutcome:
@@ -154,18 +147,13 @@ class Submitter:
         error: ProviderError | None,
         report: list[ReceiverReport],
     ) -> SubmitOutcome:
-        await move(
-            self._repo, sub, SubmissionState.SUBMITTED, now=self._clock(), expected=_SENDING
-        )
+        await self._sent(sub, SubmissionState.SUBMITTED)
         return SubmitOutcome(sub, SubmitStatus.SUBMITTED, orders, error, report)
 
     async def _failed(self, sub: Submission, exc: ProviderError) -> SubmitOutcome:
-        await move(
-            self._repo,
-            sub,
-            SubmissionState.FAILED,
-            now=self._clock(),
-            expected=_SENDING,
-            error_code=exc.code,
-        )
+        await self._sent(sub, SubmissionState.FAILED, exc.code)
         return SubmitOutcome(sub, SubmitStatus.FAILED, [], exc)
+
+    async def _sent(self, sub: Submission, to: SubmissionState, code: str | None = None) -> None:
+        """Move the submission on from sending, as the send turned out."""
+        await move(self._repo, sub, to, now=self._clock(), expected=_SENDING, error_code=code)
