@@ -38,6 +38,7 @@ from bot.domain import ProviderName
 from bot.providers.registry import build_providers
 from bot.services.chats import ChatService
 from bot.services.housekeeping import DAY, Retention
+from bot.services.notices import NoticeService
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
 from bot.services.runtime import Runtime
@@ -101,6 +102,7 @@ def build_runtime(
         orders=orders,
         poller=poller,
         chats=ChatService(repo),
+        notices=NoticeService(repo),
         allowed_user_ids=settings.allowed_user_ids,
         default_deadline=settings.default_deadline_seconds,
         callback_secret=secret_from_token(settings.telegram_bot_token.get_secret_value()),

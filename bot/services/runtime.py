@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from bot.bounded import KeyedRateLimit
 from bot.services.chats import ChatService
 from bot.services.housekeeping import PruneReport, Retention, prune
+from bot.services.notices import NoticeService
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
 from bot.storage.repository import Repository
@@ -38,6 +39,7 @@ class Runtime:
     orders: OrderService
     poller: Poller
     chats: ChatService
+    notices: NoticeService
     allowed_user_ids: frozenset[int]
     default_deadline: int
     callback_secret: bytes
