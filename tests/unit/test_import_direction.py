@@ -1,4 +1,4 @@
-"""Imports run one way: telegram -> services -> (providers, chain, storage) -> domain.
+"""Imports run one way: telegram -> services -> (providers, chain, storage) -> (net, domain).
 
 Read from the source with `ast` (every import, those under TYPE_CHECKING too); the
 composition root (bot/app.py, bot/__main__.py) wires everything and is not checked.
@@ -23,7 +23,11 @@ _TELEGRAM_PROVIDER_MODULES = frozenset({"bot.providers.port", "bot.providers.err
 _TELEGRAM_ROWS = frozenset({"Order", "Submission", "Notification", "NoticePayload"})
 # Packages each room must not import at all.
 _FORBIDDEN: dict[str, frozenset[str]] = {
-    "domain": frozenset({"telegram", "services", "providers", "storage", "chain", "sandbox"}),
+    "domain": frozenset(
+        {"telegram", "services", "providers", "storage", "chain", "net", "sandbox"}
+    ),
+    # HTTP plumbing shared by providers and chain: below both.
+    "net": frozenset({"telegram", "services", "providers", "storage", "chain", "sandbox", "app"}),
     "storage": frozenset({"telegram", "services", "providers", "chain", "sandbox", "app"}),
     "providers": frozenset({"telegram", "services", "storage", "chain", "sandbox", "app"}),
     "chain": frozenset({"telegram", "services", "storage", "sandbox", "app"}),
