@@ -4,6 +4,7 @@ database."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import sqlite3
 import subprocess
@@ -17,7 +18,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.sandbox.tronsave import TronSaveSimulator
-from tests.e2e.process import ALICE, BotLauncher, bot_env, wait_until
+from bot.storage.repository import Repository
+from tests.e2e.process import ALICE, TOKEN, BotLauncher, bot_env, wait_until
 from tests.support.telegram_server import FakeTelegramServer
 
 pytestmark = pytest.mark.e2e
@@ -60,6 +62,29 @@ def _tables(database: Path) -> dict[str, list[tuple[object, ...]]]:
     return dump
 
 
+def _seed_closed_order(database: Path) -> None:
+    """One completed order from an earlier run (closed: the poller leaves it alone)."""
+    asyncio.run(_migrate(database))
+    with closing(sqlite3.connect(database)) as db, db:
+        db.execute(
+            "INSERT INTO submissions (id, chat_id, user_id, provider, key_id, amount,"
+            " duration_sec, max_price, deadline_sec, receivers, state, created_at, updated_at)"
+            " VALUES (1, ?, ?, 'tronsave', 'k', 65000, 3600, 70, 300, '[]', 'submitted', 0, 0)",
+            (ALICE, ALICE),
+        )
+        db.execute(
+            "INSERT INTO orders (submission_id, provider, key_id, provider_order_id, chat_id,"
+            " amount, duration_sec, state, created_at, closed_at)"
+            " VALUES (1, 'tronsave', 'k', 'old-1', ?, 65000, 3600, 'completed', 0, 0)",
+            (ALICE,),
+        )
+
+
+async def _migrate(database: Path) -> None:
+    repo = await Repository.open(database)
+    await repo.close()
+
+
 def test_webhook_health_metrics_and_backup(
     launcher: BotLauncher,
     tg: FakeTelegramServer,
@@ -78,7 +103,9 @@ def test_webhook_health_metrics_and_backup(
         WEBHOOK_SECRET_TOKEN=SECRET,
         HEALTH_PORT=str(health_port),
         METRICS_PORT=str(metrics_port),
+        LOG_LEVEL="DEBUG",  # the secrets stay masked even there
     )
+    _seed_closed_order(database)
     bot = launcher.start(env, ready_call="setWebhook")
     hook = tg.webhook()
     assert hook["url"] == url
@@ -108,8 +135,9 @@ def test_webhook_health_metrics_and_backup(
     latency = "tron_energy_bot_provider_request_seconds_count"
     assert metrics[(latency, (("provider", "tronsave"),))] >= 1
     assert metrics[("tron_energy_bot_database_readable", ())] == 1
-    pending = (("provider", "tronsave"), ("state", "pending"))
-    assert metrics[("tron_energy_bot_orders", pending)] == 0
+    orders = "tron_energy_bot_orders"
+    assert metrics[(orders, (("provider", "tronsave"), ("state", "completed")))] == 1
+    assert metrics[(orders, (("provider", "tronsave"), ("state", "pending")))] == 0
     assert metrics[("tron_energy_bot_outbox_notices", (("status", "unsent"),))] == 0
     assert metrics[("tron_energy_bot_outbox_notices", (("status", "parked"),))] == 0
 
@@ -129,3 +157,7 @@ def test_webhook_health_metrics_and_backup(
     assert bot.terminate() == 0
     with pytest.raises(urllib.error.URLError):
         _get(f"{health}/healthz")
+    log = bot.log()
+    assert "webhook mode" in log
+    assert SECRET not in log
+    assert TOKEN not in log
