@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import socket
 import sqlite3
 import sys
 import threading
@@ -330,3 +331,31 @@ def test_backup_command_reads_database_path(
     assert "backed up" in capsys.readouterr().out
     assert backup.main([str(tmp_path / "b.sqlite3")]) == 1
     assert "exists already" in capsys.readouterr().err
+
+
+def test_the_entry_point_runs_the_backup_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "bot.sqlite3"
+    _live_wal_database(source).close()
+    dest = tmp_path / "via-entry.sqlite3"
+    argv = ["tron-energy-bot", "backup", str(dest), "--database", str(source)]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as info:
+        entry.main()
+    assert info.value.code == 0
+    assert dest.is_file()
+
+
+def test_a_metrics_port_in_use_stops_start_up_with_one_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with closing(socket.socket()) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        settings = _settings(database_path=tmp_path / "bot.sqlite3", metrics_port=port)
+        assert entry.run(settings) == entry.EXIT_UNEXPECTED
+    critical = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(critical) == 1
+    assert critical[0].startswith(f"cannot serve metrics on 127.0.0.1:{port}")
