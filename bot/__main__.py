@@ -13,18 +13,22 @@ import contextlib
 import logging
 import os
 import sqlite3
+import sys
 import threading
 
 from dotenv import dotenv_values
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot.app import build_application
+from bot import backup
+from bot.app import BotApp, build_application
 from bot.config import ConfigError, Settings, load_settings
 from bot.logging_setup import configure_logging
+from bot.metrics import Metrics, MetricsServer
 from bot.sandbox.runtime import sandboxed
 from bot.storage.repository import Repository
 from bot.telegram import watchdog
+from bot.web import HealthServer, readiness
 
 log = logging.getLogger("bot")
 
@@ -33,6 +37,7 @@ EXIT_TOKEN = 3
 EXIT_DATABASE = 4
 EXIT_NETWORK = 5
 EXIT_UNEXPECTED = 1
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 
 async def _check_database(settings: Settings) -> None:
@@ -49,13 +54,36 @@ def run(settings: Settings) -> int:
     except (OSError, sqlite3.Error, RuntimeError) as exc:
         log.critical("cannot open the database at %s: %s", settings.database_path, exc)
         return EXIT_DATABASE
-    return _poll(settings)
-
-
-def _poll(settings: Settings) -> int:
+    if settings.metrics_port is None:
+        return _poll(settings, None)
+    metrics = Metrics(settings.database_path)
+    server = MetricsServer(metrics, listen=settings.metrics_listen, port=settings.metrics_port)
     try:
-        app = build_application(settings)
-        app.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
+        server.start()
+    except OSError as exc:
+        log.critical(
+            "cannot serve metrics on %s:%d: %s",
+            settings.metrics_listen,
+            settings.metrics_port,
+            exc,
+        )
+        return EXIT_UNEXPECTED
+    try:
+        return _poll(settings, metrics)
+    finally:
+        server.stop()
+
+
+def _poll(settings: Settings, metrics: Metrics | None) -> int:
+    try:
+        if metrics is None:
+            app = build_application(settings)
+        else:
+            app = build_application(settings, transports=metrics.instrument())
+        if settings.telegram_webhook_url is None:
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        else:
+            _run_webhook(settings, app)
     except InvalidToken:
         return _token_rejected()
     except NetworkError as exc:  # TimedOut included
@@ -76,6 +104,46 @@ def _poll(settings: Settings) -> int:
     return 0
 
 
+def _run_webhook(settings: Settings, app: BotApp) -> None:
+    """Serve updates on a webhook (behind a TLS reverse proxy), with the health
+    endpoints beside it, started and stopped with the application."""
+    assert settings.telegram_webhook_url is not None
+    assert settings.webhook_secret_token is not None  # the settings require both
+    health = HealthServer(
+        readiness(
+            settings.database_path,
+            settings.effective_heartbeat_path,
+            settings.poll_interval_seconds,
+        ),
+        listen=settings.webhook_listen,
+        port=settings.health_port,
+    )
+    started, stopped = app.post_init, app.post_shutdown
+
+    async def post_init(application: BotApp) -> None:
+        await health.start()
+        if started is not None:
+            await started(application)
+
+    async def post_shutdown(application: BotApp) -> None:
+        try:
+            if stopped is not None:
+                await stopped(application)
+        finally:
+            await health.stop()
+
+    app.post_init, app.post_shutdown = post_init, post_shutdown
+    log.info("webhook mode: updates on %s:%d", settings.webhook_listen, settings.webhook_port)
+    app.run_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=settings.webhook_path,
+        webhook_url=settings.telegram_webhook_url,
+        secret_token=settings.webhook_secret_token.get_secret_value(),
+        allowed_updates=ALLOWED_UPDATES,
+    )
+
+
 def _token_rejected() -> int:
     # Never the exception's text: it quotes the token.
     log.critical(
@@ -86,7 +154,7 @@ def _token_rejected() -> int:
 
 
 _SECRET_NAMES = frozenset(
-    {"TELEGRAM_BOT_TOKEN", "TRONSAVE_API_KEY", "FEEE_API_KEY", "TRONGRID_API_KEY"}
+    {"TELEGRAM_BOT_TOKEN", "TRONSAVE_API_KEY", "FEEE_API_KEY", "TRONGRID_API_KEY", "WEBHOOK_SECRET_TOKEN"}
 )
 _BARE = "%(message)s"
 
@@ -103,6 +171,8 @@ def _raw_secrets() -> list[str]:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["backup"]:  # `tron-energy-bot backup DEST`
+        raise SystemExit(backup.main(sys.argv[2:]))
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -117,6 +187,7 @@ def main() -> None:
             settings.tronsave_api_key,
             settings.feee_api_key,
             settings.trongrid_api_key,
+            settings.webhook_secret_token,
         )
         if s is not None
     ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -41,6 +44,18 @@ class Settings(ProviderSettings, ChainSettings, BaseSettings):
     # Run against local simulators of both providers started inside the bot (no keys, no TRX).
     sandbox: bool = False
 
+    # Production mode. A webhook URL switches from long polling to a webhook server
+    # (PTB's run_webhook) on WEBHOOK_LISTEN:WEBHOOK_PORT, behind a TLS reverse proxy.
+    telegram_webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65_535)
+    webhook_secret_token: SecretStr | None = None
+    # /healthz and /readyz in webhook mode, on WEBHOOK_LISTEN (PTB's server takes no routes).
+    health_port: int = Field(default=8444, ge=1, le=65_535)
+    # Prometheus metrics; unset = off.
+    metrics_port: int | None = Field(default=None, ge=1, le=65_535)
+    metrics_listen: str = "127.0.0.1"
+
     @field_validator("allowed_user_ids", mode="before")
     @classmethod
     def _parse_user_ids(cls, value: object) -> object:
@@ -54,7 +69,13 @@ class Settings(ProviderSettings, ChainSettings, BaseSettings):
 
     # A blank line such as `HEARTBEAT_PATH=` (as in .env.example) means "unset": without this
     # an empty path would become Path(".") and the heartbeat would be written to the cwd.
-    @field_validator("heartbeat_path", mode="before")
+    @field_validator(
+        "heartbeat_path",
+        "telegram_webhook_url",
+        "webhook_secret_token",
+        "metrics_port",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -73,6 +94,54 @@ class Settings(ProviderSettings, ChainSettings, BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if not parts.hostname or parts.scheme not in ("http", "https"):
+            raise ValueError("must be a full https:// URL")
+        # Telegram posts only to https; plain http is kept for a local Bot API server.
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            raise ValueError("must start with https:// (http only for 127.0.0.1/localhost)")
+        if parts.query or parts.fragment:
+            raise ValueError("must not have a query or fragment")
+        return value.strip()
+
+    @field_validator("webhook_secret_token")
+    @classmethod
+    def _secret_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never quotes the value: it is a secret.
+        if value is not None and not _SECRET_TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> Settings:
+        if self.telegram_webhook_url is None:
+            return self
+        if self.webhook_secret_token is None:
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_URL needs WEBHOOK_SECRET_TOKEN (1-256 characters of "
+                "A-Z, a-z, 0-9, _ and -), so only Telegram can post updates"
+            )
+        if self.health_port == self.webhook_port:
+            raise ValueError("HEALTH_PORT must differ from WEBHOOK_PORT")
+        return self
+
+    @model_validator(mode="after")
+    def _metrics_port_free(self) -> Settings:
+        taken = {self.health_port, self.webhook_port} if self.telegram_webhook_url else set()
+        if self.metrics_port is not None and self.metrics_port in taken:
+            raise ValueError("METRICS_PORT must differ from WEBHOOK_PORT and HEALTH_PORT")
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        """The path PTB's webhook server answers on: the webhook URL's own path."""
+        return urlsplit(self.telegram_webhook_url or "").path.strip("/")
+
     @model_validator(mode="after")
     def _some_provider(self) -> Settings:
         if self.tronsave_api_key is None and self.feee_api_key is None and not self.sandbox:
@@ -85,6 +154,16 @@ class Settings(ProviderSettings, ChainSettings, BaseSettings):
     @property
     def effective_heartbeat_path(self) -> Path:
         return self.heartbeat_path or self.database_path.with_name("heartbeat")
+
+
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # Telegram's rule for secret_token
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class ConfigError(Exception):

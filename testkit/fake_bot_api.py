@@ -236,17 +236,20 @@ class BotApiEmulator:
         self._faults: dict[str, deque[ApiError | None]] = {}  # None: this call succeeds
         # Group chats upgraded to supergroups: old id -> new id (sends answer 400).
         self.migrated: dict[int, int] = {}
+        # The webhook set by setWebhook (url, secret_token, ...); empty = long polling.
+        self.webhook: JSONDict = {}
         # Per method, queued timeouts; True = Telegram did the call but the answer was lost.
         self._timeouts: dict[str, deque[bool]] = {}
         self._handlers: dict[str, Callable[[JSONDict], Any]] = {
             "getMe": lambda _: dict(self.bot),
             "getUpdates": lambda _: [],
-            "deleteWebhook": lambda _: True,
+            "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": lambda _: {
-                "url": "",
+                "url": self.webhook.get("url", ""),
                 "has_custom_certificate": False,
                 "pending_update_count": 0,
             },
+            "setWebhook": self._set_webhook,
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
@@ -260,6 +263,21 @@ class BotApiEmulator:
         }
         # Telegram treats method names case-insensitively.
         self._canonical = {name.lower(): name for name in self._handlers}
+
+    def _set_webhook(self, params: JSONDict) -> bool:
+        url = str(params.get("url") or "")
+        if not url:  # an empty url removes the webhook, as on Telegram
+            self.webhook = {}
+            return True
+        token = params.get("secret_token")
+        if token is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(token)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = {key: value for key, value in params.items() if value is not None}
+        return True
+
+    def _delete_webhook(self, _params: JSONDict) -> bool:
+        self.webhook = {}
+        return True
 
     # -- test-side controls ------------------------------------------------------------------
 

@@ -25,6 +25,8 @@ import re
 import socket
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,6 +77,12 @@ _STRING_FIELDS: Final = frozenset(
     }
 )
 _DEFAULT_LIMIT: Final = 100
+_WEBHOOK_ACTIVE: Final = ApiError(
+    409,
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+    "delete the webhook first",
+)
+_UNSET: Final = object()
 
 
 def _decode_form(pairs: list[tuple[str, str]]) -> JSONDict:
@@ -334,6 +342,8 @@ class FakeTelegramServer:
         fault = self._emulator.take_fault("getUpdates")
         if fault is not None:
             return fault.status, fault.payload()
+        if self._emulator.webhook:
+            return _WEBHOOK_ACTIVE.status, _WEBHOOK_ACTIVE.payload()
         offset = int(params.get("offset") or 0)
         limit = min(max(int(params.get("limit") or _DEFAULT_LIMIT), 1), _DEFAULT_LIMIT)
         deadline = time.monotonic() + float(params.get("timeout") or 0)
@@ -464,6 +474,49 @@ class FakeTelegramServer:
                 }
             )
             return query_id
+
+    # -- webhook delivery ----------------------------------------------------------------------
+
+    def webhook(self) -> JSONDict:
+        """The webhook the bot set (url, secret_token, allowed_updates, ...); {} if none."""
+        with self._cond:
+            return dict(self._emulator.webhook)
+
+    def post_to_webhook(
+        self, raw: JSONDict, *, secret_token: object = _UNSET, timeout: float = 10.0
+    ) -> int:
+        """POST one update to the bot's webhook as Telegram does, with the secret token
+        the bot set (or `secret_token`: None sends no header); returns the HTTP status."""
+        hook = self.webhook()
+        if not hook:
+            raise AssertionError("the bot has set no webhook")
+        token = hook.get("secret_token") if secret_token is _UNSET else secret_token
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = str(token)
+        with self._cond:
+            self._last_update_id += 1
+            raw = {**raw, "update_id": self._last_update_id}
+        request = urllib.request.Request(
+            str(hook["url"]), data=json.dumps(raw).encode(), headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+    def webhook_command(
+        self, text: str, *, user_id: int, chat_id: int, secret_token: object = _UNSET
+    ) -> tuple[int, int]:
+        """The user sends "/cmd", delivered by webhook; returns (HTTP status, message id)."""
+        with self._cond:
+            self._emulator.chat_types[chat_id] = "private"
+            message_id = self._emulator.allocate_message_id(chat_id)
+        raw = updates.command_update(
+            text, user_id=user_id, chat_id=chat_id, update_id=0, message_id=message_id
+        )
+        return self.post_to_webhook(raw, secret_token=secret_token), message_id
 
     # -- observing the bot ---------------------------------------------------------------------
 

@@ -106,24 +106,31 @@ class BotLauncher:
         self.tg = tg
         self.processes: list[BotProcess] = []
 
-    def start(self, env: Mapping[str, str], *, timeout: float = START_TIMEOUT) -> BotProcess:
-        """Start `python -m bot` and return once it polls the fake Bot API."""
-        before = self.tg.method_counts().get("getUpdates", 0)
+    def start(
+        self,
+        env: Mapping[str, str],
+        *,
+        timeout: float = START_TIMEOUT,
+        ready_call: str = "getUpdates",
+    ) -> BotProcess:
+        """Start `python -m bot` and return once it polls the fake Bot API (or made
+        `ready_call`, e.g. "setWebhook" in webhook mode)."""
+        before = self.tg.method_counts().get(ready_call, 0)
         log_path = self.workdir / f"bot-{len(self.processes) + 1}.log"
         proc = launch_bot(env, cwd=self.workdir, log_path=log_path)
         self.processes.append(proc)
 
         def polling() -> bool | None:
-            if self.tg.method_counts().get("getUpdates", 0) > before:
+            if self.tg.method_counts().get(ready_call, 0) > before:
                 return True
             if not proc.running:
                 raise AssertionError(
-                    f"the bot exited with {proc.popen.returncode} before polling; "
+                    f"the bot exited with {proc.popen.returncode} before {ready_call}; "
                     f"log:\n{proc.log()}"
                 )
             return None
 
-        wait_until(polling, timeout=timeout, what="the bot's first getUpdates")
+        wait_until(polling, timeout=timeout, what=f"the bot's first {ready_call}")
         return proc
 
     def cleanup(self) -> None:

@@ -14,7 +14,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 ENV_EXAMPLE = REPO_ROOT / ".env.example"
 TOKEN = "123456:TEST-token-that-must-never-be-shown"
 FIELD_NAMES = {name.upper() for name in Settings.model_fields}
-SECRET_FIELDS = {"TELEGRAM_BOT_TOKEN", "TRONSAVE_API_KEY", "FEEE_API_KEY", "TRONGRID_API_KEY"}
+SECRET_FIELDS = {
+    "TELEGRAM_BOT_TOKEN",
+    "TRONSAVE_API_KEY",
+    "FEEE_API_KEY",
+    "TRONGRID_API_KEY",
+    "WEBHOOK_SECRET_TOKEN",
+}
 ASSIGNMENT = re.compile(r"^([A-Z][A-Z0-9_]*)=(.*)$")
 
 
