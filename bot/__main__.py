@@ -154,7 +154,13 @@ def _token_rejected() -> int:
 
 
 _SECRET_NAMES = frozenset(
-    {"TELEGRAM_BOT_TOKEN", "TRONSAVE_API_KEY", "FEEE_API_KEY", "TRONGRID_API_KEY", "WEBHOOK_SECRET_TOKEN"}
+    {
+        "TELEGRAM_BOT_TOKEN",
+        "TRONSAVE_API_KEY",
+        "FEEE_API_KEY",
+        "TRONGRID_API_KEY",
+        "WEBHOOK_SECRET_TOKEN",
+    }
 )
 _BARE = "%(message)s"
 
