@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from bot.bounded import KeyedRateLimit
 from bot.services.chats import ChatService
+from bot.services.history import HistoryService
 from bot.services.housekeeping import PruneReport, Retention, prune
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
@@ -38,6 +39,7 @@ class Runtime:
     orders: OrderService
     poller: Poller
     chats: ChatService
+    history: HistoryService
     allowed_user_ids: frozenset[int]
     default_deadline: int
     callback_secret: bytes
