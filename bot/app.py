@@ -103,7 +103,7 @@ def build_runtime(
         orders=orders,
         poller=poller,
         chats=ChatService(repo),
-        history=HistoryService(repo, clock=clock),
+        history=HistoryService(repo, providers=providers, clock=clock),
         allowed_user_ids=settings.allowed_user_ids,
         default_deadline=settings.default_deadline_seconds,
         callback_secret=secret_from_token(settings.telegram_bot_token.get_secret_value()),

@@ -4,24 +4,39 @@ total, a page at a time, and the whole of it as CSV.
 The figures are what the bot stored from the providers' own records (`charge_sun`,
 `refund_sun`: TronSave's `charge_amount`/`repay_amount`, Feee's `pay_amount`/
 `refund_amount`). A figure not known yet is None, shown as pending, never as 0: a sum
-counts the known figures and says how many are still pending.
+counts the known figures and says how many are still pending. Showing a page asks the
+provider's records (its `settlements`, e.g. TronSave's order history) for the figures its
+closed orders still lack, so an order that expired, was cancelled or ran its course gets
+them too, not only one confirmed through the bot.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Final
 
+from bot.domain import ProviderName
 from bot.money import sun_to_trx
-from bot.storage.repository import Order, Repository
+from bot.providers.errors import ProviderError
+from bot.providers.port import EnergyProvider
+from bot.services.orders import tracked
+from bot.storage.repository import Order, OrderChanges, Repository
+
+log = logging.getLogger(__name__)
 
 BATCH: Final = 500  # orders read from storage at a time
+# A closed order whose figures the provider's records lacked is asked about again only
+# after this long, so turning pages does not repeat the same lookups.
+ASK_AGAIN_AFTER: Final = 600.0
+_ASKED_KEPT: Final = 10_000  # remembered lookups beyond this are forgotten, oldest first
 PENDING: Final = "pending"  # a CSV cell whose figure is not known yet
 CSV_HEADER: Final = (
     "id",
@@ -109,14 +124,55 @@ class HistoryService:
         self,
         repo: Repository,
         *,
+        providers: Mapping[ProviderName, EnergyProvider] | None = None,
         clock: Callable[[], float] = time.time,
         page_size: int = 8,
         batch: int = BATCH,
     ) -> None:
         self._repo = repo
+        self._providers = dict(providers or {})
         self._clock = clock
         self.page_size = page_size
         self._batch = batch
+        self._asked: dict[int, float] = {}  # order id -> when its figures were last asked
+
+    def _needs_figures(self, order: Order, now: float) -> bool:
+        if order.state.is_open or (order.charge_sun is not None and order.refund_sun is not None):
+            return False
+        adapter = self._providers.get(order.provider)
+        if adapter is None or adapter.key_id != order.key_id:
+            return False  # only the account the order was placed with can tell
+        asked = self._asked.get(order.id)
+        return asked is None or now - asked >= ASK_AGAIN_AFTER
+
+    async def fill_in(self, orders: Iterable[Order]) -> int:
+        """Ask the providers' records for the charge and refund that closed orders still
+        lack, and store what they tell (a figure they do not give stays pending). Returns
+        how many orders were asked about. A failed lookup is logged and changes nothing."""
+        now = self._clock()
+        by_provider: defaultdict[ProviderName, list[Order]] = defaultdict(list)
+        for order in orders:
+            if self._needs_figures(order, now):
+                by_provider[order.provider].append(order)
+        for provider, batch in by_provider.items():
+            for order in batch:
+                self._asked[order.id] = now
+            try:
+                found = await self._providers[provider].settlements([tracked(o) for o in batch])
+            except ProviderError as exc:
+                log.warning("history: settlement lookup failed: %s", exc.code)
+                continue
+            ids = {o.provider_order_id: o.id for o in batch}
+            for settlement in found:
+                order_id = ids.get(settlement.provider_order_id)
+                if order_id is not None:
+                    changes = OrderChanges(
+                        charge_sun=settlement.charge_sun, refund_sun=settlement.refund_sun
+                    )
+                    await self._repo.update_order_details(order_id, changes)
+        while len(self._asked) > _ASKED_KEPT:
+            del self._asked[next(iter(self._asked))]
+        return sum(len(b) for b in by_provider.values())
 
     def csv_filename(self) -> str:
         return csv_filename(self._clock())
@@ -138,6 +194,10 @@ class HistoryService:
         count = await self._repo.chat_order_count(chat_id)
         pages = max(1, -(-count // self.page_size))
         page = max(0, min(page, pages - 1))
+        shown_first, _ = await self._repo.chat_orders(
+            chat_id, offset=page * self.page_size, limit=self.page_size
+        )
+        await self.fill_in(shown_first)
         # Newest-first positions page*size .. +size are these oldest-first positions.
         last = count - 1 - page * self.page_size
         first = last - self.page_size + 1

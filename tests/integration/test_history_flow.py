@@ -114,6 +114,27 @@ async def test_confirmed_order_shows_the_refund_from_the_providers_history(
     assert "pending" not in text
 
 
+async def test_a_cancelled_order_gets_its_figures_from_the_providers_history(
+    bot: Bot, tronsave: TronSaveSimulator
+) -> None:
+    await order_with_tronsave(bot)
+    [order] = (await bot.rt.repo.chat_orders(ALICE, offset=0, limit=5))[0]
+    await bot.command("/orders")
+    await bot.press(bot.last(), f"Cancel #{order.id}")
+    [order] = await bot.rt.repo.orders_by_ids([order.id])
+    assert order.state is OrderState.CANCELLED
+    assert (order.charge_sun, order.refund_sun) == (None, None)  # the cancel answer has none
+    history_before = sim_counts(tronsave).get("history", 0)
+    await bot.command("/history")
+    assert sim_counts(tronsave).get("history", 0) > history_before
+    text = bot.last().text or ""
+    # TronSave refunds a cancelled order in full: charged 3.9, refunded 3.9, net 0.
+    assert "charged 3.9 TRX · refunded 3.9 TRX · net 0 TRX" in text
+    assert "pending" not in text
+    [order] = await bot.rt.repo.orders_by_ids([order.id])
+    assert (order.charge_sun, order.refund_sun) == (3_900_000, 3_900_000)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_history_pages_stay_within_telegrams_limit(bot: Bot, lang: Lang) -> None:
     # Many days, undocumented statuses, big figures: the longest lines a page can hold.

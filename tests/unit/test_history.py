@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -13,10 +13,13 @@ from typing import Any
 import pytest
 import segno
 
-from bot.domain import OrderState
+from bot.domain import OrderState, ProviderName
 from bot.i18n import LANGS, Lang
+from bot.providers.errors import ProviderUnavailable
+from bot.providers.port import Settlement, TrackedOrder
 from bot.services import deposit_qr
 from bot.services.history import (
+    ASK_AGAIN_AFTER,
     CSV_HEADER,
     Figure,
     HistoryService,
@@ -30,6 +33,8 @@ from bot.storage.repository import Order, Repository
 from bot.telegram.handlers.history import render_page
 from bot.telegram.long_text import TELEGRAM_LIMIT, utf16_len
 from bot.tron_address import address_from_bytes
+from tests.support.clock import Clock
+from tests.support.fake_provider import FakeProvider
 from tests.support.history import RECEIVER, Spec, add_many, add_orders
 
 CHAT = 77
@@ -301,3 +306,79 @@ def test_no_qr_code_for_what_is_not_a_tron_address(
 ) -> None:
     monkeypatch.setattr(segno, "make", pytest.fail)
     assert deposit_qr.deposit_qr_png(address) is None
+
+
+# -- figures from the providers' own records -------------------------------------------
+
+
+class _FailingSettlements(FakeProvider):
+    async def settlements(self, orders: Sequence[TrackedOrder]) -> list[Settlement]:
+        self.calls.append("settlements")
+        raise ProviderUnavailable(ProviderName.TRONSAVE, "HTTP_503", "down", outcome_unknown=False)
+
+
+async def test_a_page_asks_the_provider_for_what_its_closed_orders_lack(
+    repo: Repository,
+) -> None:
+    clock = Clock(DAY3 + 100)
+    provider = FakeProvider(key_id="key", unit_price=60, clock=clock)
+    stored = await add_orders(
+        repo,
+        CHAT,
+        [
+            Spec(DAY3, None, None, OrderState.EXPIRED, DAY3 + 1),  # lacks both
+            Spec(DAY3, None, None, OrderState.MATCHED),  # open: nothing final to ask
+            Spec(DAY3, 1_000_000, 0, OrderState.COMPLETED, DAY3 + 1),  # nothing lacking
+        ],
+    )
+    provider.refunds[stored[0].provider_order_id] = 3_900_000
+    service = HistoryService(
+        repo, providers={ProviderName.TRONSAVE: provider}, clock=clock, page_size=8
+    )
+    page = await service.page(CHAT, 0)
+    assert provider.calls == ["settlements"]
+    [filled] = [o for d in page.days for o in d.orders if o.id == stored[0].id]
+    assert (filled.charge_sun, filled.refund_sun) == (65_000 * 60, 3_900_000)
+    assert net_sun(filled) == 0
+    assert page.overall.net == Figure(0 + 1_000_000, pending=1, known=2)  # the open one
+
+    await service.page(CHAT, 0)  # turning back to it soon does not ask again
+    assert provider.calls == ["settlements"]
+
+
+async def test_figures_are_asked_again_later_and_only_of_the_orders_own_account(
+    repo: Repository,
+) -> None:
+    clock = Clock(DAY3 + 100)
+    provider = FakeProvider(key_id="key", clock=clock)
+    other_key = FakeProvider(key_id="another-key", clock=clock)
+    other_key.name = ProviderName.FEEE
+    stored = await add_orders(
+        repo,
+        CHAT,
+        [
+            Spec(DAY3, None, None, OrderState.CANCELLED, DAY3 + 1),
+            Spec(DAY3, None, None, OrderState.CANCELLED, DAY3, provider=ProviderName.FEEE),
+        ],
+    )
+    providers = {ProviderName.TRONSAVE: provider, ProviderName.FEEE: other_key}
+    service = HistoryService(repo, providers=providers, clock=clock)
+    await service.page(CHAT, 0)
+    clock.now += ASK_AGAIN_AFTER
+    await service.page(CHAT, 0)
+    # No refund in its records yet: asked again after a while, still pending, not 0.
+    assert provider.calls == ["settlements", "settlements"]
+    assert other_key.calls == []  # placed with a key the bot no longer holds
+    [order] = await repo.orders_by_ids([stored[0].id])
+    assert order.refund_sun is None
+
+
+async def test_a_failed_lookup_changes_nothing(repo: Repository) -> None:
+    clock = Clock(DAY3 + 100)
+    provider = _FailingSettlements(key_id="key", clock=clock)
+    [stored] = await add_orders(repo, CHAT, [Spec(DAY3, None, None, OrderState.EXPIRED, DAY3)])
+    service = HistoryService(repo, providers={ProviderName.TRONSAVE: provider}, clock=clock)
+    page = await service.page(CHAT, 0)
+    assert provider.calls == ["settlements"]
+    assert page.overall.charge == Figure(0, pending=1, known=0)
+    assert await repo.orders_by_ids([stored.id]) == [stored]
