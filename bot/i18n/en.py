@@ -295,6 +295,10 @@ MESSAGES: Final[dict[str, str]] = {
     "history.trx_pending": "{trx} TRX + {count} pending",
     "history.pending": "pending",
     "history.csv_caption": "Every order of this chat: amounts in TRX, times in UTC.",
+    "history.csv_too_large": (
+        "The history of this chat is larger than the 50 MB file Telegram accepts from a bot, "
+        "so it can't be sent here. The operator can export it from the bot's database."
+    ),
     "button.export_csv": "📄 Export CSV",
     "balance.qr_caption": (
         "<b>{provider}</b> deposit address (TRX on TRON):\n<code>{address}</code>"

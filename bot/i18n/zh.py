@@ -234,6 +234,7 @@ MESSAGES: Final[dict[str, str]] = {
     "history.trx_pending": "{trx} TRX + {count} 笔待定",
     "history.pending": "待定",
     "history.csv_caption": "本聊天的全部订单：金额单位为 TRX，时间为 UTC。",
+    "history.csv_too_large": "本聊天的历史记录超过 Telegram 允许机器人发送的 50 MB 文件上限，无法在此发送。运营者可从机器人的数据库导出。",
     "button.export_csv": "📄 导出 CSV",
     "balance.qr_caption": "<b>{provider}</b> 充值地址（TRON 网络上的 TRX）：\n<code>{address}</code>",
 }

@@ -12,6 +12,7 @@ them too, not only one confirmed through the bot.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import logging
@@ -36,6 +37,9 @@ BATCH: Final = 500  # orders read from storage at a time
 # A closed order whose figures the provider's records lacked is asked about again only
 # after this long, so turning pages does not repeat the same lookups.
 ASK_AGAIN_AFTER: Final = 600.0
+# The most a page waits for those lookups (TronSave paces its requests, and its history
+# may take a few pages); past it the page shows what is known, the figures still pending.
+LOOKUP_BUDGET: Final = 5.0
 _ASKED_KEPT: Final = 10_000  # remembered lookups beyond this are forgotten, oldest first
 PENDING: Final = "pending"  # a CSV cell whose figure is not known yet
 CSV_HEADER: Final = (
@@ -128,9 +132,11 @@ class HistoryService:
         clock: Callable[[], float] = time.time,
         page_size: int = 8,
         batch: int = BATCH,
+        lookup_budget: float = LOOKUP_BUDGET,
     ) -> None:
         self._repo = repo
         self._providers = dict(providers or {})
+        self._lookup_budget = lookup_budget
         self._clock = clock
         self.page_size = page_size
         self._batch = batch
@@ -169,7 +175,8 @@ class HistoryService:
                     changes = OrderChanges(
                         charge_sun=settlement.charge_sun, refund_sun=settlement.refund_sun
                     )
-                    await self._repo.update_order_details(order_id, changes)
+                    # A page's time budget may end the lookups, never a write half-way.
+                    await asyncio.shield(self._repo.update_order_details(order_id, changes))
         while len(self._asked) > _ASKED_KEPT:
             del self._asked[next(iter(self._asked))]
         return sum(len(b) for b in by_provider.values())
@@ -197,7 +204,13 @@ class HistoryService:
         shown_first, _ = await self._repo.chat_orders(
             chat_id, offset=page * self.page_size, limit=self.page_size
         )
-        await self.fill_in(shown_first)
+        try:
+            async with asyncio.timeout(self._lookup_budget):
+                await self.fill_in(shown_first)
+        except TimeoutError:
+            log.warning(
+                "history: settlement lookups took over %ss; shown as pending", self._lookup_budget
+            )
         # Newest-first positions page*size .. +size are these oldest-first positions.
         last = count - 1 - page * self.page_size
         first = last - self.page_size + 1

@@ -19,6 +19,7 @@ from bot.sandbox.feee import FeeeSimulator
 from bot.sandbox.tronsave import TronSaveSimulator
 from bot.services.history import CSV_HEADER
 from bot.telegram.callback_data import HistoryButton
+from bot.telegram.handlers import history as history_handlers
 from bot.tron_address import address_from_bytes
 from tests.integration.harness import (
     ALICE,
@@ -268,3 +269,14 @@ async def test_an_empty_history_says_so(bot: Bot) -> None:
     await bot.command("/history")
     assert bot.last().text == t("en", "history.empty")
     assert buttons(bot.last()) == []
+
+
+async def test_a_csv_too_large_for_telegram_is_explained_not_sent(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await add_orders(bot.rt.repo, ALICE, [Spec(NOW - i, 1_000_000, 0) for i in range(5)])
+    monkeypatch.setattr(history_handlers, "MAX_DOCUMENT_BYTES", 300)
+    await bot.command("/history", lang="zh")
+    await bot.press(bot.last(), "导出 CSV", lang="zh")
+    assert uploads(bot, "sendDocument") == []
+    assert bot.last().text == t("zh", "history.csv_too_large")

@@ -3,6 +3,7 @@ the CSV export, and the deposit QR code."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator, Sequence
@@ -382,3 +383,22 @@ async def test_a_failed_lookup_changes_nothing(repo: Repository) -> None:
     assert provider.calls == ["settlements"]
     assert page.overall.charge == Figure(0, pending=1, known=0)
     assert await repo.orders_by_ids([stored.id]) == [stored]
+
+
+class _SlowSettlements(FakeProvider):
+    async def settlements(self, orders: Sequence[TrackedOrder]) -> list[Settlement]:
+        self.calls.append("settlements")
+        await asyncio.sleep(30)
+        return []
+
+
+async def test_a_slow_lookup_does_not_hold_the_page_up(repo: Repository) -> None:
+    clock = Clock(DAY3 + 100)
+    provider = _SlowSettlements(key_id="key", clock=clock)
+    [stored] = await add_orders(repo, CHAT, [Spec(DAY3, None, None, OrderState.EXPIRED, DAY3)])
+    service = HistoryService(
+        repo, providers={ProviderName.TRONSAVE: provider}, clock=clock, lookup_budget=0.05
+    )
+    page = await asyncio.wait_for(service.page(CHAT, 0), timeout=5)
+    assert provider.calls == ["settlements"]
+    assert page.days[0].orders == [stored]  # shown, its figures pending

@@ -20,6 +20,10 @@ from bot.telegram.render import order_line, trx
 
 log = logging.getLogger(__name__)
 
+# Telegram takes documents up to 50 MB from bots (about 250,000 orders of CSV); a larger
+# file is refused, so it is explained instead of failing.
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+
 
 def amount(lang: Lang, sun: int | None) -> str:
     """One order's figure: TRX, or pending while the provider has not told it."""
@@ -104,12 +108,13 @@ async def history_button(update: Update, context: Context) -> None:
     chat_id = chat_id_of(update)
     rt = context.services
     if button.page is None:
-        await context.bot.send_document(
-            chat_id,
-            await rt.history.export_csv(chat_id),
-            filename=rt.history.csv_filename(),
-            caption=t(lang, "history.csv_caption"),
-        )
+        data = await rt.history.export_csv(chat_id)
+        if len(data) > MAX_DOCUMENT_BYTES:
+            await context.bot.send_message(chat_id, t(lang, "history.csv_too_large"))
+            return
+        caption = t(lang, "history.csv_caption")
+        filename = rt.history.csv_filename()
+        await context.bot.send_document(chat_id, data, filename=filename, caption=caption)
         return
     text, markup = await _page(rt, lang, chat_id, button.page)
     try:
