@@ -85,7 +85,9 @@ def _token_rejected() -> int:
     return EXIT_TOKEN
 
 
-_SECRET_NAMES = frozenset({"TELEGRAM_BOT_TOKEN", "TRONSAVE_API_KEY", "FEEE_API_KEY"})
+_SECRET_NAMES = frozenset(
+    {"TELEGRAM_BOT_TOKEN", "TRONSAVE_API_KEY", "FEEE_API_KEY", "TRONGRID_API_KEY"}
+)
 _BARE = "%(message)s"
 
 
@@ -110,7 +112,12 @@ def main() -> None:
         raise SystemExit(EXIT_CONFIG) from None
     secrets = [
         s.get_secret_value()
-        for s in (settings.telegram_bot_token, settings.tronsave_api_key, settings.feee_api_key)
+        for s in (
+            settings.telegram_bot_token,
+            settings.tronsave_api_key,
+            settings.feee_api_key,
+            settings.trongrid_api_key,
+        )
         if s is not None
     ]
     configure_logging(settings.log_level, secrets)

@@ -39,6 +39,7 @@ from bot.providers.registry import build_providers
 from bot.services.chats import ChatService
 from bot.services.history import HistoryService
 from bot.services.housekeeping import DAY, Retention
+from bot.services.notices import NoticeService
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
 from bot.services.runtime import Runtime
@@ -104,6 +105,7 @@ def build_runtime(
         poller=poller,
         chats=ChatService(repo),
         history=HistoryService(repo, providers=providers, clock=clock),
+        notices=NoticeService(repo),
         allowed_user_ids=settings.allowed_user_ids,
         default_deadline=settings.default_deadline_seconds,
         callback_secret=secret_from_token(settings.telegram_bot_token.get_secret_value()),

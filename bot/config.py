@@ -8,10 +8,11 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.chain.settings import ChainSettings
 from bot.providers.registry import ProviderSettings
 
 
-class Settings(ProviderSettings, BaseSettings):
+class Settings(ProviderSettings, ChainSettings, BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
@@ -19,7 +20,8 @@ class Settings(ProviderSettings, BaseSettings):
     telegram_bot_token: SecretStr
     telegram_base_url: str = "https://api.telegram.org/bot"
     # The provider settings (TRONSAVE_*, FEEE_*, HTTP_TIMEOUT_SECONDS) come from
-    # ProviderSettings: each provider package defines its own.
+    # ProviderSettings: each provider package defines its own. The TRON network client's
+    # (TRON_*, TRONGRID_API_KEY) come from ChainSettings; the bot does not use them yet.
 
     database_path: Path = Path("data/bot.sqlite3")
     allowed_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()

@@ -1,9 +1,12 @@
 """Read-only access to the TRON network: a full node's HTTP API and TronGrid's v1 API.
 
 What is here: `TronNodeClient` (client.py) for the calls the bot needs, behind the
-`ChainReader` port (port.py) in the bot's own value types (models.py), typed failures
-(errors.py), base58check addresses (address.py), ABI words (abi.py) and the settings
-(settings.py). Nothing here signs or sends a transaction.
+`ChainReader` port (port.py) in the bot's own value types (models.py); its transport
+(transport.py: pacing, retries, typed failures from errors.py, on the HTTP plumbing of
+`bot.net` that the provider clients share), TronGrid's paging (trongrid.py), the answer
+shapes (answers.py), base58check addresses (address.py), ABI words (abi.py) and the
+settings (settings.py, a mixin of the bot's `Settings`). Nothing here signs or sends a
+transaction.
 
 Why not tronpy (evaluated at 0.6.2, its source read):
 

@@ -9,12 +9,11 @@ over 24 h and the receiver may hold energy of its own.
 
 The service only decides; `OrderService.confirm` does the confirming. The chain is
 asked at the node's pace (the client's shared `Pacer`), a few orders per cycle in turn,
-within a time budget: an order not reached is looked at next cycle.
+within a time budget (`turns.py`): an order not reached is looked at next cycle.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from bot.chain.address import is_valid_address
 from bot.chain.errors import ChainError
 from bot.chain.models import TRANSFER_ENERGY_TO_HOLDER, AccountResources, Trc20Transfer
 from bot.chain.port import ChainReader
+from bot.services.turns import Turns
 
 log = logging.getLogger(__name__)
 
@@ -115,31 +115,21 @@ class AutoConfirmService:
         budget_seconds: float = DEFAULT_BUDGET_SECONDS,
         clock: Callable[[], float],
     ) -> None:
-        if orders_per_cycle < 1:
-            raise ValueError("orders_per_cycle must be at least 1")
         self._chain = chain
         self._store = store
-        self._per_cycle = orders_per_cycle
-        self._budget = budget_seconds
         self._clock = clock
-        self._after_id = 0  # round-robin: the last order looked at
+        self._turns = Turns[int](orders_per_cycle, budget_seconds, name="orders_per_cycle")
 
     async def cycle(self) -> list[ConfirmDecision]:
         """Decisions for this cycle's share of the candidates, in turn. The caller
         confirms those with `Verdict.CONFIRM` (grouped by chat)."""
-        candidates = sorted(await self._store.auto_confirm_candidates(), key=lambda c: c.order_id)
-        if not candidates:
-            return []
-        turn = [c for c in candidates if c.order_id > self._after_id]
-        turn += [c for c in candidates if c.order_id <= self._after_id]
+        candidates = {c.order_id: c for c in await self._store.auto_confirm_candidates()}
         decisions: list[ConfirmDecision] = []
-        try:
-            async with asyncio.timeout(self._budget):
-                # One at a time: the node's pace is the limit, not our concurrency.
-                for candidate in turn[: self._per_cycle]:
-                    decisions.append(await self._check(candidate))
-                    self._after_id = candidate.order_id
-        except TimeoutError:
+
+        async def check(order_id: int) -> None:
+            decisions.append(await self._check(candidates[order_id]))
+
+        if not await self._turns.take(candidates, check):
             log.info("auto-confirm: budget spent after %d orders", len(decisions))
         return decisions
 

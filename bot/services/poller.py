@@ -65,6 +65,7 @@ class CycleReport:
     changed: int = 0
     unreadable: int = 0  # orders whose answer could not be used this cycle
     skipped: int = 0  # orders not asked about this cycle (transient error on their chunk)
+    track_calls: int = 0  # adapter.track calls (a provider may split one into requests)
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -89,7 +90,10 @@ class Poller:
         # Orders warned about an unknown status; bounded, at worst a warning repeats.
         self._warned_raw: BoundedSet[tuple[int, str]] = BoundedSet(maxsize=4096)
 
-    async def run_cycle(self) -> CycleReport:
+    async def run_cycle(self, *, keep_going: Callable[[], bool] = lambda: True) -> CycleReport:
+        """One cycle. `keep_going` is asked before each provider and each tracking request:
+        once the bot is stopping, the cycle ends there (what it did is committed; the rest
+        waits for the next run), so a long cycle never holds up a shutdown."""
         report = CycleReport()
         try:
             # Bounded by OrderService's per-cycle budget; whatever goes wrong there must
@@ -101,15 +105,20 @@ class Poller:
             log.exception("reconciling lost submissions failed")
             report.errors["reconcile"] = "INTERNAL"
         for adapter in self._orders.providers.values():
+            if not keep_going():
+                report.errors["stopped"] = "SHUTDOWN"
+                return report
             try:
-                await self._poll_provider(adapter, report)
+                await self._poll_provider(adapter, report, keep_going)
             except ProviderError as exc:
                 log.warning("tracking %s failed: %s", adapter.name, exc)
                 report.errors[adapter.name] = exc.code
         await self._report_missing_keys()
         return report
 
-    async def _poll_provider(self, adapter: EnergyProvider, report: CycleReport) -> None:
+    async def _poll_provider(
+        self, adapter: EnergyProvider, report: CycleReport, keep_going: Callable[[], bool]
+    ) -> None:
         now = self._clock()
         # Only the orders placed with this adapter's key: another key cannot see them.
         open_orders = await self._repo.open_orders(adapter.name, adapter.key_id)
@@ -137,6 +146,9 @@ class Poller:
         # chunk is committed (and its pushes released) before the next request.
         chunks = _chunks_by_submission(healthy, adapter.track_batch) + [[o] for o in suspects]
         for chunk in chunks:
+            if not keep_going():
+                report.errors["stopped"] = "SHUTDOWN"
+                return
             await self._track_chunk(adapter, chunk, watches, report)
 
     async def _track_chunk(
@@ -161,6 +173,7 @@ class Poller:
             answers: Sequence[StatusUpdate | Unreadable] = []
             refused: str | None = None
             try:
+                report.track_calls += 1
                 answers = await adapter.track([tracked(o) for o in part])
             except ProviderAuthError:
                 raise  # the key itself is refused: every other chunk would be too

@@ -11,6 +11,7 @@ from bot.bounded import KeyedRateLimit
 from bot.services.chats import ChatService
 from bot.services.history import HistoryService
 from bot.services.housekeeping import PruneReport, Retention, prune
+from bot.services.notices import NoticeService
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
 from bot.storage.repository import Repository
@@ -40,6 +41,7 @@ class Runtime:
     poller: Poller
     chats: ChatService
     history: HistoryService
+    notices: NoticeService
     allowed_user_ids: frozenset[int]
     default_deadline: int
     callback_secret: bytes

@@ -3,6 +3,7 @@ user's language, and who may spend."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
@@ -57,3 +58,12 @@ def chat_id_of(update: Update) -> int:
     chat = update.effective_chat
     assert chat is not None  # every update routed to these handlers has a chat
     return chat.id
+
+
+def until_shutdown(context: Context) -> Callable[[], bool]:
+    """False once shutdown has begun: PTB clears `running` first thing when it stops, before
+    it waits for handlers and jobs (an application driven without being started, as in
+    tests, never stops)."""
+    app = context.application
+    was_running = app.running
+    return lambda: app.running or not was_running

@@ -96,15 +96,9 @@ async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered
     payload, kind = note.payload, note.kind
     if payload is None or kind is None:
         raise ValueError(f"push {note.id}: a kind or payload this version cannot read")
-    sub = await rt.repo.get_submission(payload.submission_id)
-    lang: Lang = "en"
-    if sub is not None:
-        lang = resolve_lang(await rt.repo.get_user_lang(sub.user_id), None)
-    orders = (
-        await rt.repo.orders_by_ids(payload.order_ids)
-        if payload.order_ids is not None
-        else await rt.repo.orders_of_submission(payload.submission_id)
-    )
+    subject = await rt.notices.subject(payload)
+    sub, orders = subject.submission, subject.orders
+    lang: Lang = resolve_lang(subject.language, None) if sub is not None else "en"
     if kind is NoticeKind.INTERRUPTED and sub is not None:
         title, report = await interrupted_lines(rt, lang, sub)
         parts = chunk_lines(report, header=title, limit=_LIMITS[level])
@@ -120,8 +114,9 @@ async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered
         found=_addresses(lang, payload.found),
         missing=_addresses(lang, payload.missing),
     )
-    sub_orders = await rt.repo.orders_of_submission(sub.id) if sub is not None else orders
-    markup = _buttons(rt, lang, note.chat_id, orders, sub_orders, sub.id if sub else None, level)
+    markup = _buttons(
+        rt, lang, note.chat_id, orders, subject.submission_orders, sub.id if sub else None, level
+    )
     if level >= PLAIN:
         if markup is not None:
             text += "\n\n" + t(lang, "push.buttons_unavailable")
@@ -225,7 +220,7 @@ class OutboxDispatcher:
         while True:
             wait = _IDLE_WAKE
             with contextlib.suppress(Exception):
-                due = await self._rt.repo.next_notification_try()
+                due = await self._rt.notices.next_try()
                 if due is not None:
                     wait = min(wait, max(due - self._clock(), 0.05))
             if self._held:
@@ -261,7 +256,7 @@ class OutboxDispatcher:
 
         now = self._clock()
         self._held = {i: until for i, until in self._held.items() if until > now}
-        while notes := await self._rt.repo.due_notifications(_BATCH, after_id=after, now=now):
+        while notes := await self._rt.notices.due(_BATCH, after_id=after, now=now):
             handled += sum(
                 await asyncio.gather(*(one(n) for n in notes if n.id not in self._held))
             )
@@ -270,9 +265,9 @@ class OutboxDispatcher:
 
     async def _deliver(self, note: Notification) -> bool:
         """True if handled (sent, dropped or parked); False if deferred to a later try."""
-        repo = self._rt.repo
-        if await repo.is_chat_blocked(note.chat_id):
-            await repo.mark_dropped(note.id, "blocked")
+        notices = self._rt.notices
+        if await notices.chat_blocked(note.chat_id):
+            await notices.drop(note.id, "blocked")
             return True
         level, start = note.render_level, note.parts_sent
         for _ in range(8):  # levels and chat migrations, each at most a few times
@@ -299,7 +294,7 @@ class OutboxDispatcher:
                 return await self._park(note, f"bad_request: {exc.message}")
             except Exception as exc:
                 return await self._send_failed(note, exc)
-            await self._rt.repo.mark_sent(note.id, now=self._clock())
+            await self._rt.notices.sent(note.id, now=self._clock())
             return True
         return await self._park(note, "no rendering was accepted")
 
@@ -309,18 +304,18 @@ class OutboxDispatcher:
         return dataclasses.replace(note, chat_id=new_id)
 
     async def _send_failed(self, note: Notification, exc: Exception) -> bool:
-        repo = self._rt.repo
+        notices = self._rt.notices
         if isinstance(exc, Forbidden):
             log.info("chat %s blocked the bot; its pushes are dropped", note.chat_id)
-            await repo.set_chat_blocked(note.chat_id, self._clock())
-            await repo.mark_dropped(note.id, "blocked")
+            await notices.block_chat(note.chat_id, now=self._clock())
+            await notices.drop(note.id, "blocked")
             return True
         if isinstance(exc, RetryAfter):
             # Flood control is not the notice's fault: wait as told, no attempt used.
             delay = exc.retry_after
             seconds = float(delay) if isinstance(delay, int) else delay.total_seconds()
             log.warning("push %s: flood control, retry in %.0f s", note.id, seconds)
-            await repo.defer_notification(
+            await notices.defer(
                 note.id, next_try_at=self._clock() + seconds, attempts=note.attempts
             )
             return False
@@ -343,7 +338,7 @@ class OutboxDispatcher:
             else:
                 await self._bot.send_message(note.chat_id, rendered.parts[index], parse_mode=None)
             if index < last:
-                await self._rt.repo.set_notification_progress(
+                await self._rt.notices.progress(
                     note.id, parts_sent=index + 1, render_level=level, parts=rendered.parts
                 )
 
@@ -352,14 +347,14 @@ class OutboxDispatcher:
         if attempts >= MAX_ATTEMPTS:
             return await self._park(note, f"{reason} (after {attempts} attempts)")
         log.warning("push %s: attempt %d failed (%s); retrying later", note.id, attempts, reason)
-        await self._rt.repo.defer_notification(
+        await self._rt.notices.defer(
             note.id, next_try_at=self._clock() + backoff(attempts), attempts=attempts
         )
         return False
 
     async def _park(self, note: Notification, reason: str) -> bool:
         log.error("push %s to chat %s parked as failed: %s", note.id, note.chat_id, reason)
-        await self._rt.repo.park_notification(note.id, reason, now=self._clock())
+        await self._rt.notices.park(note.id, reason, now=self._clock())
         self.failed += 1
         return True
 

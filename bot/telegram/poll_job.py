@@ -18,7 +18,7 @@ from typing import Any
 from telegram.ext import JobQueue
 
 from bot.healthcheck import write_heartbeat
-from bot.telegram.context import Context
+from bot.telegram.context import Context, until_shutdown
 
 log = logging.getLogger(__name__)
 POLL_JOB = "order-poller"
@@ -40,21 +40,24 @@ async def poll_orders(context: Context) -> None:
     schedule = job.data if job is not None and isinstance(job.data, PollSchedule) else None
     started = time.monotonic()
     try:
-        report = await rt.poller.run_cycle()
+        report = await rt.poller.run_cycle(keep_going=until_shutdown(context))
     except Exception:
         # Not a finished cycle: no heartbeat, so a cycle failing every time turns the
         # healthcheck red instead of hiding behind it.
         log.exception("poll cycle failed")
     else:
-        if report.changed or report.errors or report.unreadable:
-            log.info(
-                "poll: %d tracked, %d changed, %d unreadable, %d skipped, errors %s",
-                report.tracked,
-                report.changed,
-                report.unreadable,
-                report.skipped,
-                report.errors or "none",
-            )
+        # One record per finished cycle, in a fixed key=value shape the benchmark reads.
+        log.info(
+            "poll cycle done tracked=%d changed=%d track_calls=%d unreadable=%d skipped=%d "
+            "errors=%s seconds=%.3f",
+            report.tracked,
+            report.changed,
+            report.track_calls,
+            report.unreadable,
+            report.skipped,
+            ",".join(f"{k}:{v}" for k, v in sorted(report.errors.items())) or "none",
+            time.monotonic() - started,
+        )
         if schedule is not None:
             write_heartbeat(schedule.heartbeat, cycle_seconds=time.monotonic() - started)
     finally:

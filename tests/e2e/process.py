@@ -9,8 +9,6 @@ when the test ends.
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -21,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.config import Settings
+from testkit.launcher import BotProcess, launch_bot
+from testkit.launcher import clean_environ as clean_environ  # noqa: PLC0414 (re-export)
 from tests.support.fake_bot_api import buttons
 from tests.support.telegram_server import FakeTelegramServer, SentMessage, find_button
 
@@ -37,24 +36,7 @@ POLL_INTERVAL = 0.5
 HTTP_TIMEOUT = 2.0
 TRONSAVE_INTERVAL = 0.2  # the bot's pacing; the simulator's rate_interval must not exceed it
 START_TIMEOUT = 20.0
-STOP_TIMEOUT = 10.0
 REPLY_TIMEOUT = 10.0
-
-# Names the bot's settings read (case-insensitively) are never inherited from the caller.
-_SETTINGS_NAMES = frozenset(name.upper() for name in Settings.model_fields)
-_STRIPPED_PREFIXES = ("TELEGRAM_", "TRONSAVE_", "FEEE_")
-
-
-def clean_environ(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """`base` (default: os.environ) without anything that configures the bot."""
-    env = dict(os.environ if base is None else base)
-    for name in list(env):
-        upper = name.upper()
-        if upper.startswith(_STRIPPED_PREFIXES) or upper in _SETTINGS_NAMES:
-            del env[name]
-    env["PTB_TIMEDELTA"] = "1"
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
 
 
 def bot_env(
@@ -116,45 +98,6 @@ def query_db(database: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tup
         return list(db.execute(sql, params).fetchall())
 
 
-@dataclass
-class BotProcess:
-    popen: subprocess.Popen[bytes]
-    log_path: Path
-
-    @property
-    def pid(self) -> int:
-        return self.popen.pid
-
-    @property
-    def running(self) -> bool:
-        return self.popen.poll() is None
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def terminate(self, timeout: float = STOP_TIMEOUT) -> int:
-        """SIGTERM, then the exit code; a bot still running after `timeout` is killed and
-        the test fails."""
-        if self.running:
-            self.popen.send_signal(signal.SIGTERM)
-        try:
-            return self.popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise AssertionError(
-                f"the bot did not exit within {timeout}s of SIGTERM; log:\n{self.log()}"
-            ) from None
-
-    def kill(self) -> int:
-        """SIGKILL (no chance to clean up), then the exit code."""
-        if self.running:
-            os.kill(self.pid, signal.SIGKILL)
-        return self.popen.wait(STOP_TIMEOUT)
-
-
 class BotLauncher:
     """Starts bot processes in `workdir` and makes sure none outlives the test."""
 
@@ -167,16 +110,7 @@ class BotLauncher:
         """Start `python -m bot` and return once it polls the fake Bot API."""
         before = self.tg.method_counts().get("getUpdates", 0)
         log_path = self.workdir / f"bot-{len(self.processes) + 1}.log"
-        with log_path.open("wb") as log:
-            popen = subprocess.Popen(
-                [sys.executable, "-m", "bot"],
-                cwd=self.workdir,
-                env=dict(env),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        proc = BotProcess(popen, log_path)
+        proc = launch_bot(env, cwd=self.workdir, log_path=log_path)
         self.processes.append(proc)
 
         def polling() -> bool | None:

@@ -1,6 +1,6 @@
-"""The poller benchmark at a tiny size: it runs end to end, prints every figure, and every
-push arrives. Runs the script as a user would (`python -m benchmarks.poller`), which starts
-`python -m bot` as a separate process."""
+"""The benchmark at a tiny size: one invocation runs the shipped and the naive
+configuration on the same loads, and every figure is reported for both. A smoke test of
+the instrument, not a timed test: the numbers themselves are not judged here."""
 
 from __future__ import annotations
 
@@ -11,53 +11,64 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import poller
+from benchmarks import report
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TINY = [
-    "--chats", "3", "--receivers", "2",
-    "--feee-orders", "4", "--feee-receivers", "2",
-    "--min-interval", "0.05", "--rate-interval", "0.05",
-    "--feee-rps", "50", "--feee-qps", "100",
-    "--poll-interval", "0.5", "--after-cycles", "1",
+    "--users", "2", "--push", "4x2",
+    "--pace", "0.05", "--poll-interval", "0.3", "--push-cap", "15", "--settle", "2",
 ]  # fmt: skip
+SECONDS = re.compile(r"[0-9][0-9,.]* s")
+NUMBER = re.compile(r"[0-9][0-9,.]*")
 
 
-def _value(report: str, label: str) -> list[str]:
-    """The text after "label: " on every line starting with it (one per section)."""
-    return re.findall(rf"^{re.escape(label)}: (.*)$", report, re.M)
+def _tables(out: str) -> dict[str, dict[str, tuple[str, str]]]:
+    """Per table title, each figure's (shipped, naive) cells."""
+    tables: dict[str, dict[str, tuple[str, str]]] = {}
+    current: dict[str, tuple[str, str]] | None = None
+    for line in out.splitlines():
+        if line.startswith("== ") and line.endswith(" =="):
+            current = tables.setdefault(line[3:-3], {})
+        elif current is not None and line.strip():
+            cells = re.split(r" {2,}", line.strip())
+            if len(cells) >= 3:
+                current[cells[0]] = (cells[1], cells[2])
+        else:
+            current = None
+    return tables
 
 
 @pytest.mark.e2e
-def test_tiny_benchmark_reports_every_figure_and_all_pushes() -> None:
+def test_tiny_benchmark_reports_every_figure_for_both_configurations() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.poller", *TINY],
+        [sys.executable, "-m", "benchmarks", *TINY],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=120,
         check=False,
     )
-    report = done.stdout
-    assert done.returncode == 0, f"{report}\n{done.stderr}"
-    assert "== TronSave Fast Charge: 6 open orders" in report
-    assert "== Feee.io: 4 open orders" in report
-
-    for label in poller.FIGURES:
-        values = _value(report, label)
-        assert len(values) == 2, f"{label!r} not printed once per section:\n{report}"
-        if label != poller.FIG_SETTINGS:
-            # A number, not "n/a": every figure was measured.
-            assert all(re.match(r"[0-9]", v) for v in values), f"{label}: {values}"
-
-    tronsave, feee = _value(report, poller.FIG_PUSHES)
-    assert tronsave.startswith("3/3 ")
-    assert feee.startswith("2/2 ")
-    for pushes in (tronsave, feee):
-        assert "0 chats got it twice, 0 other messages" in pushes
-    # Before the match every open order is tracked; after it, matched orders are not.
-    assert [v.split()[0] for v in _value(report, poller.FIG_BEFORE)] == ["1", "4"]
-    assert [v.split()[0] for v in _value(report, poller.FIG_AFTER)] == ["0", "0"]
-    assert all(v.split()[0] == "0" for v in _value(report, poller.FIG_429)), report
-    assert re.search(rf"^{poller.FIG_TOTAL_WALL}: [0-9.]+ s$", report, re.M)
-    assert report.rstrip().endswith("result: OK")
+    out = done.stdout
+    assert done.returncode == 0, f"{out}\n{done.stderr}"
+    assert re.search(r"^machine: \d+ cores .*Python 3\.", out, re.M), out
+    assert "configuration naive: TRONSAVE_TRACK_CHUNK_SIZE=1 POLL_INTERVAL_SECONDS=10" in out
+    tables = _tables(out)
+    summary = tables["2 users ask for a summary at once (/new 65000 15m 70 T…)"]
+    pushes = tables["4 open orders over 2 chats (2 receivers each) matched at once"]
+    for table, figures in ((summary, report.SUMMARY_FIGURES), (pushes, report.PUSH_FIGURES)):
+        for label in figures:
+            assert label in table, f"{label!r} missing:\n{out}"
+            for cell in table[label]:
+                # Measured for both: a number, never "n/a" nor a bound ("> ...").
+                assert NUMBER.match(cell), f"{label}: {table[label]}\n{out}"
+    for label in (*report.CONFIRM, *report.PUSH):
+        assert all(SECONDS.fullmatch(c) for c in {**summary, **pushes}[label]), label
+    # The naive bot asks about one order per request, the shipped one about all four.
+    assert pushes[report.REQUESTS][1].endswith("(1–1)")
+    assert pushes[report.REQUESTS][0].endswith("(4–4)")
+    # Cycles are read from the bot's own records, in both configurations.
+    assert all(int(cell.split()[0]) >= 1 for cell in pushes[report.CYCLES]), pushes
+    for table in (summary, pushes):
+        assert table[report.PROVIDER_429] == ("0", "0")
+        assert table[report.TELEGRAM_429] == ("0", "0")
+    assert out.rstrip().endswith("result: OK")

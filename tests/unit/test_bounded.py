@@ -169,7 +169,7 @@ async def test_order_service_keeps_no_lock_for_idle_chats(repo: Repository) -> N
     for chat in range(200):
         with pytest.raises(NotYourOrder):  # a button naming an order that is not there
             await service.cancel(chat_id=chat, order_ids=[10_000 + chat])
-    assert len(service._chat_locks) == 0
+    assert len(service._actions._chat_locks) == 0
 
 
 def test_poller_memory_of_warnings_is_bounded(repo: Repository) -> None:

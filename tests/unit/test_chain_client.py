@@ -31,7 +31,7 @@ from bot.chain.models import (
 )
 from bot.chain.settings import ChainSettings
 from bot.chain.sizing import transfer_energy
-from bot.providers.pacing import Pacer
+from bot.net.pacing import Pacer
 from bot.sandbox.base import derive_address
 
 BASE_URL = "https://node.test"

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from bot import __main__ as entry
 from bot.config import ConfigError, Settings, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENV_EXAMPLE = REPO_ROOT / ".env.example"
 TOKEN = "123456:TEST-token-that-must-never-be-shown"
 FIELD_NAMES = {name.upper() for name in Settings.model_fields}
-SECRET_FIELDS = {"TELEGRAM_BOT_TOKEN", "TRONSAVE_API_KEY", "FEEE_API_KEY"}
+SECRET_FIELDS = {"TELEGRAM_BOT_TOKEN", "TRONSAVE_API_KEY", "FEEE_API_KEY", "TRONGRID_API_KEY"}
 ASSIGNMENT = re.compile(r"^([A-Z][A-Z0-9_]*)=(.*)$")
 
 
@@ -225,3 +226,41 @@ def test_readme_table_lists_every_setting() -> None:
     listed = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", readme, flags=re.MULTILINE))
     assert FIELD_NAMES - listed == set(), "settings missing from the README's table"
     assert listed - FIELD_NAMES == set(), "the README's table names unknown settings"
+
+
+def test_chain_settings_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRON_NODE_URL", "http://127.0.0.1:8090/")
+    monkeypatch.setenv("TRONGRID_API_KEY", "trongrid-test-key")
+    monkeypatch.setenv("TRON_REQUESTS_PER_SECOND", "4")
+    settings = load_settings(_env_file=None, telegram_bot_token=TOKEN, tronsave_api_key="k")
+    assert settings.tron_node_url == "http://127.0.0.1:8090"
+    assert settings.trongrid_api_key is not None
+    assert settings.trongrid_api_key.get_secret_value() == "trongrid-test-key"
+    assert "trongrid-test-key" not in repr(settings)
+    assert settings.make_pacer().min_interval == 0.25
+
+
+def test_chain_defaults_and_a_blank_trongrid_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRONGRID_API_KEY", " ")
+    settings = load_settings(_env_file=None, telegram_bot_token=TOKEN, tronsave_api_key="k")
+    assert settings.trongrid_api_key is None
+    assert settings.tron_node_url == "https://api.trongrid.io"
+    assert settings.tron_requests_per_second == 5.0
+    assert settings.tron_timeout_seconds == 10.0
+    assert settings.tron_energy_fee_cache_seconds == 600.0
+
+
+def test_tron_node_url_without_scheme_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRON_NODE_URL", "api.trongrid.io")
+    with pytest.raises(ConfigError, match="TRON_NODE_URL"):
+        load_settings(_env_file=None, telegram_bot_token=TOKEN, tronsave_api_key="k")
+
+
+def test_every_secret_setting_is_masked_in_logs() -> None:
+    secret_fields = {
+        name.upper()
+        for name, field in Settings.model_fields.items()
+        if "SecretStr" in str(field.annotation)
+    }
+    assert secret_fields == SECRET_FIELDS
+    assert secret_fields <= entry._SECRET_NAMES

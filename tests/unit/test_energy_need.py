@@ -16,7 +16,7 @@ from bot.chain.models import (
     TRANSFER_ENERGY_TO_NON_HOLDER,
     AccountResources,
 )
-from bot.providers.pacing import Pacer
+from bot.net.pacing import Pacer
 from bot.sandbox.base import derive_address
 from bot.sandbox.tron_node import TronNodeSimulator
 from bot.services.energy_need import (

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from bot.domain import OrderState
 from bot.money import trx_to_sun
+from bot.net.pacing import Pacer, key_fingerprint
 from bot.providers.errors import (
     FailureReason,
     ProviderAuthError,
@@ -27,7 +28,6 @@ from bot.providers.feee.client import FeeeClient
 from bot.providers.feee.durations import FeeeDuration, UnsupportedDuration
 from bot.providers.feee.models import FeeeAccount, FeeeOrder, FeeeQuote
 from bot.providers.feee.status import cancellable, is_delivered, order_state
-from bot.providers.pacing import Pacer, key_fingerprint
 
 API_KEY = "feee-SECRET-5f1c2d9a7b3e4c6d"
 USER_AGENT = "TestBot/1.0 (+https://example.invalid)"

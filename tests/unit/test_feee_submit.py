@@ -12,10 +12,10 @@ import pytest
 from pydantic import SecretStr
 
 from bot.domain import NoticeKind, OrderState, ProviderName, SubmissionState
+from bot.net.pacing import Pacer
 from bot.providers.feee.adapter import FeeeProvider
 from bot.providers.feee.client import FeeeClient
 from bot.providers.feee.models import FeeeOrder, FeeeQuote
-from bot.providers.pacing import Pacer
 from bot.providers.port import OrderRequest, ReceiverResult, ReceiverStatus
 from bot.sandbox.feee import FeeeSimulator
 from bot.services.orders import OrderService, ReceiverReport, SubmitStatus

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -55,10 +56,16 @@ class FakeJobQueue:
 
 
 @dataclass
+class FakeApplication:
+    running: bool = True
+
+
+@dataclass
 class FakeContext:
     services: FakeRuntime
     job: FakeJob
     job_queue: FakeJobQueue
+    application: FakeApplication = field(default_factory=FakeApplication)
 
 
 class SlowPoller:
@@ -66,7 +73,7 @@ class SlowPoller:
         self.seconds = seconds
         self.fail = fail
 
-    async def run_cycle(self) -> CycleReport:
+    async def run_cycle(self, *, keep_going: Callable[[], bool] = lambda: True) -> CycleReport:
         if self.fail:
             raise RuntimeError("a bug deep inside the cycle")
         await asyncio.sleep(self.seconds)

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from bot import __main__ as entry
 from bot.config import ConfigError, Settings
@@ -100,3 +101,22 @@ def test_exit_now_exits_normally_without_lingering_threads() -> None:
     with pytest.raises(SystemExit) as info:
         entry.exit_now(4)
     assert info.value.code == 4
+
+
+def test_the_trongrid_key_is_masked_like_the_other_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "trongrid-main-test-key"
+    settings = _settings(tmp_path).model_copy(update={"trongrid_api_key": SecretStr(key)})
+    masked: list[str] = []
+    monkeypatch.setattr(entry, "load_settings", lambda: settings)
+    monkeypatch.setattr(
+        entry, "configure_logging", lambda level, secrets, **_: masked.extend(secrets)
+    )
+    monkeypatch.setattr(entry, "run", lambda _: 0)
+    entry.main()
+    assert key in masked
+    # Before Settings can be built too: from the environment.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TRONGRID_API_KEY", key)
+    assert key in entry._raw_secrets()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.providers.pacing import Pacer, key_fingerprint
+from bot.net.pacing import Pacer, key_fingerprint
 
 
 class VirtualTime:

@@ -340,3 +340,20 @@ async def test_a_provider_refusing_everything_costs_a_bounded_number_of_requests
     assert len(fake.batches) <= 2 * splits + 1  # not the 127 of a full bisection
     assert report.skipped > 0
     assert 0 < report.unreadable < 64
+
+
+async def test_a_cycle_stops_between_chunks_once_the_bot_is_stopping(repo: Repository) -> None:
+    # A long cycle (many chunks at the provider's pace) must not hold up a shutdown: it
+    # checks between requests and leaves the rest for the next run of the bot.
+    clock = Clock(1_000_000.0)
+    fake = PickyProvider(clock=clock)
+    fake.track_batch = 3  # one submission of three receivers per chunk
+    svc, poller = make(repo, clock, fake)
+    for chat in range(4):
+        await submit(svc, chat_id=chat)
+    report = await poller.run_cycle(keep_going=lambda: not fake.batches)
+    assert len(fake.batches) == 1  # four chunks were due; the stop came after the first
+    assert report.errors.get("stopped") == "SHUTDOWN"
+    full = await poller.run_cycle()
+    assert len(fake.batches) == 1 + 4
+    assert "stopped" not in full.errors

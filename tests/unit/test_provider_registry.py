@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from bot.config import Settings
 from bot.domain import ProviderName
 from bot.i18n import LANGS, Lang, t
+from bot.net.pacing import Pacer
 from bot.providers import feee, tronsave
 from bot.providers.errors import (
     FailureReason,
@@ -27,7 +28,6 @@ from bot.providers.feee.client import FeeeClient
 from bot.providers.feee.durations import FeeeDuration
 from bot.providers.feee.reasons import AUTH_CODES as FEEE_AUTH_CODES
 from bot.providers.feee.reasons import REASONS as FEEE_REASONS
-from bot.providers.pacing import Pacer
 from bot.providers.port import Refusal
 from bot.providers.registry import PROVIDERS, ProviderSettings, build_providers, reason_of
 from bot.providers.tronsave.client import TronSaveClient

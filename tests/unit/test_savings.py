@@ -9,7 +9,7 @@ import pytest
 
 from bot.chain.client import TronNodeClient
 from bot.chain.models import TRANSFER_ENERGY_TO_HOLDER
-from bot.providers.pacing import Pacer
+from bot.net.pacing import Pacer
 from bot.sandbox.base import derive_address
 from bot.sandbox.tron_node import TronNodeSimulator
 from bot.services.energy_need import (

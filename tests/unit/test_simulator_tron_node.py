@@ -25,7 +25,7 @@ from bot.chain.models import (
     EnergySource,
 )
 from bot.chain.sizing import transfer_energy
-from bot.providers.pacing import Pacer
+from bot.net.pacing import Pacer
 from bot.sandbox.base import derive_address
 from bot.sandbox.tron_node import TronNodeSimulator
 

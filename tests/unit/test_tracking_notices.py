@@ -9,6 +9,7 @@ from bot.domain import NoticeKind, OrderState, ProviderName
 from bot.providers.port import OrderRequest
 from bot.services.chats import ChatService
 from bot.services.history import HistoryService
+from bot.services.notices import NoticeService
 from bot.services.orders import ActionStatus, OrderService
 from bot.services.poller import Poller
 from bot.services.runtime import Runtime
@@ -38,6 +39,7 @@ def runtime(repo: Repository, svc: OrderService, clock: Clock) -> Runtime:
         poller=Poller(svc, deadline_grace=60, clock=clock),
         chats=ChatService(repo),
         history=HistoryService(repo),
+        notices=NoticeService(repo),
         allowed_user_ids=frozenset({20}),
         default_deadline=300,
         callback_secret=b"secret",

@@ -12,11 +12,11 @@ import pytest
 from pydantic import SecretStr
 
 from bot.domain import OrderState
+from bot.net.pacing import Pacer
 from bot.providers.feee import status as feee_status
 from bot.providers.feee.adapter import FeeeProvider
 from bot.providers.feee.client import FeeeClient
 from bot.providers.feee.models import FeeeOrder
-from bot.providers.pacing import Pacer
 from bot.providers.port import StatusUpdate, TrackedOrder, Unreadable
 from bot.providers.tronsave.adapter import TronSaveProvider
 from bot.providers.tronsave.client import TronSaveClient

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from bot.net.pacing import Pacer, key_fingerprint
 from bot.providers.errors import (
     ProviderAuthError,
     ProviderBusinessError,
@@ -22,7 +23,6 @@ from bot.providers.errors import (
     ProviderUnavailable,
     ProviderValidationError,
 )
-from bot.providers.pacing import Pacer, key_fingerprint
 from bot.providers.tronsave.client import TronSaveClient
 from bot.providers.tronsave.models import (
     ActionResult,

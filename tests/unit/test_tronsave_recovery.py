@@ -17,9 +17,9 @@ from pydantic import SecretStr
 
 import bot.providers.tronsave.adapter as adapter_module
 from bot.domain import OrderState
+from bot.net.pacing import Pacer
 from bot.providers.clock import ClockOffset
 from bot.providers.errors import ProviderUnavailable
-from bot.providers.pacing import Pacer
 from bot.providers.port import SubmissionQuery, TrackedOrder
 from bot.providers.tronsave.adapter import TronSaveProvider
 from bot.providers.tronsave.client import TronSaveClient

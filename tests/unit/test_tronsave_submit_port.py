@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.domain import ProviderName, SubmissionState
-from bot.providers.pacing import Pacer
+from bot.net.pacing import Pacer
 from bot.providers.port import OrderRequest, ReceiverResult, ReceiverStatus
 from bot.providers.tronsave.adapter import TronSaveProvider
 from bot.providers.tronsave.client import TronSaveClient

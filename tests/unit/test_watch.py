@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import pytest
 
 from bot.chain.client import TronNodeClient
-from bot.providers.pacing import Pacer
+from bot.net.pacing import Pacer
 from bot.sandbox.base import derive_address
 from bot.sandbox.tron_node import TronNodeSimulator
-from bot.services.watch import (
+from bot.services.alerts import AlertEvent, AlertState, step_alert
+from bot.services.auto_rent import (
     DAY_SECONDS,
-    ActionKind,
-    AlertEvent,
-    AlertState,
     AutoRentLedger,
     AutoRentPlan,
     PlaceResult,
     PlaceStatus,
     RentAction,
-    RoundRobin,
     StopReason,
     WaitReason,
-    Watch,
-    WatchService,
     decide_auto_rent,
     record_placement,
-    step_alert,
 )
+from bot.services.turns import RoundRobin, Turns
+from bot.services.watch import ActionKind, Watch, WatchService
 from tests.support.fake_chain import FakeChain
 
 ADDR = derive_address("watch:address")
@@ -86,7 +83,7 @@ def test_a_custom_margin_and_bad_thresholds() -> None:
 
 
 def test_round_robin_takes_turns() -> None:
-    turns = RoundRobin()
+    turns = RoundRobin[str]()
     keys = ["c", "a", "b", "a"]
     first = turns.pick(keys, 2)
     assert first == ["a", "b"]
@@ -95,6 +92,29 @@ def test_round_robin_takes_turns() -> None:
     # Nothing read (a budget spent at once): the same turn again.
     assert turns.pick(keys, 2) == ["c", "a"]
     assert turns.pick([], 2) == []
+
+
+async def test_turns_visit_in_turn_and_stop_at_the_budget() -> None:
+    with pytest.raises(ValueError, match="addresses_per_cycle must be at least 1"):
+        Turns[str](0, 1.0, name="addresses_per_cycle")
+    turns = Turns[int](2, 0.05, name="n")
+    seen: list[int] = []
+
+    async def visit(key: int) -> None:
+        seen.append(key)
+
+    assert await turns.take([3, 1, 2], visit) is True
+    assert await turns.take([3, 1, 2], visit) is True
+    assert seen == [1, 2, 3, 1]
+
+    async def slow(key: int) -> None:
+        seen.append(key)
+        await asyncio.sleep(1)
+
+    assert await turns.take([3, 1, 2], slow) is False
+    # The key cut off by the budget was not read: it goes first again.
+    assert await turns.take([3, 1, 2], visit) is True
+    assert seen[-3:] == [2, 2, 3]
 
 
 # --- auto-rent policy -------------------------------------------------------------------------

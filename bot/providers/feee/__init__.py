@@ -10,11 +10,11 @@ from collections.abc import Callable
 
 import httpx
 
+from bot.net.pacing import Pacer
 from bot.providers.feee.adapter import FeeeProvider
 from bot.providers.feee.client import FeeeClient
 from bot.providers.feee.reasons import reason_of
 from bot.providers.feee.settings import FeeeSettings
-from bot.providers.pacing import Pacer
 from bot.providers.port import EnergyProvider
 
 __all__ = ["FeeeSettings", "build", "reason_of"]

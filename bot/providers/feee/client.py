@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from bot.net.http import ClosingClient, decode_json, retry_after, scrub, send_fault
+from bot.net.pacing import Pacer, key_fingerprint
 from bot.providers.errors import (
     ProviderAuthError,
     ProviderBusinessError,
@@ -26,8 +27,6 @@ from bot.providers.errors import (
 from bot.providers.feee.durations import UNIT_SECONDS, FeeeDuration
 from bot.providers.feee.models import FeeeAccount, FeeeOrder, FeeeQuote
 from bot.providers.feee.reasons import AUTH_CODES, reason_of
-from bot.providers.http import NOT_SENT, decode_json, scrub
-from bot.providers.pacing import Pacer, key_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +41,7 @@ RESOURCE_TYPE_ENERGY: Final = 1
 _M = TypeVar("_M", bound=BaseModel)
 
 
-class FeeeClient:
+class FeeeClient(ClosingClient):
     """One API key. All requests share one pacing budget, `feee:<key_id>`."""
 
     provider = PROVIDER
@@ -72,9 +71,6 @@ class FeeeClient:
             headers={"User-Agent": user_agent},
             follow_redirects=False,
         )
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     async def price(self, *, resource_value: int, duration: FeeeDuration) -> FeeeQuote:
         _check_resource_value(resource_value)
@@ -156,8 +152,8 @@ class FeeeClient:
             response = await self._send(method, path, params, json_body, is_write)
             if response.status_code != 429:
                 break
-            retry_after = _retry_after(response)
-            delay = max(self._backoff(attempt), retry_after or 0.0)
+            wait = retry_after(response, cap=MAX_RETRY_AFTER_SECONDS)
+            delay = max(self._backoff(attempt), wait or 0.0)
             # Back the whole key off, not just this call: the budget is per key.
             self._pacer.push_back(self._pacer_key, delay)
             if is_write or attempt >= self._max_retries:
@@ -188,7 +184,7 @@ class FeeeClient:
                 )
         except httpx.TransportError as exc:
             # Only a write that may have reached Feee leaves the outcome unknown.
-            unknown = is_write and not isinstance(exc, NOT_SENT)
+            unknown = is_write and send_fault(exc).reached
             code = "TIMEOUT" if isinstance(exc, httpx.TimeoutException) else "NETWORK"
             logger.warning(
                 "feee transport error path=%s key_id=%s error=%s outcome_unknown=%s",
@@ -309,12 +305,3 @@ def _envelope_code(envelope: Mapping[str, object] | None) -> int | None:
 def _request_id(envelope: Mapping[str, object] | None) -> str | None:
     value = None if envelope is None else envelope.get("request_id")
     return str(value) if value is not None else None
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    raw = response.headers.get("Retry-After", "")
-    try:
-        seconds = float(raw)
-    except ValueError:
-        return None
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS) if math.isfinite(seconds) else None

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import httpx
 
-from bot.providers.pacing import Pacer
+from bot.net.pacing import Pacer
 from bot.providers.port import EnergyProvider
 from bot.providers.tronsave.adapter import TronSaveProvider
 from bot.providers.tronsave.client import TronSaveClient

@@ -13,17 +13,15 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from types import TracebackType
 
 import httpx
 from pydantic import SecretStr, ValidationError
 
+from bot.net.http import DETAIL_LIMIT, UNDECODABLE, ClosingClient, decode_json, scrub
+from bot.net.pacing import Pacer, key_fingerprint
 from bot.providers.clock import ClockOffset, OffsetBound, parse_http_date
 from bot.providers.errors import ProviderRateLimited, ProviderUnavailable, SendTiming
-from bot.providers.http import UNDECODABLE, decode_json, scrub
-from bot.providers.pacing import Pacer, key_fingerprint
 from bot.providers.tronsave.failures import (
-    DETAIL_LIMIT,
     PROVIDER,
     Failure,
     bad_response,
@@ -76,7 +74,7 @@ _USER_INFO = _Endpoint("user_info", "GET", "/v2/user-info", safe=True)
 # --- client --------------------------------------------------------------------------------
 
 
-class TronSaveClient:
+class TronSaveClient(ClosingClient):
     provider = PROVIDER
 
     def __init__(
@@ -109,9 +107,6 @@ class TronSaveClient:
             timeout=httpx.Timeout(timeout),
             transport=transport,
         )
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     @property
     def timeout(self) -> float:
@@ -152,17 +147,6 @@ class TronSaveClient:
         middle = (bound.low + bound.high) / 2
         arrive = self._clock() + self._rtt / 2 + middle  # provider time if sent now
         return (math.ceil(arrive) - arrive) % 1.0
-
-    async def __aenter__(self) -> TronSaveClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     # --- public calls ---
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from bot.net.http import send_fault, validate
 from bot.providers.errors import (
     ProviderAuthError,
     ProviderBusinessError,
@@ -21,11 +22,9 @@ from bot.providers.errors import (
     ProviderUnavailable,
     ProviderValidationError,
 )
-from bot.providers.http import NOT_SENT
 from bot.providers.tronsave.reasons import AUTH_CODES, CODE_WORDS, reason_of
 
 PROVIDER = "tronsave"
-DETAIL_LIMIT = 300
 _M = TypeVar("_M", bound=BaseModel)
 
 # Code words are matched as whole words anywhere in the body because the create page
@@ -36,12 +35,6 @@ _KNOWN_CODE_RE = re.compile(r"\b(" + "|".join(CODE_WORDS) + r")\b")
 # "body/amount must be number", "querystring.pageSize should be integer".
 _REQUIRED_FIELD_RE = re.compile(r"required property '([^']+)'")
 _PATH_FIELD_RE = re.compile(r"^(?:body|querystring|params|headers)[/.]([A-Za-z0-9_]+)")
-
-_NOT_SENT_CODES: dict[type[httpx.RequestError], str] = {
-    httpx.ConnectError: "CONNECT_ERROR",
-    httpx.ConnectTimeout: "CONNECT_TIMEOUT",
-    httpx.PoolTimeout: "POOL_TIMEOUT",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,16 +99,10 @@ def _field_name(message: str) -> str | None:
 
 
 def transport_failure(exc: httpx.RequestError) -> Failure:
-    name = type(exc).__name__  # not str(exc): keep the failure text short and predictable
-    for kind in NOT_SENT:  # the request never reached the server: nothing happened there
-        if isinstance(exc, kind):
-            code = _NOT_SENT_CODES[kind]
-            failure = ProviderUnavailable(PROVIDER, code, name, outcome_unknown=False)
-            return Failure(failure, True, answered=False)
-    # The request may have reached the server; a write's effect is unknown.
-    code = "TIMEOUT" if isinstance(exc, httpx.TimeoutException) else "NETWORK_ERROR"
-    error = ProviderUnavailable(PROVIDER, code, name, outcome_unknown=True)
-    return Failure(error, transient=isinstance(exc, httpx.TransportError), answered=False)
+    fault = send_fault(exc)
+    # Not sent: nothing happened at the server. Otherwise a write's effect is unknown.
+    error = ProviderUnavailable(PROVIDER, fault.code, fault.name, outcome_unknown=fault.reached)
+    return Failure(error, fault.transient, answered=False)
 
 
 def bad_response(detail: str, status: int | None) -> ProviderUnavailable:
@@ -126,9 +113,4 @@ def bad_response(detail: str, status: int | None) -> ProviderUnavailable:
 
 
 def parse(model: type[_M], raw: object) -> _M:
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or model.__name__
-        raise bad_response(f"{where}: {first['msg']}"[:DETAIL_LIMIT], None) from None
+    return validate(model, raw, lambda detail: bad_response(detail, None))

@@ -3,8 +3,6 @@ outcome (every receiver's when it is anything short of "all ordered")."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from telegram import Update
 
 from bot.domain import ProviderName
@@ -13,7 +11,7 @@ from bot.providers.port import OrderRequest, ReceiverStatus
 from bot.services.orders import SubmitOutcome, SubmitStatus
 from bot.telegram import keyboards
 from bot.telegram.callback_data import ConfirmOffer
-from bot.telegram.context import Context, chat_id_of, ensure_allowed, user_lang
+from bot.telegram.context import Context, chat_id_of, ensure_allowed, until_shutdown, user_lang
 from bot.telegram.draft import Draft
 from bot.telegram.handlers.wizard import (
     END,
@@ -70,7 +68,7 @@ async def submit(update: Update, context: Context) -> str | int:
         user_id=user.id,
         provider=provider,
         request=request,
-        keep_going=_until_shutdown(context),
+        keep_going=until_shutdown(context),
     )
     if user.language_code is not None:
         await rt.chats.keep_language(user.id, lang)  # so pushes to this chat use it
@@ -80,14 +78,6 @@ async def submit(update: Update, context: Context) -> str | int:
     await reply(update, chunks[-1], keyboards.my_orders(lang))
     drop_draft(update, context)
     return END
-
-
-def _until_shutdown(context: Context) -> Callable[[], bool]:
-    """False once shutdown has begun: PTB clears `running` first thing when it stops (an
-    application processing updates without being started, as in tests, never stops)."""
-    app = context.application
-    was_running = app.running
-    return lambda: app.running or not was_running
 
 
 def submit_reply(lang: Lang, outcome: SubmitOutcome) -> list[str]:

@@ -1,7 +1,7 @@
-"""Request pacing: the one place that keeps provider calls under their rate limits.
+"""Request pacing: the one place that keeps calls to an outside API under its rate limits.
 
-One `Pacer` is created per provider for the whole process and shared by every client
-using it, so no two code paths can each think they own the budget.
+One `Pacer` is created per outside API (each provider, the TRON node) for the whole process
+and shared by every client using it, so no two code paths can each think they own the budget.
 """
 
 from __future__ import annotations

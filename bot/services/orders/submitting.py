@@ -1,0 +1,159 @@
+"""Submitting: the submission is recorded first, then sent once, its receivers'
+progress stored as the adapter reports it. A lost answer is reconciled, never retried."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+
+from bot.domain import ProviderName, SubmissionState
+from bot.providers.errors import FailureReason, ProviderError, ProviderUnavailable
+from bot.providers.port import EnergyProvider, OrderRequest, ReceiverStatus, SubmitResult
+from bot.services.orders.adapters import Adapters
+from bot.services.orders.outcomes import (
+    SHUTDOWN,
+    ReceiverReport,
+    SubmitOutcome,
+    SubmitStatus,
+)
+from bot.services.orders.progress import StoredProgress, SubmitStopped
+from bot.services.orders.receivers import answered, receiver_report
+from bot.services.orders.recovery import Recovery
+from bot.services.orders.states import move
+from bot.storage.repository import Order, Repository, Submission
+
+log = logging.getLogger(__name__)
+
+_SENDING = SubmissionState.SENDING
+
+
+class Submitter:
+    def __init__(
+        self,
+        repo: Repository,
+        adapters: Adapters,
+        recovery: Recovery,
+        *,
+        clock: Callable[[], float],
+    ) -> None:
+        self._repo = repo
+        self._adapters = adapters
+        self._recovery = recovery
+        self._clock = clock
+
+    async def submit(
+        self,
+        *,
+        chat_id: int,
+        user_id: int,
+        provider: ProviderName,
+        request: OrderRequest,
+        keep_going: Callable[[], bool] = lambda: True,
+    ) -> SubmitOutcome:
+        """Record the submission first, then send it once. A lost answer is reconciled,
+        never retried: the history is searched and any orders found are adopted.
+
+        `keep_going` is asked before each create request: once it says no (the bot is
+        shutting down), nothing more is sent and the rest is reported as not attempted."""
+        adapter = self._adapters[provider]
+        sub = await self._repo.create_submission(
+            chat_id=chat_id,
+            user_id=user_id,
+            provider=provider,
+            key_id=adapter.key_id,
+            amount=request.amount,
+            duration_sec=request.duration_sec,
+            max_price=request.max_price,
+            deadline_sec=request.deadline_sec,
+            receivers=request.receivers,
+            now=self._clock(),
+        )
+        with self._recovery.held(sub.id):
+            return await self._send(sub, adapter, request, keep_going)
+
+    async def _send(
+        self,
+        sub: Submission,
+        adapter: EnergyProvider,
+        request: OrderRequest,
+        keep_going: Callable[[], bool],
+    ) -> SubmitOutcome:
+        progress = StoredProgress(self._repo, sub, self._clock, keep_going)
+        try:
+            result = await adapter.submit(request, progress)
+        except SubmitStopped:
+            return await self._stopped(sub)
+        except ProviderUnavailable as exc:
+            if not exc.outcome_unknown:
+                return await self._failed(sub, exc)
+            log.warning("submission %s: outcome unknown (%s); reconciling", sub.id, exc.code)
+            return await self._lost(sub, exc)
+        except ProviderError as exc:
+            return await self._failed(sub, exc)
+        return await self._settle_result(sub, result)
+
+    async def _lost(self, sub: Submission, exc: ProviderError) -> SubmitOutcome:
+        """The answer (or a receiver's) was lost: searched for now, never resent."""
+        await self._sent(sub, SubmissionState.UNCERTAIN, exc.code)
+        return await self._recovery.reconcile_now(sub, exc)
+
+    async def _settle_result(self, sub: Submission, result: SubmitResult) -> SubmitOutcome:
+        """The submission's state from its receivers' outcomes (all stored already)."""
+        stored = {o.provider_order_id: o for o in await self._repo.orders_of_submission(sub.id)}
+        report = [answered(r, stored) for r in result.receivers]
+        uncertain = next(
+            (r for r in result.receivers if r.status is ReceiverStatus.UNCERTAIN), None
+        )
+        if uncertain is not None:
+            # Never "not ordered" and never resent: looked up where the provider allows,
+            # else left unresolved with the receiver recorded (submission_receivers).
+            log.warning("submission %s: receiver %s uncertain", sub.id, uncertain.position)
+            lost = uncertain.error or ProviderUnavailable(
+                sub.provider, "UNKNOWN", outcome_unknown=True
+            )
+            outcome = await self._lost(sub, lost)
+            orders = await self._repo.orders_of_submission(sub.id)
+            return replace(outcome, orders=orders, receivers=report)
+        # Nothing placed: the error that stopped the loop, else the first refusal.
+        failure = result.error or next((r.error for r in result.receivers if r.error), None)
+        if not stored and failure is not None:
+            return replace(await self._failed(sub, failure), receivers=report)
+        log.info("submission %s: %d orders stored", sub.id, len(stored))
+        return await self._submitted(sub, list(stored.values()), result.error, report)
+
+    async def _stopped(self, sub: Submission) -> SubmitOutcome:
+        """Shutting down between two receivers: no request is in flight, so every
+        receiver's outcome is known; those not sent are reported as not attempted."""
+        stop = ProviderUnavailable(
+            sub.provider, SHUTDOWN, outcome_unknown=False, reason=FailureReason.SHUTTING_DOWN
+        )
+        report = await receiver_report(self._repo, sub)
+        first = next(
+            (i for i, r in enumerate(report) if r.status is ReceiverStatus.NOT_ATTEMPTED), None
+        )
+        if first is not None:
+            report[first] = replace(report[first], error=stop)
+        orders = await self._repo.orders_of_submission(sub.id)
+        if not orders:
+            return replace(await self._failed(sub, stop), receivers=report)
+        log.info("submission %s: stopped for shutdown after %d orders", sub.id, len(orders))
+        return await self._submitted(sub, orders, stop, report)
+
+    async def _submitted(
+        self,
+        sub: Submission,
+        orders: list[Order],
+        error: ProviderError | None,
+        report: list[ReceiverReport],
+    ) -> SubmitOutcome:
+        await self._sent(sub, SubmissionState.SUBMITTED)
+        return SubmitOutcome(sub, SubmitStatus.SUBMITTED, orders, error, report)
+
+    async def _failed(self, sub: Submission, exc: ProviderError) -> SubmitOutcome:
+        await self._sent(sub, SubmissionState.FAILED, exc.code)
+        return SubmitOutcome(sub, SubmitStatus.FAILED, [], exc)
+
+    async def _sent(self, sub: Submission, to: SubmissionState, code: str | None = None) -> None:
+        """Move the submission on from sending, as the send turned out."""
+        await move(self._repo, sub, to, now=self._clock(), expected=_SENDING, error_code=code)
