@@ -37,6 +37,7 @@ from bot.config import Settings
 from bot.domain import ProviderName
 from bot.providers.registry import build_providers
 from bot.services.chats import ChatService
+from bot.services.history import HistoryService
 from bot.services.housekeeping import DAY, Retention
 from bot.services.notices import NoticeService
 from bot.services.orders import OrderService
@@ -46,6 +47,7 @@ from bot.storage.persistence import SqlitePersistence
 from bot.storage.repository import Repository
 from bot.telegram import outbox
 from bot.telegram.callback_data import (
+    HistoryButton,
     LanguageChoice,
     OrderAction,
     PageButton,
@@ -53,7 +55,7 @@ from bot.telegram.callback_data import (
     wizard_pattern,
 )
 from bot.telegram.context import CONTEXT_TYPES, SERVICES_KEY, Context
-from bot.telegram.handlers import basic, new_order, orders
+from bot.telegram.handlers import basic, history, new_order, orders
 from bot.telegram.housekeeping_job import HousekeepingSchedule
 from bot.telegram.lifecycle import BotServices
 from bot.telegram.outbox import OutboxDispatcher
@@ -102,6 +104,7 @@ def build_runtime(
         orders=orders,
         poller=poller,
         chats=ChatService(repo),
+        history=HistoryService(repo, providers=providers, clock=clock),
         notices=NoticeService(repo),
         allowed_user_ids=settings.allowed_user_ids,
         default_deadline=settings.default_deadline_seconds,
@@ -172,9 +175,11 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(CommandHandler("language", basic.language))
     app.add_handler(CommandHandler("balance", basic.balance))
     app.add_handler(CommandHandler("orders", orders.list_orders))
+    app.add_handler(CommandHandler("history", history.show_history))
     app.add_handler(CommandHandler("cancel", basic.cancel_outside))
     app.add_handler(CallbackQueryHandler(orders.order_action, pattern=OrderAction.pattern()))
     app.add_handler(CallbackQueryHandler(orders.turn_page, pattern=PageButton.pattern()))
+    app.add_handler(CallbackQueryHandler(history.history_button, pattern=HistoryButton.pattern()))
     app.add_handler(CallbackQueryHandler(basic.set_language, pattern=LanguageChoice.pattern()))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, outbox.on_chat_migrated))
     app.add_handler(CallbackQueryHandler(new_order.stale_button, pattern=wizard_pattern()))

@@ -35,6 +35,7 @@ from testkit.updates import BOT_FIRST_NAME, BOT_ID, BOT_USERNAME, JSONDict
 MAX_TEXT_LENGTH: Final = 4096  # UTF-16 code units after entity parsing
 MAX_CALLBACK_DATA: Final = 64  # bytes
 MAX_BUTTONS: Final = 100  # inline keyboard buttons per message
+MAX_CAPTION_LENGTH: Final = 1024  # a photo's or document's caption, after entity parsing
 TOO_LONG: Final = "Bad Request: message is too long"
 MIGRATED: Final = "Bad Request: group chat was upgraded to a supergroup chat"
 MARKUP_TOO_LONG: Final = "Bad Request: reply markup is too long"
@@ -251,6 +252,8 @@ class BotApiEmulator:
             },
             "setWebhook": self._set_webhook,
             "sendMessage": self._send_message,
+            "sendPhoto": lambda params: self._send_file(params, "photo"),
+            "sendDocument": lambda params: self._send_file(params, "document"),
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
@@ -451,6 +454,41 @@ class BotApiEmulator:
         self._messages.setdefault(chat_id, {})[stored.message_id] = stored
         return self._message_json(stored)
 
+    def _send_file(self, params: JSONDict, field: str) -> JSONDict:
+        """sendPhoto / sendDocument: the file is uploaded (FakeBotApi records its bytes
+        and marks the field `upload:<name>`), an id or a URL; the caption is checked
+        like a text, against the caption limit."""
+        chat_id = self._chat_id(params)
+        source = str(self._require(params, field))
+        caption = params.get("caption")
+        parse_mode = params.get("parse_mode")
+        if caption is not None:
+            if parse_mode and str(parse_mode).upper() == "HTML":
+                _check_html(str(caption))
+            if _visible_length(str(caption), parse_mode) > MAX_CAPTION_LENGTH:
+                raise ApiError(400, "Bad Request: message caption is too long")
+        self._check_markup(params.get("reply_markup"))
+        self._check_not_blocked(chat_id)
+        stored = _StoredMessage(chat_id, self.allocate_message_id(chat_id), updates.now())
+        method = "sendPhoto" if field == "photo" else "sendDocument"
+        stored.versions.append(
+            MessageVersion(method, caption, params.get("reply_markup"), parse_mode)
+        )
+        self._messages.setdefault(chat_id, {})[stored.message_id] = stored
+        raw = self._message_json(stored)
+        raw.pop("text", None)
+        if caption is not None:
+            raw["caption"] = caption
+        file_id = f"file-{chat_id}-{stored.message_id}"
+        if field == "photo":
+            raw["photo"] = [
+                {"file_id": file_id, "file_unique_id": file_id, "width": 320, "height": 320}
+            ]
+        else:
+            name = source.removeprefix("upload:")
+            raw["document"] = {"file_id": file_id, "file_unique_id": file_id, "file_name": name}
+        return raw
+
     def _edit_message_text(self, params: JSONDict) -> JSONDict | bool:
         text = self._check_text(params)
         self._check_markup(params.get("reply_markup"))
@@ -519,6 +557,18 @@ class BotApiEmulator:
         return True
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file the bot uploaded: the call's method and parameters, and the file itself."""
+
+    method: str
+    params: JSONDict
+    field: str
+    filename: str
+    content: bytes
+    mimetype: str
+
+
 def _encode(body: JSONDict) -> bytes:
     return json.dumps(body).encode()
 
@@ -543,10 +593,21 @@ class FakeBotApi(BaseRequest):
         )
         self.calls: list[tuple[str, JSONDict]] = []
         self._succeeded: list[bool] = []
+        self.uploads: list[Upload] = []  # files sent by upload (sendPhoto, sendDocument)
 
     @property
     def read_timeout(self) -> float | None:
         return 5.0
+
+    @staticmethod
+    def _uploads(request_data: RequestData | None) -> dict[str, tuple[str, bytes, str]]:
+        """The request's uploaded files: part name -> (file name, bytes, MIME type)."""
+        files: dict[str, tuple[str, bytes, str]] = {}
+        for name, part in (request_data.multipart_data if request_data else {}).items():
+            filename, content, mimetype = part
+            data = content if isinstance(content, bytes) else content.read()
+            files[name] = (str(filename), bytes(data), str(mimetype))
+        return files
 
     async def initialize(self) -> None:
         pass
@@ -567,6 +628,9 @@ class FakeBotApi(BaseRequest):
         endpoint = url.rsplit("/", 1)[-1]
         # A JSON round trip leaves exactly what Telegram would receive (tuples become lists).
         params: JSONDict = json.loads(json.dumps(request_data.parameters if request_data else {}))
+        for name, (filename, content, mimetype) in self._uploads(request_data).items():
+            params[name] = f"upload:{filename}"
+            self.uploads.append(Upload(endpoint, params, name, filename, content, mimetype))
         self.calls.append((endpoint, params))
         timeout = self.emulator.take_timeout(endpoint)
         if timeout is not None:

@@ -20,6 +20,8 @@ adds the HTTP layer, the update queue with real long polling, and thread-safe wa
 from __future__ import annotations
 
 import contextlib
+import email
+import email.policy
 import json
 import re
 import socket
@@ -111,10 +113,35 @@ def parse_params(content_type: str, body: bytes, query: str) -> JSONDict:
         params.update(decoded)
     elif media_type in ("application/x-www-form-urlencoded", ""):
         params.update(_decode_form(parse_qsl(body.decode(), keep_blank_values=True)))
+    elif media_type == "multipart/form-data":
+        params.update(_decode_multipart(content_type, body))
     else:
-        # Multipart is only used for file uploads, which the bot does not do.
         raise ValueError(f"unsupported content type {media_type!r}")
     return params
+
+
+def _decode_multipart(content_type: str, body: bytes) -> JSONDict:
+    """A file upload (sendPhoto, sendDocument): fields decoded like a form, each file
+    part given as `upload:<file name>` (what the emulator expects of an upload)."""
+    message = email.message_from_bytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body, policy=email.policy.HTTP
+    )
+    if not message.is_multipart():
+        raise ValueError("malformed multipart body")
+    pairs: list[tuple[str, str]] = []
+    files: JSONDict = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            raise ValueError("multipart part without a name")
+        filename = part.get_filename()
+        payload = part.get_payload(decode=True)
+        content = payload if isinstance(payload, bytes) else b""
+        if filename is not None:
+            files[name] = f"upload:{filename}"
+        else:
+            pairs.append((name, content.decode()))
+    return {**_decode_form(pairs), **files}
 
 
 class _HTTPServer(ThreadingHTTPServer):

@@ -6,6 +6,7 @@ MESSAGES: Final[dict[str, str]] = {
     # commands (menu descriptions)
     "command.new": "Rent energy",
     "command.orders": "Your orders",
+    "command.history": "Order history, costs and refunds",
     "command.balance": "Provider balances",
     "command.language": "Language / 语言",
     "command.help": "How to use this bot",
@@ -23,7 +24,8 @@ MESSAGES: Final[dict[str, str]] = {
         "/new 65000 15m 70 T… T… — straight to the summary: amount, duration, max price, "
         "addresses\n"
         "/orders — your orders, with Cancel and Confirm buttons\n"
-        "/balance — provider balances and deposit addresses\n"
+        "/history — orders by day with charge, refund and net cost; CSV export\n"
+        "/balance — provider balances and deposit addresses (with QR codes)\n"
         "/language — 中文 / English\n"
         "/cancel — leave the order form\n\n"
         "Durations: 900 (seconds), 15m, 1h, 3d. Prices are in SUN per energy unit "
@@ -279,4 +281,26 @@ MESSAGES: Final[dict[str, str]] = {
     "report.more": "… and {count} more line(s); see /orders.",
     "push.interrupted": "⚠️ <b>Submission #{submission} was cut short</b>: the bot stopped "
     "while ordering. What is known, address by address:",
+    # history
+    "history.empty": "No orders yet, so there is no history.",
+    "history.header": (
+        "<b>History</b> · page {page}/{pages} · {count} orders\n"
+        "All: charged {charge} · refunded {refund} · net {net}"
+    ),
+    "history.day": (
+        "<b>{day}</b> (UTC) · {count} orders: charged {charge} · refunded {refund} · net {net}"
+    ),
+    "history.order_money": "   charged {charge} · refunded {refund} · net {net}",
+    "history.trx": "{trx} TRX",
+    "history.trx_pending": "{trx} TRX + {count} pending",
+    "history.pending": "pending",
+    "history.csv_caption": "Every order of this chat: amounts in TRX, times in UTC.",
+    "history.csv_too_large": (
+        "The history of this chat is larger than the 50 MB file Telegram accepts from a bot, "
+        "so it can't be sent here. The operator can export it from the bot's database."
+    ),
+    "button.export_csv": "📄 Export CSV",
+    "balance.qr_caption": (
+        "<b>{provider}</b> deposit address (TRX on TRON):\n<code>{address}</code>"
+    ),
 }

@@ -5,6 +5,7 @@ from typing import Final
 MESSAGES: Final[dict[str, str]] = {
     "command.new": "租用能量",
     "command.orders": "我的订单",
+    "command.history": "订单历史、费用与退款",
     "command.balance": "服务商余额",
     "command.language": "语言 / Language",
     "command.help": "使用帮助",
@@ -19,7 +20,8 @@ MESSAGES: Final[dict[str, str]] = {
         "/new — 租用能量（逐步填写）\n"
         "/new 65000 15m 70 T… T… — 直接到订单确认：数量、时长、最高单价、地址\n"
         "/orders — 我的订单，可取消或确认\n"
-        "/balance — 服务商余额和充值地址\n"
+        "/history — 按日查看订单的扣费、退款和净花费；可导出 CSV\n"
+        "/balance — 服务商余额和充值地址（附二维码）\n"
         "/language — 中文 / English\n"
         "/cancel — 退出下单流程\n\n"
         "时长：900（秒）、15m、1h、3d。价格单位为 SUN/能量（1 TRX = 1,000,000 SUN）。\n"
@@ -220,4 +222,19 @@ MESSAGES: Final[dict[str, str]] = {
     "report.ordered": "#{id} · <code>{receiver}</code>",
     "report.more": "……另有 {count} 行，请查看 /orders。",
     "push.interrupted": "⚠️ <b>提交 #{submission} 中途被打断</b>：机器人在下单过程中停止。逐个地址的已知情况：",
+    # history
+    "history.empty": "还没有订单，暂无历史记录。",
+    "history.header": (
+        "<b>订单历史</b> · 第 {page}/{pages} 页 · 共 {count} 笔\n"
+        "全部：扣费 {charge} · 退款 {refund} · 净花费 {net}"
+    ),
+    "history.day": "<b>{day}</b>（UTC）· {count} 笔：扣费 {charge} · 退款 {refund} · 净花费 {net}",
+    "history.order_money": "   扣费 {charge} · 退款 {refund} · 净花费 {net}",
+    "history.trx": "{trx} TRX",
+    "history.trx_pending": "{trx} TRX + {count} 笔待定",
+    "history.pending": "待定",
+    "history.csv_caption": "本聊天的全部订单：金额单位为 TRX，时间为 UTC。",
+    "history.csv_too_large": "本聊天的历史记录超过 Telegram 允许机器人发送的 50 MB 文件上限，无法在此发送。运营者可从机器人的数据库导出。",
+    "button.export_csv": "📄 导出 CSV",
+    "balance.qr_caption": "<b>{provider}</b> 充值地址（TRON 网络上的 TRX）：\n<code>{address}</code>",
 }

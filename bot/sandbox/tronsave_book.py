@@ -58,6 +58,8 @@ class TronSaveBook(OrderBookSimulator[TronSaveSettings, int, FastChargeOrder]):
 
     @property
     def deposit_address(self) -> str:
+        if self._settings.deposit_address is not None:
+            return self._settings.deposit_address
         return derive_address(f"tronsave-sim:deposit:{self._settings.api_key}")
 
     def _per_order_charge(self, amount: int, duration_sec: int) -> int:

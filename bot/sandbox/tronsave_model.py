@@ -65,6 +65,9 @@ class TronSaveSettings:
     history_stagger: float = 0.0
     # The largest history page served, whatever pageSize asks (None: no limit).
     history_max_page_size: int | None = None
+    # The deposit address user-info gives, as sent (None: one derived from the API key);
+    # a malformed one tests that the bot draws no QR code for it.
+    deposit_address: str | None = None
 
 
 def _as_optional_int(value: object) -> int | None:
@@ -88,6 +91,7 @@ COERCERS: dict[str, Coercer] = {
     "history_delay": as_float,
     "history_stagger": as_float,
     "history_max_page_size": _as_optional_int,
+    "deposit_address": lambda v: None if v is None else as_str(v),
 }
 
 

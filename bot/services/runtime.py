@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from bot.bounded import KeyedRateLimit
 from bot.services.chats import ChatService
+from bot.services.history import HistoryService
 from bot.services.housekeeping import PruneReport, Retention, prune
 from bot.services.notices import NoticeService
 from bot.services.orders import OrderService
@@ -39,6 +40,7 @@ class Runtime:
     orders: OrderService
     poller: Poller
     chats: ChatService
+    history: HistoryService
     notices: NoticeService
     allowed_user_ids: frozenset[int]
     default_deadline: int

@@ -66,6 +66,22 @@ class OrderStore(Store):
         )
         return [rows.order(r) for r in found], int(total["total"]) if total else 0
 
+    async def chat_order_count(self, chat_id: int) -> int:
+        found = await self._fetchone(
+            "SELECT COUNT(*) AS total FROM orders WHERE chat_id = ?", (chat_id,)
+        )
+        return int(found["total"]) if found else 0
+
+    async def chat_orders_after(self, chat_id: int, after_id: int, limit: int) -> list[Order]:
+        """The chat's next `limit` orders with an id above `after_id`, oldest first: a
+        keyset page, so streaming every order of a chat holds at most `limit` rows."""
+        found = await self._fetchall(
+            f"SELECT {rows.ORDER_COLUMNS} FROM orders WHERE chat_id = ? AND id > ?"
+            " ORDER BY id LIMIT ?",
+            (chat_id, after_id, limit),
+        )
+        return [rows.order(r) for r in found]
+
     async def apply(
         self,
         transitions: Sequence[Transition],

@@ -12,6 +12,7 @@ already in live chats keep working:
     l:new  l:<page>              the order list, fresh or a page of it
     lang:<menu|en|zh|auto>       the language menu and choices
     a:<verb>:<id>:<tag>          an order action; signed
+    h:<page>  h:csv              a page of /history, or its CSV export
 
 Buttons that act on money (`OrderAction`) carry an HMAC over the chat id and payload,
 so data forged, altered or copied into another chat is refused before any lookup or
@@ -45,6 +46,7 @@ class Prefix(StrEnum):
     PAGE = "l"
     LANGUAGE = "lang"
     ORDER_ACTION = "a"
+    HISTORY = "h"
 
 
 def _checked(data: str) -> str:
@@ -264,3 +266,31 @@ def secret_from_token(token: str) -> bytes:
 def _tag(secret: bytes, chat_id: int, payload: str) -> str:
     mac = hmac.new(secret, f"{chat_id}|{payload}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac[:_SIG_BYTES]).decode().rstrip("=")
+
+
+# -- the history ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryButton:
+    """A page of /history, or (`page=None`) its CSV export. Read-only, so unsigned; who
+    may see the history is checked when it is pressed."""
+
+    CSV: ClassVar = "csv"
+    page: int | None
+
+    def pack(self) -> str:
+        return _pack(Prefix.HISTORY, self.CSV if self.page is None else self.page)
+
+    @classmethod
+    def unpack(cls, data: str) -> Self | None:
+        raw = _after(data, Prefix.HISTORY)
+        if raw is None:
+            return None
+        if raw == cls.CSV:
+            return cls(None)
+        return cls(int(raw) if raw.isdecimal() and len(raw) <= _PAGE_DIGITS else 0)
+
+    @staticmethod
+    def pattern() -> str:
+        return _head_pattern(Prefix.HISTORY)

@@ -10,6 +10,7 @@ from bot.i18n import Lang, t
 from bot.providers.port import Quote
 from bot.telegram.callback_data import (
     ConfirmOffer,
+    HistoryButton,
     LanguageChoice,
     OrderAction,
     PageButton,
@@ -168,3 +169,15 @@ def page_nav(lang: Lang, page: int, pages: int) -> list[InlineKeyboardButton]:
     if page + 1 < pages:
         nav.append(_button(t(lang, "button.next"), PageButton(page + 1).pack()))
     return nav
+
+
+def history_nav(lang: Lang, page: int, pages: int) -> InlineKeyboardMarkup:
+    """Newer/older pages of /history, and Export CSV."""
+    nav = []
+    if page > 0:
+        nav.append(_button(t(lang, "button.prev"), HistoryButton(page - 1).pack()))
+    if page + 1 < pages:
+        nav.append(_button(t(lang, "button.next"), HistoryButton(page + 1).pack()))
+    rows: Rows = [nav] if nav else []
+    rows.append([_button(t(lang, "button.export_csv"), HistoryButton(None).pack())])
+    return InlineKeyboardMarkup(rows)

@@ -82,9 +82,14 @@ def test_sandbox_walks_order_match_push_confirm_refund_without_provider_keys(
     assert f"<code>{A2[:6]}…{A2[-4:]}</code>" in (push.text or ""), push.text
     assert not any("Confirm" in b for b in labels(push)), labels(push)
 
-    balance = alice.reply_to("/balance").text or ""
+    reply = alice.reply_to("/balance")
+    balance = reply.text or ""
     assert "TronSave" in balance, balance
     assert "Feee.io" in balance, balance
+    # Each deposit address follows as a QR code photo, uploaded over HTTP (multipart).
+    qr = alice.wait_for("Feee.io</b> deposit address", after=reply.message_id)
+    assert qr.versions[0].method == "sendPhoto", qr
+    assert "<code>T" in (qr.text or ""), qr.text
     assert bot.terminate() == 0
 
 

@@ -287,6 +287,7 @@ async def test_the_command_menu_is_set_in_both_languages(bot: Bot) -> None:
     assert [c["command"] for c in menus[("default", "")]] == [
         "new",
         "orders",
+        "history",
         "balance",
         "language",
         "help",

@@ -11,6 +11,7 @@ import pytest
 from bot.telegram.callback_data import (
     MAX_BYTES,
     ConfirmOffer,
+    HistoryButton,
     LanguageChoice,
     OrderAction,
     PageButton,
@@ -123,7 +124,7 @@ def test_forged_or_foreign_order_actions_are_refused() -> None:
 
 
 def test_each_prefix_is_listed_once() -> None:
-    assert [p.value for p in Prefix] == ["w", "l", "lang", "a"]
+    assert [p.value for p in Prefix] == ["w", "l", "lang", "a", "h"]
     assert len(set(Prefix)) == len(Prefix)
 
 
@@ -152,3 +153,16 @@ def test_the_patterns_route_every_button_to_its_kind_only(button: Unsigned, wire
     }[type(button)]
     assert matched == {expected}
     assert (re.match(wizard_pattern(), wire) is not None) == wire.startswith("w:")
+
+
+def test_history_buttons_round_trip_and_refuse_the_rest() -> None:
+    assert HistoryButton(3).pack() == "h:3"
+    assert HistoryButton(None).pack() == "h:csv"
+    for button in (HistoryButton(0), HistoryButton(99_999), HistoryButton(None)):
+        assert HistoryButton.unpack(button.pack()) == button
+        assert re.match(HistoryButton.pattern(), button.pack())
+    for other in ("l:3", "a:c:5:tag", "lang:en", "w:new", "h"):
+        assert HistoryButton.unpack(other) is None
+        assert not re.match(HistoryButton.pattern(), other)
+    for forged in ("-1", "abc", "", "123456", "CSV"):
+        assert HistoryButton.unpack(f"h:{forged}") == HistoryButton(0)

@@ -8,6 +8,7 @@ import pytest
 from bot.domain import NoticeKind, OrderState, ProviderName
 from bot.providers.port import OrderRequest
 from bot.services.chats import ChatService
+from bot.services.history import HistoryService
 from bot.services.notices import NoticeService
 from bot.services.orders import ActionStatus, OrderService
 from bot.services.poller import Poller
@@ -37,6 +38,7 @@ def runtime(repo: Repository, svc: OrderService, clock: Clock) -> Runtime:
         orders=svc,
         poller=Poller(svc, deadline_grace=60, clock=clock),
         chats=ChatService(repo),
+        history=HistoryService(repo),
         notices=NoticeService(repo),
         allowed_user_ids=frozenset({20}),
         default_deadline=300,

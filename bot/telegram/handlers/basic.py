@@ -11,6 +11,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import LANGS, Lang, t
 from bot.providers.errors import ProviderError
+from bot.services.deposit_qr import deposit_qr_png
 from bot.telegram import keyboards
 from bot.telegram.callback_data import LanguageChoice
 from bot.telegram.context import Context, chat_id_of, ensure_allowed, user_lang
@@ -18,7 +19,7 @@ from bot.telegram.render import error_text, provider_name, trx
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("new", "orders", "balance", "language", "help", "cancel")
+COMMANDS = ("new", "orders", "history", "balance", "language", "help", "cancel")
 
 
 def command_list(lang: Lang) -> list[BotCommand]:
@@ -92,7 +93,8 @@ async def balance(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     blocks = []
-    for result in await context.services.orders.balances():
+    results = await context.services.orders.balances()
+    for result in results:
         if isinstance(result, ProviderError):
             blocks.append(error_text(lang, result))
             continue
@@ -106,6 +108,20 @@ async def balance(update: Update, context: Context) -> None:
             )
         )
     await message.reply_text(t(lang, "balance.header") + "\n\n" + "\n\n".join(blocks))
+    for result in results:
+        if isinstance(result, ProviderError) or not result.deposit_address:
+            continue
+        png = deposit_qr_png(result.deposit_address)
+        if png is None:  # not a TRON address: the text above shows it, no code is drawn
+            log.warning("%s gave a deposit address that is not a TRON address", result.provider)
+            continue
+        caption = t(
+            lang,
+            "balance.qr_caption",
+            provider=provider_name(lang, result.provider),
+            address=result.deposit_address,
+        )
+        await message.reply_photo(png, caption=caption, filename=f"{result.provider}-deposit.png")
 
 
 async def cancel_outside(update: Update, context: Context) -> None:
