@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -55,3 +56,22 @@ class NoticeKind(StrEnum):
     # the rest not in the history; or it could not be finished, so the rest are unknown.
     RECOVERY_PARTIAL = "recovery_partial"
     RECOVERY_UNKNOWN = "recovery_unknown"
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """An order a provider made (answered by `submit`, found by `recover`): what the
+    provider port returns and the repository stores, so both speak this one type."""
+
+    provider_order_id: str
+    receiver: str | None
+    amount: int
+    duration_sec: int
+    state: OrderState = OrderState.PENDING
+    raw_status: str | None = None
+    deadline_at: float | None = None
+    charge_sun: int | None = None
+    provider_created_at: float | None = None
+    # Orders one create request made share it (TronSave history `request_id`), which
+    # tells a recovered submission's later finds from another request's.
+    request_id: str | None = None

@@ -13,26 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from bot.domain import OrderState, ProviderName
+from bot.domain import OrderState, PlacedOrder, ProviderName
 from bot.providers.errors import FailureReason, ProviderError
-
-
-@dataclass(frozen=True)
-class PlacedOrder:
-    """An order the provider made (answered by `submit`, found by `recover`)."""
-
-    provider_order_id: str
-    receiver: str | None
-    amount: int
-    duration_sec: int
-    state: OrderState = OrderState.PENDING
-    raw_status: str | None = None
-    deadline_at: float | None = None
-    charge_sun: int | None = None
-    provider_created_at: float | None = None
-    # Orders one create request made share it (TronSave history `request_id`), which
-    # tells a recovered submission's later finds from another request's.
-    request_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Final, TypeVar
 
 import pydantic
 
-from bot.domain import NoticeKind, OrderState, ProviderName, SubmissionState
+from bot.domain import NoticeKind, OrderState, PlacedOrder, ProviderName, SubmissionState
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -69,20 +69,8 @@ class Order:
     provider_created_at: float | None  # the provider's clock, where it differs from ours
 
 
-@dataclass(frozen=True)
-class NewOrder:
-    provider_order_id: str
-    receiver: str | None
-    amount: int
-    duration_sec: int
-    state: OrderState = OrderState.PENDING
-    raw_status: str | None = None
-    deadline_at: float | None = None
-    charge_sun: int | None = None
-    provider_created_at: float | None = None
-    # Not stored: orders one create request made share it (TronSave history `request_id`),
-    # which tells a recovered submission's later finds from another request's.
-    request_id: str | None = None
+# What the repository stores for a new order is what the provider port returns.
+NewOrder = PlacedOrder
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.domain import OrderState, ProviderName
+from bot.domain import OrderState, PlacedOrder, ProviderName
 from bot.providers.errors import FailureReason, ProviderError
 from bot.providers.port import (
     ActionOutcome,
     Balance,
     OrderRequest,
-    PlacedOrder,
     Quote,
     ReceiverResult,
     ReceiverStatus,

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.domain import NoticeKind, ProviderName, SubmissionState
+from bot.domain import NoticeKind, PlacedOrder, ProviderName, SubmissionState
 from bot.providers.errors import ProviderUnavailable
-from bot.providers.port import OrderRequest, PlacedOrder, SubmissionQuery
+from bot.providers.port import OrderRequest, SubmissionQuery
 from bot.services.orders import OrderService, SubmitStatus
 from bot.services.poller import Poller
 from bot.storage.repository import Repository, Submission

@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from bot.domain import OrderState, ProviderName
+from bot.domain import OrderState, PlacedOrder, ProviderName
 from bot.providers.errors import (
     FailureReason,
     ProviderAuthError,
@@ -36,7 +36,6 @@ from bot.providers.port import (
     ActionOutcome,
     Balance,
     OrderRequest,
-    PlacedOrder,
     Quote,
     ReceiverResult,
     ReceiverStatus,

@@ -8,14 +8,13 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC
 
-from bot.domain import OrderState, ProviderName
+from bot.domain import OrderState, PlacedOrder, ProviderName
 from bot.providers.clock import OffsetBound
 from bot.providers.errors import FailureReason, ProviderUnavailable
 from bot.providers.port import (
     ActionOutcome,
     Balance,
     OrderRequest,
-    PlacedOrder,
     Quote,
     ReceiverResult,
     ReceiverStatus,

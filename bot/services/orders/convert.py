@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.providers.port import PlacedOrder, SubmissionQuery, TrackedOrder
-from bot.storage.repository import NewOrder, Order, Submission
+from bot.providers.port import SubmissionQuery, TrackedOrder
+from bot.storage.repository import Order, Submission
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -29,8 +29,3 @@ def tracked(order: Order) -> TrackedOrder:
 
 def submission_query(sub: Submission) -> SubmissionQuery:
     return project(SubmissionQuery, sub)
-
-
-def new_order(placed: PlacedOrder) -> NewOrder:
-    """An order a provider made, as the repository stores it."""
-    return project(NewOrder, placed)

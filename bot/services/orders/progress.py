@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from bot.providers.port import ReceiverResult
-from bot.services.orders.convert import new_order
 from bot.storage.repository import ReceiverUpdate, Repository, Submission
 
 
@@ -39,7 +38,7 @@ class StoredProgress:
                 r.position,
                 r.receiver,
                 r.status.value,
-                new_order(r.order) if r.order is not None else None,
+                r.order,
                 r.error.code if r.error is not None else None,
                 r.error.detail if r.error is not None else None,
             )

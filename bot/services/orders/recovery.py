@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot.domain import NoticeKind, SubmissionState
 from bot.providers.errors import ProviderError
 from bot.services.orders.adapters import Adapters
-from bot.services.orders.convert import new_order, submission_query
+from bot.services.orders.convert import submission_query
 from bot.services.orders.outcomes import SubmitOutcome, SubmitStatus
 from bot.services.orders.states import (
     missing,
@@ -191,7 +191,7 @@ class Recovery:
             receiver = order.receiver or ""
             if wanted[receiver] > 0:
                 wanted[receiver] -= 1
-                picked.append(new_order(order))
+                picked.append(order)
         return _Found(picked, complete=not +wanted)
 
     async def _end(
