@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
 from bot.i18n import Lang, t
 from bot.services.history import Figure, HistoryPage, Totals, net_sun
@@ -14,7 +13,8 @@ from bot.services.runtime import Runtime
 from bot.storage.repository import Order
 from bot.telegram import keyboards
 from bot.telegram.callback_data import HistoryButton
-from bot.telegram.context import Context, chat_id_of, ensure_allowed, user_lang
+from bot.telegram.context import Context, chat_id_of
+from bot.telegram.handlers.paging import allowed_press, edit_to_page, reply_first_page
 from bot.telegram.long_text import chunk_lines
 from bot.telegram.render import order_line, trx
 
@@ -87,24 +87,16 @@ async def _page(
 
 
 async def show_history(update: Update, context: Context) -> None:
-    lang = await user_lang(update, context)
-    if not await ensure_allowed(update, context, lang):
-        return
-    text, markup = await _page(context.services, lang, chat_id_of(update), 0)
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(text, reply_markup=markup)
+    await reply_first_page(update, context, _page)
 
 
 async def history_button(update: Update, context: Context) -> None:
     """A page button, or Export CSV."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    lang = await user_lang(update, context)
-    if not await ensure_allowed(update, context, lang):
+    press = await allowed_press(update, context)
+    if press is None:
         return
-    await query.answer()
-    button = HistoryButton.unpack(query.data) or HistoryButton(0)
+    query, lang = press
+    button = HistoryButton.unpack(query.data or "") or HistoryButton(0)
     chat_id = chat_id_of(update)
     rt = context.services
     if button.page is None:
@@ -116,8 +108,4 @@ async def history_button(update: Update, context: Context) -> None:
         filename = rt.history.csv_filename()
         await context.bot.send_document(chat_id, data, filename=filename, caption=caption)
         return
-    text, markup = await _page(rt, lang, chat_id, button.page)
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:  # "message is not modified" when nothing changed
-        log.debug("history page edit skipped: %s", exc)
+    await edit_to_page(query, await _page(rt, lang, chat_id, button.page))

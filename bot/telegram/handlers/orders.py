@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
 from bot.i18n import Html, Lang, t
 from bot.providers.errors import ProviderError
@@ -14,6 +13,7 @@ from bot.services.runtime import Runtime
 from bot.telegram import keyboards
 from bot.telegram.callback_data import OrderAction, PageButton
 from bot.telegram.context import Context, chat_id_of, ensure_allowed, user_lang
+from bot.telegram.handlers.paging import allowed_press, edit_to_page, reply_first_page
 from bot.telegram.long_text import chunk_lines
 from bot.telegram.render import clip, error_text, money_lines, order_line, trx
 
@@ -55,33 +55,21 @@ async def _page(
 
 
 async def list_orders(update: Update, context: Context) -> None:
-    lang = await user_lang(update, context)
-    if not await ensure_allowed(update, context, lang):
-        return
-    text, markup = await _page(context.services, lang, chat_id_of(update), 0)
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(text, reply_markup=markup)
+    await reply_first_page(update, context, _page)
 
 
 async def turn_page(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    lang = await user_lang(update, context)
-    if not await ensure_allowed(update, context, lang):
+    press = await allowed_press(update, context)
+    if press is None:
         return
-    await query.answer()
-    button = PageButton.unpack(query.data) or PageButton(0)
+    query, lang = press
+    button = PageButton.unpack(query.data or "") or PageButton(0)
     chat_id = chat_id_of(update)
     if button.page is None:  # "My orders" under a submit result: a fresh list below it
         text, markup = await _page(context.services, lang, chat_id, 0)
         await context.bot.send_message(chat_id, text, reply_markup=markup)
         return
-    text, markup = await _page(context.services, lang, chat_id, button.page)
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:  # "message is not modified" when nothing changed
-        log.debug("page edit skipped: %s", exc)
+    await edit_to_page(query, await _page(context.services, lang, chat_id, button.page))
 
 
 def _report_line(lang: Lang, report: ActionReport, verb: str) -> str:
