@@ -1,5 +1,8 @@
 """Plumbing shared by the simulators: routing, faults, clock, log, run-time settings.
 
+(About 400 lines on purpose: the one lock, the request pipeline and the control API it
+guards read best in one place; the HTTP server, values and CLI are already split out.)
+
 A simulator subclasses `BaseSimulator`, lists its API routes and implements a few hooks
 (authentication and rate limiting, error bodies, order state). This module handles the
 rest, identically for every provider:
