@@ -303,4 +303,11 @@ MESSAGES: Final[dict[str, str]] = {
     "balance.qr_caption": (
         "<b>{provider}</b> deposit address (TRX on TRON):\n<code>{address}</code>"
     ),
+    "push.low_balance": "⚠️ <b>Low balance</b>",
+    "push.balance_recovered": "✅ <b>Balance back</b>",
+    "operator.low_balance": "{provider} has {balance} TRX left, below the alert threshold "
+    "of {threshold} TRX. Top it up (/balance shows the deposit address) before orders are "
+    "refused.",
+    "operator.balance_recovered": "{provider} has {balance} TRX, at or above the alert "
+    "threshold of {threshold} TRX.",
 }
