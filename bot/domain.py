@@ -58,3 +58,4 @@ class NoticeKind(StrEnum):
     # Operator alerts (to OPERATOR_CHAT_ID); their figures travel in the payload's `alert`.
     LOW_BALANCE = "low_balance"  # a provider's balance fell below its threshold
     BALANCE_RECOVERED = "balance_recovered"  # and is back at or above it
+    PROVIDER_FAILING = "provider_failing"  # a provider failed repeatedly within a window

@@ -310,4 +310,8 @@ MESSAGES: Final[dict[str, str]] = {
     "refused.",
     "operator.balance_recovered": "{provider} has {balance} TRX, at or above the alert "
     "threshold of {threshold} TRX.",
+    "push.provider_failing": "🚨 <b>Provider failing</b>",
+    "operator.provider_failing": "{provider} failed {count} poll cycles within {minutes} "
+    "minutes (last error: <code>{code}</code>). Orders there are not being tracked; check "
+    "its API key, balance and status page. Alerted once per episode.",
 }

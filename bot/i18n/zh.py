@@ -242,4 +242,7 @@ MESSAGES: Final[dict[str, str]] = {
     "operator.low_balance": "{provider} 仅剩 {balance} TRX，低于提醒阈值 {threshold} TRX。"
     "请在订单被拒之前充值（/balance 显示充值地址）。",
     "operator.balance_recovered": "{provider} 现有 {balance} TRX，不低于提醒阈值 {threshold} TRX。",
+    "push.provider_failing": "🚨 <b>服务商连续失败</b>",
+    "operator.provider_failing": "{provider} 在 {minutes} 分钟内有 {count} 个轮询周期失败（最近错误：<code>{code}</code>）。"
+    "该服务商的订单暂时无法跟踪；请检查其 API 密钥、余额和状态页面。每次故障只提醒一次。",
 }

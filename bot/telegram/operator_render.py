@@ -38,13 +38,26 @@ def _balance_recovered(lang: Lang, alert: Mapping[str, str]) -> str:
     )
 
 
+def _provider_failing(lang: Lang, alert: Mapping[str, str]) -> str:
+    return t(
+        lang,
+        "operator.provider_failing",
+        provider=_provider(lang, alert.get("provider", "?")),
+        count=alert.get("count", "?"),
+        minutes=alert.get("minutes", "?"),
+        code=alert.get("code", "?"),
+    )
+
+
 _BODIES: Final[dict[NoticeKind, Callable[[Lang, Mapping[str, str]], str]]] = {
     NoticeKind.LOW_BALANCE: _low_balance,
     NoticeKind.BALANCE_RECOVERED: _balance_recovered,
+    NoticeKind.PROVIDER_FAILING: _provider_failing,
 }
 _TITLES: Final = {
     NoticeKind.LOW_BALANCE: "push.low_balance",
     NoticeKind.BALANCE_RECOVERED: "push.balance_recovered",
+    NoticeKind.PROVIDER_FAILING: "push.provider_failing",
 }
 OPERATOR_KINDS: Final = frozenset(_BODIES)
 

@@ -110,3 +110,64 @@ async def test_no_threshold_no_alert_and_a_silent_provider_keeps_its_state(
         NoticeKind.LOW_BALANCE,
         NoticeKind.BALANCE_RECOVERED,
     ]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def failing_alerts(repo: Repository, clock: Clock, *providers: FakeProvider) -> OperatorAlerts:
+    orders = OrderService(repo, {p.name: p for p in providers})
+    return OperatorAlerts(repo, orders, OperatorSettings(OPERATOR, {}), clock=clock)
+
+
+async def test_provider_failing_alerted_once_per_episode(repo: Repository) -> None:
+    clock = Clock()
+    alerts = failing_alerts(repo, clock, FakeProvider())
+    results = []
+    for _ in range(6):  # a failing cycle every minute
+        results.append(await alerts.note_cycle({"tronsave": "HTTP_503"}))
+        clock.now += 60
+    assert results == [0, 0, 1, 0, 0, 0]  # the third failure in the window; not repeated
+    [note] = await queued(repo)
+    assert note.kind is NoticeKind.PROVIDER_FAILING
+    assert note.payload is not None
+    assert note.payload.alert == {
+        "provider": "tronsave",
+        "count": "3",
+        "minutes": "10",
+        "code": "HTTP_503",
+    }
+    # Calm for longer than the window ends the episode; a new burst is a new alert.
+    clock.now += 700
+    assert await alerts.note_cycle({}) == 0
+    for _ in range(3):
+        clock.now += 10
+        await alerts.note_cycle({"tronsave": "UNAUTHORISED"})
+    assert [n.kind for n in await queued(repo)] == [NoticeKind.PROVIDER_FAILING] * 2
+
+
+async def test_failures_spread_wider_than_the_window_do_not_alert(repo: Repository) -> None:
+    clock = Clock()
+    alerts = failing_alerts(repo, clock, FakeProvider())
+    for _ in range(10):
+        assert await alerts.note_cycle({"tronsave": "TIMEOUT"}) == 0
+        clock.now += 301  # at most two failures within any 10 minutes
+    assert await queued(repo) == []
+
+
+async def test_only_the_failing_provider_is_alerted(repo: Repository) -> None:
+    clock = Clock()
+    feee = FakeProvider(name=ProviderName.FEEE, key_id="feee")
+    alerts = failing_alerts(repo, clock, FakeProvider(), feee)
+    for _ in range(3):
+        await alerts.note_cycle({"feee": "HTTP_500", "reconcile": "INTERNAL"})
+        clock.now += 5
+    [note] = await queued(repo)
+    assert note.payload is not None
+    assert note.payload.alert is not None
+    assert note.payload.alert["provider"] == "feee"
