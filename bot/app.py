@@ -35,7 +35,9 @@ from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
 from bot.domain import ProviderName
+from bot.money import trx_to_sun
 from bot.providers.registry import build_providers
+from bot.services.alerts_operator import OperatorAlerts, OperatorSettings
 from bot.services.chats import ChatService
 from bot.services.history import HistoryService
 from bot.services.housekeeping import DAY, Retention
@@ -80,6 +82,19 @@ def _retention(settings: Settings) -> Retention:
     )
 
 
+def _operator_settings(settings: Settings) -> OperatorSettings | None:
+    if settings.operator_chat_id is None:
+        return None
+    thresholds = {
+        ProviderName.TRONSAVE: settings.tronsave_low_balance_trx,
+        ProviderName.FEEE: settings.feee_low_balance_trx,
+    }
+    return OperatorSettings(
+        chat_id=settings.operator_chat_id,
+        low_balance_sun={p: trx_to_sun(v) for p, v in thresholds.items() if v is not None},
+    )
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -99,6 +114,7 @@ def build_runtime(
         clock=clock,
         on_notices=outbox_ready.set,
     )
+    operator = _operator_settings(settings)
     return Runtime(
         repo=repo,
         orders=orders,
@@ -110,6 +126,7 @@ def build_runtime(
         default_deadline=settings.default_deadline_seconds,
         callback_secret=secret_from_token(settings.telegram_bot_token.get_secret_value()),
         outbox_ready=outbox_ready,
+        operator=OperatorAlerts(repo, orders, operator, clock=clock) if operator else None,
     )
 
 

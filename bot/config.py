@@ -55,6 +55,13 @@ class Settings(ProviderSettings, ChainSettings, BaseSettings):
     # Prometheus metrics; unset = off.
     metrics_port: int | None = Field(default=None, ge=1, le=65_535)
     metrics_listen: str = "127.0.0.1"
+    # Operator alerts (low balances, ...) go to this chat; unset = no alerts.
+    operator_chat_id: int | None = None
+
+    @field_validator("operator_chat_id", mode="before")
+    @classmethod
+    def _blank_chat_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("allowed_user_ids", mode="before")
     @classmethod

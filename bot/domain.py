@@ -56,6 +56,10 @@ class NoticeKind(StrEnum):
     # the rest not in the history; or it could not be finished, so the rest are unknown.
     RECOVERY_PARTIAL = "recovery_partial"
     RECOVERY_UNKNOWN = "recovery_unknown"
+    # Operator alerts (to OPERATOR_CHAT_ID); their figures travel in the payload's `alert`.
+    LOW_BALANCE = "low_balance"  # a provider's balance fell below its threshold
+    BALANCE_RECOVERED = "balance_recovered"  # and is back at or above it
+    PROVIDER_FAILING = "provider_failing"  # a provider failed repeatedly within a window
 
 
 @dataclass(frozen=True)

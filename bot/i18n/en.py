@@ -303,4 +303,15 @@ MESSAGES: Final[dict[str, str]] = {
     "balance.qr_caption": (
         "<b>{provider}</b> deposit address (TRX on TRON):\n<code>{address}</code>"
     ),
+    "push.low_balance": "⚠️ <b>Low balance</b>",
+    "push.balance_recovered": "✅ <b>Balance back</b>",
+    "operator.low_balance": "{provider} has {balance} TRX left, below the alert threshold "
+    "of {threshold} TRX. Top it up (/balance shows the deposit address) before orders are "
+    "refused.",
+    "operator.balance_recovered": "{provider} has {balance} TRX, at or above the alert "
+    "threshold of {threshold} TRX.",
+    "push.provider_failing": "🚨 <b>Provider failing</b>",
+    "operator.provider_failing": "{provider} failed {count} poll cycles within {minutes} "
+    "minutes (last error: <code>{code}</code>). Orders there are not being tracked; check "
+    "its API key, balance and status page. Alerted once per episode.",
 }

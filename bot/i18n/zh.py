@@ -237,4 +237,12 @@ MESSAGES: Final[dict[str, str]] = {
     "history.csv_too_large": "本聊天的历史记录超过 Telegram 允许机器人发送的 50 MB 文件上限，无法在此发送。运营者可从机器人的数据库导出。",
     "button.export_csv": "📄 导出 CSV",
     "balance.qr_caption": "<b>{provider}</b> 充值地址（TRON 网络上的 TRX）：\n<code>{address}</code>",
+    "push.low_balance": "⚠️ <b>余额不足</b>",
+    "push.balance_recovered": "✅ <b>余额已恢复</b>",
+    "operator.low_balance": "{provider} 仅剩 {balance} TRX，低于提醒阈值 {threshold} TRX。"
+    "请在订单被拒之前充值（/balance 显示充值地址）。",
+    "operator.balance_recovered": "{provider} 现有 {balance} TRX，不低于提醒阈值 {threshold} TRX。",
+    "push.provider_failing": "🚨 <b>服务商连续失败</b>",
+    "operator.provider_failing": "{provider} 在 {minutes} 分钟内有 {count} 个轮询周期失败（最近错误：<code>{code}</code>）。"
+    "该服务商的订单暂时无法跟踪；请检查其 API 密钥、余额和状态页面。每次故障只提醒一次。",
 }

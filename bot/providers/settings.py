@@ -7,6 +7,7 @@ names stay flat and one `Settings` object reports one error line.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, SecretStr
@@ -31,3 +32,8 @@ def http_url(value: str) -> str:
 # base URL that must be http(s) (kept without its trailing slash).
 ApiKey = Annotated[SecretStr | None, BeforeValidator(blank_is_unset)]
 BaseUrl = Annotated[str, AfterValidator(http_url)]
+# A balance threshold in TRX (Decimal at the edge; the bot compares in SUN).
+TrxThreshold = Annotated[
+    Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)] | None,
+    BeforeValidator(blank_is_unset),
+]

@@ -46,6 +46,10 @@ class NoticeService:
         )
         return NoticeSubject(sub, language, orders, in_submission)
 
+    async def chat_language(self, chat_id: int) -> str | None:
+        """The language chosen in a private chat (its user's), None if none was."""
+        return await self._repo.get_user_lang(chat_id)
+
     async def chat_blocked(self, chat_id: int) -> bool:
         return await self._repo.is_chat_blocked(chat_id)
 

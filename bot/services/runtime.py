@@ -8,6 +8,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from bot.bounded import KeyedRateLimit
+from bot.services.alerts_operator import OperatorAlerts
 from bot.services.chats import ChatService
 from bot.services.history import HistoryService
 from bot.services.housekeeping import PruneReport, Retention, prune
@@ -50,6 +51,8 @@ class Runtime:
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
     # Updates from users who may not spend that get an answer at all (see stranger_limit).
     strangers: KeyedRateLimit[int] = field(default_factory=stranger_limit)
+    # Alerts to OPERATOR_CHAT_ID; None when it is not set.
+    operator: OperatorAlerts | None = None
 
     def may_spend(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.allowed_user_ids

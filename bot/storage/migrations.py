@@ -143,6 +143,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE orders DROP COLUMN fail_reason;
     """,
+    # Operator alerts: the last state seen of each watched condition (e.g. a provider's
+    # balance low or ok), so each crossing is alerted once, across restarts too.
+    """
+    CREATE TABLE operator_alerts (
+        key TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    """,
 )
 
 

@@ -16,6 +16,7 @@ import aiosqlite
 
 from bot.storage.chats import ChatStore
 from bot.storage.migrations import migrate
+from bot.storage.operator_alerts import OperatorAlertStore
 from bot.storage.orders import OrderStore
 from bot.storage.outbox import OutboxStore
 from bot.storage.pruning import PruningStore
@@ -55,7 +56,14 @@ __all__ = [
 
 
 class Repository(
-    SubmissionStore, OrderStore, TrackingStore, OutboxStore, ChatStore, PtbStore, PruningStore
+    SubmissionStore,
+    OrderStore,
+    TrackingStore,
+    OutboxStore,
+    ChatStore,
+    PtbStore,
+    PruningStore,
+    OperatorAlertStore,
 ):
     _path = ":memory:"
 

@@ -139,6 +139,8 @@ class NoticePayload:
     # A search-ended notice: the receivers found, and those not in the history.
     found: tuple[str, ...] | None = None
     missing: tuple[str, ...] | None = None
+    # An operator alert (submission_id 0): its figures, already formatted for the text.
+    alert: dict[str, str] | None = None
 
     def to_json(self) -> str:
         # Keys sorted and unset fields left out: the JSON earlier versions wrote.

@@ -14,7 +14,7 @@ from telegram.ext import Application
 
 from bot.healthcheck import last_cycle_seconds, write_heartbeat
 from bot.services.runtime import Runtime
-from bot.telegram import housekeeping_job, poll_job, watchdog
+from bot.telegram import housekeeping_job, operator_job, poll_job, watchdog
 from bot.telegram.handlers import basic
 from bot.telegram.outbox import OutboxDispatcher
 
@@ -40,6 +40,8 @@ class BotServices:
             poll_job.schedule_poll(app.job_queue, self.poll, delay=1.0)
             housekeeping_job.schedule_housekeeping(app.job_queue, self.housekeeping)
             watchdog.schedule_watchdog(app.job_queue)
+            if self.runtime.operator is not None:
+                operator_job.schedule_operator_alerts(app.job_queue)
         await _set_commands(app)
         log.info(
             "bot ready: providers %s, %d allowed users",

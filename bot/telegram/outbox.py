@@ -48,6 +48,7 @@ from bot.storage.repository import Notification, Order, Submission
 from bot.telegram import keyboards
 from bot.telegram.context import Context
 from bot.telegram.long_text import TELEGRAM_LIMIT, chunk_lines, plain, split_text
+from bot.telegram.operator_render import OPERATOR_KINDS, operator_text
 from bot.telegram.render import money_lines, num, order_line, short_address
 from bot.telegram.submit_report import receiver_lines
 
@@ -96,6 +97,11 @@ async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered
     payload, kind = note.payload, note.kind
     if payload is None or kind is None:
         raise ValueError(f"push {note.id}: a kind or payload this version cannot read")
+    if kind in OPERATOR_KINDS:
+        text = await operator_text(rt, note, kind)
+        if level >= PLAIN:
+            return Rendered(split_text(plain(text), limit=_LIMITS[PLAIN]), None, html=False)
+        return Rendered(split_text(text, limit=_LIMITS[level]), None)
     subject = await rt.notices.subject(payload)
     sub, orders = subject.submission, subject.orders
     lang: Lang = resolve_lang(subject.language, None) if sub is not None else "en"

@@ -60,6 +60,11 @@ async def poll_orders(context: Context) -> None:
         )
         if schedule is not None:
             write_heartbeat(schedule.heartbeat, cycle_seconds=time.monotonic() - started)
+        if rt.operator is not None:
+            try:
+                await rt.operator.note_cycle(report.errors)
+            except Exception:
+                log.exception("counting provider failures for the operator failed")
     finally:
         rt.outbox_ready.set()
         if schedule is not None and context.job_queue is not None:

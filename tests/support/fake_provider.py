@@ -42,6 +42,8 @@ class FakeProvider:
     refunds: dict[str, int] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     clock: Callable[[], float] = time.time
+    balance_sun: int = 123_000_000
+    balance_error: ProviderError | None = None
     _next: int = 0
 
     def _new_id(self) -> str:
@@ -136,7 +138,9 @@ class FakeProvider:
         return order.state is OrderState.PENDING
 
     async def balance(self) -> Balance:
-        return Balance(self.name, 123_000_000, "TDeposit")
+        if self.balance_error is not None:
+            raise self.balance_error
+        return Balance(self.name, self.balance_sun, "TDeposit")
 
     async def aclose(self) -> None:
         return None

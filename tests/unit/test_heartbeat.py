@@ -29,6 +29,7 @@ from bot.telegram.context import Context
 class FakeRuntime:
     poller: Any
     outbox_ready: Any = None
+    operator: Any = None  # no OPERATOR_CHAT_ID
 
     def __post_init__(self) -> None:
         self.outbox_ready = FakeEvent()
