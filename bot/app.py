@@ -35,12 +35,13 @@ from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
 from bot.domain import ProviderName
+from bot.money import trx_to_sun
 from bot.providers.registry import build_providers
 from bot.services.chats import ChatService
 from bot.services.history import HistoryService
 from bot.services.housekeeping import DAY, Retention
 from bot.services.notices import NoticeService
-from bot.services.orders import OrderService
+from bot.services.orders import OrderService, SpendLimits
 from bot.services.poller import Poller
 from bot.services.runtime import Runtime
 from bot.storage.persistence import SqlitePersistence
@@ -80,6 +81,15 @@ def _retention(settings: Settings) -> Retention:
     )
 
 
+def spend_limits(settings: Settings) -> SpendLimits:
+    """The operator's limits, TRX at the edge, SUN inside."""
+    daily, per_order = settings.daily_spend_limit_trx, settings.max_order_trx
+    return SpendLimits(
+        max_order_sun=None if per_order is None else trx_to_sun(per_order),
+        daily_sun=None if daily is None else trx_to_sun(daily),
+    )
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -90,7 +100,11 @@ def build_runtime(
     repo = Repository.at(settings.database_path)
     providers = build_providers(settings, transports=transports, clock=clock)
     orders = OrderService(
-        repo, providers, clock=clock, recovery_window=settings.recovery_window_seconds
+        repo,
+        providers,
+        clock=clock,
+        recovery_window=settings.recovery_window_seconds,
+        limits=spend_limits(settings),
     )
     outbox_ready = asyncio.Event()
     poller = Poller(

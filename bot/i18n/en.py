@@ -303,4 +303,15 @@ MESSAGES: Final[dict[str, str]] = {
     "balance.qr_caption": (
         "<b>{provider}</b> deposit address (TRX on TRON):\n<code>{address}</code>"
     ),
+    # spend limits (refused before anything is sent)
+    "limit.order_refused": (
+        "⛔ Not ordered: this order may cost up to {cost} TRX, above the per-order limit "
+        "of {limit} TRX. Nothing was sent to the provider."
+    ),
+    "limit.daily_refused": (
+        "⛔ Not ordered: this order may cost up to {cost} TRX, but only {left} TRX of your "
+        "daily limit of {limit} TRX is left today. Nothing was sent to the provider."
+    ),
+    "limit.left_today": "Left today: {left} TRX of {limit} TRX.",
+    "limit.resets": "The daily limit resets at {reset} UTC.",
 }

@@ -237,4 +237,8 @@ MESSAGES: Final[dict[str, str]] = {
     "history.csv_too_large": "本聊天的历史记录超过 Telegram 允许机器人发送的 50 MB 文件上限，无法在此发送。运营者可从机器人的数据库导出。",
     "button.export_csv": "📄 导出 CSV",
     "balance.qr_caption": "<b>{provider}</b> 充值地址（TRON 网络上的 TRX）：\n<code>{address}</code>",
+    "limit.order_refused": "⛔ 未下单：此订单最多可能花费 {cost} TRX，超过单笔限额 {limit} TRX。未向服务商发送任何请求。",
+    "limit.daily_refused": "⛔ 未下单：此订单最多可能花费 {cost} TRX，但你今天的每日限额 {limit} TRX 只剩 {left} TRX。未向服务商发送任何请求。",
+    "limit.left_today": "今日剩余：{left} TRX（限额 {limit} TRX）。",
+    "limit.resets": "每日限额将于 UTC {reset} 重置。",
 }

@@ -143,6 +143,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE orders DROP COLUMN fail_reason;
     """,
+    # Per-user daily spend limits set by an admin (NULL limit: no limit for that user),
+    # and the spend-limit lookup of a user's submissions of the day.
+    """
+    CREATE TABLE spend_limit_overrides (
+        user_id INTEGER PRIMARY KEY,
+        daily_limit_sun INTEGER,
+        set_at REAL NOT NULL
+    );
+    CREATE INDEX submissions_user_day ON submissions (user_id, created_at);
+    """,
 )
 
 

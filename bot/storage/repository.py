@@ -15,6 +15,7 @@ from typing import Self
 import aiosqlite
 
 from bot.storage.chats import ChatStore
+from bot.storage.limits import LimitStore
 from bot.storage.migrations import migrate
 from bot.storage.orders import OrderStore
 from bot.storage.outbox import OutboxStore
@@ -55,7 +56,14 @@ __all__ = [
 
 
 class Repository(
-    SubmissionStore, OrderStore, TrackingStore, OutboxStore, ChatStore, PtbStore, PruningStore
+    SubmissionStore,
+    OrderStore,
+    TrackingStore,
+    OutboxStore,
+    ChatStore,
+    PtbStore,
+    PruningStore,
+    LimitStore,
 ):
     _path = ":memory:"
 
