@@ -37,6 +37,7 @@ from bot.config import Settings
 from bot.domain import ProviderName
 from bot.money import trx_to_sun
 from bot.providers.registry import build_providers
+from bot.services.access import AccessService
 from bot.services.chats import ChatService
 from bot.services.history import HistoryService
 from bot.services.housekeeping import DAY, Retention
@@ -56,7 +57,7 @@ from bot.telegram.callback_data import (
     wizard_pattern,
 )
 from bot.telegram.context import CONTEXT_TYPES, SERVICES_KEY, Context
-from bot.telegram.handlers import basic, history, new_order, orders
+from bot.telegram.handlers import admin, basic, history, new_order, orders
 from bot.telegram.housekeeping_job import HousekeepingSchedule
 from bot.telegram.lifecycle import BotServices
 from bot.telegram.outbox import OutboxDispatcher
@@ -124,6 +125,13 @@ def build_runtime(
         default_deadline=settings.default_deadline_seconds,
         callback_secret=secret_from_token(settings.telegram_bot_token.get_secret_value()),
         outbox_ready=outbox_ready,
+        access=AccessService(
+            repo,
+            orders.limits,
+            allowed=settings.allowed_user_ids,
+            admins=settings.admin_user_ids,
+            clock=clock,
+        ),
     )
 
 
@@ -191,6 +199,8 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(CommandHandler("orders", orders.list_orders))
     app.add_handler(CommandHandler("history", history.show_history))
     app.add_handler(CommandHandler("cancel", basic.cancel_outside))
+    for name, callback in admin.COMMANDS.items():
+        app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(orders.order_action, pattern=OrderAction.pattern()))
     app.add_handler(CallbackQueryHandler(orders.turn_page, pattern=PageButton.pattern()))
     app.add_handler(CallbackQueryHandler(history.history_button, pattern=HistoryButton.pattern()))

@@ -29,6 +29,8 @@ class Settings(ProviderSettings, ChainSettings, BaseSettings):
 
     database_path: Path = Path("data/bot.sqlite3")
     allowed_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    # May /allow, /deny, /limit, /users and /audit in chat.
+    admin_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     # Spend limits in TRX at the worst-case (maximum) price; unset = no limit of that kind.
     daily_spend_limit_trx: Decimal | None = Field(default=None, gt=0, decimal_places=6)
     max_order_trx: Decimal | None = Field(default=None, gt=0, decimal_places=6)
@@ -60,7 +62,7 @@ class Settings(ProviderSettings, ChainSettings, BaseSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65_535)
     metrics_listen: str = "127.0.0.1"
 
-    @field_validator("allowed_user_ids", mode="before")
+    @field_validator("allowed_user_ids", "admin_user_ids", mode="before")
     @classmethod
     def _parse_user_ids(cls, value: object) -> object:
         if isinstance(value, str):

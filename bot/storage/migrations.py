@@ -153,6 +153,24 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX submissions_user_day ON submissions (user_id, created_at);
     """,
+    # Access granted or withdrawn by admins in chat (beside ALLOWED_USER_IDS; a stored
+    # entry wins over it), and every admin action, for /audit.
+    """
+    CREATE TABLE access_grants (
+        user_id INTEGER PRIMARY KEY,
+        allowed INTEGER NOT NULL,
+        set_by INTEGER NOT NULL,
+        set_at REAL NOT NULL
+    );
+    CREATE TABLE admin_audit (
+        id INTEGER PRIMARY KEY,
+        admin_id INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        target_id INTEGER,
+        detail TEXT,
+        at REAL NOT NULL
+    );
+    """,
 )
 
 

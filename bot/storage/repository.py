@@ -14,6 +14,7 @@ from typing import Self
 
 import aiosqlite
 
+from bot.storage.access import AccessStore
 from bot.storage.chats import ChatStore
 from bot.storage.limits import LimitStore
 from bot.storage.migrations import migrate
@@ -64,6 +65,7 @@ class Repository(
     PtbStore,
     PruningStore,
     LimitStore,
+    AccessStore,
 ):
     _path = ":memory:"
 
