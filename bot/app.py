@@ -37,12 +37,13 @@ from bot.config import Settings
 from bot.domain import ProviderName
 from bot.money import trx_to_sun
 from bot.providers.registry import build_providers
+from bot.services.access import AccessService
 from bot.services.alerts_operator import OperatorAlerts, OperatorSettings
 from bot.services.chats import ChatService
 from bot.services.history import HistoryService
 from bot.services.housekeeping import DAY, Retention
 from bot.services.notices import NoticeService
-from bot.services.orders import OrderService
+from bot.services.orders import OrderService, SpendLimits
 from bot.services.poller import Poller
 from bot.services.runtime import Runtime
 from bot.storage.persistence import SqlitePersistence
@@ -57,7 +58,7 @@ from bot.telegram.callback_data import (
     wizard_pattern,
 )
 from bot.telegram.context import CONTEXT_TYPES, SERVICES_KEY, Context
-from bot.telegram.handlers import basic, history, new_order, orders
+from bot.telegram.handlers import admin, basic, history, new_order, orders
 from bot.telegram.housekeeping_job import HousekeepingSchedule
 from bot.telegram.lifecycle import BotServices
 from bot.telegram.outbox import OutboxDispatcher
@@ -95,6 +96,15 @@ def _operator_settings(settings: Settings) -> OperatorSettings | None:
     )
 
 
+def spend_limits(settings: Settings) -> SpendLimits:
+    """The operator's limits, TRX at the edge, SUN inside."""
+    daily, per_order = settings.daily_spend_limit_trx, settings.max_order_trx
+    return SpendLimits(
+        max_order_sun=None if per_order is None else trx_to_sun(per_order),
+        daily_sun=None if daily is None else trx_to_sun(daily),
+    )
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -105,7 +115,11 @@ def build_runtime(
     repo = Repository.at(settings.database_path)
     providers = build_providers(settings, transports=transports, clock=clock)
     orders = OrderService(
-        repo, providers, clock=clock, recovery_window=settings.recovery_window_seconds
+        repo,
+        providers,
+        clock=clock,
+        recovery_window=settings.recovery_window_seconds,
+        limits=spend_limits(settings),
     )
     outbox_ready = asyncio.Event()
     poller = Poller(
@@ -127,6 +141,13 @@ def build_runtime(
         callback_secret=secret_from_token(settings.telegram_bot_token.get_secret_value()),
         outbox_ready=outbox_ready,
         operator=OperatorAlerts(repo, orders, operator, clock=clock) if operator else None,
+        access=AccessService(
+            repo,
+            orders.limits,
+            allowed=settings.allowed_user_ids,
+            admins=settings.admin_user_ids,
+            clock=clock,
+        ),
     )
 
 
@@ -194,6 +215,8 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(CommandHandler("orders", orders.list_orders))
     app.add_handler(CommandHandler("history", history.show_history))
     app.add_handler(CommandHandler("cancel", basic.cancel_outside))
+    for name, callback in admin.COMMANDS.items():
+        app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(orders.order_action, pattern=OrderAction.pattern()))
     app.add_handler(CallbackQueryHandler(orders.turn_page, pattern=PageButton.pattern()))
     app.add_handler(CallbackQueryHandler(history.history_button, pattern=HistoryButton.pattern()))

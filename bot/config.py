@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from ipaddress import ip_address
 from pathlib import Path
 from typing import Annotated
@@ -28,6 +29,11 @@ class Settings(ProviderSettings, ChainSettings, BaseSettings):
 
     database_path: Path = Path("data/bot.sqlite3")
     allowed_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    # May /allow, /deny, /limit, /users and /audit in chat.
+    admin_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    # Spend limits in TRX at the worst-case (maximum) price; unset = no limit of that kind.
+    daily_spend_limit_trx: Decimal | None = Field(default=None, gt=0, decimal_places=6)
+    max_order_trx: Decimal | None = Field(default=None, gt=0, decimal_places=6)
 
     poll_interval_seconds: float = Field(default=10.0, gt=0)
     default_deadline_seconds: int = Field(default=300, ge=30, le=86_400)
@@ -63,7 +69,7 @@ class Settings(ProviderSettings, ChainSettings, BaseSettings):
     def _blank_chat_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("allowed_user_ids", mode="before")
+    @field_validator("allowed_user_ids", "admin_user_ids", mode="before")
     @classmethod
     def _parse_user_ids(cls, value: object) -> object:
         if isinstance(value, str):
@@ -81,6 +87,8 @@ class Settings(ProviderSettings, ChainSettings, BaseSettings):
         "telegram_webhook_url",
         "webhook_secret_token",
         "metrics_port",
+        "daily_spend_limit_trx",
+        "max_order_trx",
         mode="before",
     )
     @classmethod

@@ -27,7 +27,8 @@ MESSAGES: Final[dict[str, str]] = {
         "/history — orders by day with charge, refund and net cost; CSV export\n"
         "/balance — provider balances and deposit addresses (with QR codes)\n"
         "/language — 中文 / English\n"
-        "/cancel — leave the order form\n\n"
+        "/cancel — leave the order form\n"
+        "Admins: /allow id, /deny id, /limit id TRX|off, /users, /audit\n\n"
         "Durations: 900 (seconds), 15m, 1h, 3d. Prices are in SUN per energy unit "
         "(1 TRX = 1,000,000 SUN).\n"
         "When an order is matched, use <b>Confirm now for a refund</b> after your transfer: "
@@ -314,4 +315,41 @@ MESSAGES: Final[dict[str, str]] = {
     "operator.provider_failing": "{provider} failed {count} poll cycles within {minutes} "
     "minutes (last error: <code>{code}</code>). Orders there are not being tracked; check "
     "its API key, balance and status page. Alerted once per episode.",
+    # spend limits (refused before anything is sent)
+    "limit.order_refused": (
+        "⛔ Not ordered: this order may cost up to {cost} TRX, above the per-order limit "
+        "of {limit} TRX. Nothing was sent to the provider."
+    ),
+    "limit.daily_refused": (
+        "⛔ Not ordered: this order may cost up to {cost} TRX, but only {left} TRX of your "
+        "daily limit of {limit} TRX is left today. Nothing was sent to the provider."
+    ),
+    "limit.left_today": "Left today: {left} TRX of {limit} TRX.",
+    "limit.resets": "The daily limit resets at {reset} UTC.",
+    # admins in chat
+    "command.allow": "Admin: let a user order",
+    "command.deny": "Admin: stop a user ordering",
+    "command.limit": "Admin: set a user's daily limit",
+    "command.users": "Admin: allowed users and today's spend",
+    "command.audit": "Admin: recorded admin actions",
+    "admin.refused": "Only the bot's admins may use this command. Nothing was changed.",
+    "admin.usage_allow": "Usage: /allow &lt;Telegram user id&gt;, e.g. /allow 123456789",
+    "admin.usage_deny": "Usage: /deny &lt;Telegram user id&gt;, e.g. /deny 123456789",
+    "admin.usage_limit": (
+        "Usage: /limit &lt;Telegram user id&gt; &lt;TRX per day, up to 6 decimals, or off&gt;, "
+        "e.g. /limit 123456789 50"
+    ),
+    "admin.allowed": "✅ User <code>{user_id}</code> may order now.",
+    "admin.denied": (
+        "⛔ User <code>{user_id}</code> may no longer order (even if listed in "
+        "ALLOWED_USER_IDS). Their existing orders are still tracked."
+    ),
+    "admin.limit_set": "Daily limit of user <code>{user_id}</code>: {limit} TRX.",
+    "admin.limit_off": "User <code>{user_id}</code> has no daily limit now.",
+    "admin.users_title": "<b>Allowed users</b> (spent today, UTC / daily limit):",
+    "admin.users_empty": "No user may order.",
+    "admin.user_line": "<code>{user_id}</code> · {spent} TRX / {limit}",
+    "admin.no_limit": "no limit",
+    "admin.audit_title": "<b>Admin actions</b> (newest first, last {count}):",
+    "admin.audit_line": "{at} UTC · <code>{admin}</code> · /{action} {target} {detail}",
 }

@@ -23,7 +23,8 @@ MESSAGES: Final[dict[str, str]] = {
         "/history — 按日查看订单的扣费、退款和净花费；可导出 CSV\n"
         "/balance — 服务商余额和充值地址（附二维码）\n"
         "/language — 中文 / English\n"
-        "/cancel — 退出下单流程\n\n"
+        "/cancel — 退出下单流程\n"
+        "管理员：/allow ID、/deny ID、/limit ID TRX|off、/users、/audit\n\n"
         "时长：900（秒）、15m、1h、3d。价格单位为 SUN/能量（1 TRX = 1,000,000 SUN）。\n"
         "订单匹配后，完成转账再点 <b>立即确认以获退款</b>：租赁提前结束，未使用部分退款。"
     ),
@@ -245,4 +246,27 @@ MESSAGES: Final[dict[str, str]] = {
     "push.provider_failing": "🚨 <b>服务商连续失败</b>",
     "operator.provider_failing": "{provider} 在 {minutes} 分钟内有 {count} 个轮询周期失败（最近错误：<code>{code}</code>）。"
     "该服务商的订单暂时无法跟踪；请检查其 API 密钥、余额和状态页面。每次故障只提醒一次。",
+    "limit.order_refused": "⛔ 未下单：此订单最多可能花费 {cost} TRX，超过单笔限额 {limit} TRX。未向服务商发送任何请求。",
+    "limit.daily_refused": "⛔ 未下单：此订单最多可能花费 {cost} TRX，但你今天的每日限额 {limit} TRX 只剩 {left} TRX。未向服务商发送任何请求。",
+    "limit.left_today": "今日剩余：{left} TRX（限额 {limit} TRX）。",
+    "limit.resets": "每日限额将于 UTC {reset} 重置。",
+    "command.allow": "管理员：允许用户下单",
+    "command.deny": "管理员：禁止用户下单",
+    "command.limit": "管理员：设置用户每日限额",
+    "command.users": "管理员：已授权用户及今日花费",
+    "command.audit": "管理员：管理操作记录",
+    "admin.refused": "只有机器人管理员可以使用此命令。未做任何更改。",
+    "admin.usage_allow": "用法：/allow &lt;Telegram 用户 ID&gt;，例如 /allow 123456789",
+    "admin.usage_deny": "用法：/deny &lt;Telegram 用户 ID&gt;，例如 /deny 123456789",
+    "admin.usage_limit": "用法：/limit &lt;Telegram 用户 ID&gt; &lt;每日 TRX，最多 6 位小数，或 off&gt;，例如 /limit 123456789 50",
+    "admin.allowed": "✅ 用户 <code>{user_id}</code> 现在可以下单。",
+    "admin.denied": "⛔ 用户 <code>{user_id}</code> 已不能下单（即使在 ALLOWED_USER_IDS 中）。其现有订单仍会跟踪。",
+    "admin.limit_set": "用户 <code>{user_id}</code> 的每日限额：{limit} TRX。",
+    "admin.limit_off": "用户 <code>{user_id}</code> 现在没有每日限额。",
+    "admin.users_title": "<b>已授权用户</b>（今日花费，UTC / 每日限额）：",
+    "admin.users_empty": "没有用户可以下单。",
+    "admin.user_line": "<code>{user_id}</code> · {spent} TRX / {limit}",
+    "admin.no_limit": "无限额",
+    "admin.audit_title": "<b>管理操作</b>（最新在前，最近 {count} 条）：",
+    "admin.audit_line": "{at} UTC · <code>{admin}</code> · /{action} {target} {detail}",
 }

@@ -8,6 +8,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from bot.bounded import KeyedRateLimit
+from bot.services.access import AccessService
 from bot.services.alerts_operator import OperatorAlerts
 from bot.services.chats import ChatService
 from bot.services.history import HistoryService
@@ -53,12 +54,18 @@ class Runtime:
     strangers: KeyedRateLimit[int] = field(default_factory=stranger_limit)
     # Alerts to OPERATOR_CHAT_ID; None when it is not set.
     operator: OperatorAlerts | None = None
+    # Grants and withdrawals by admins in chat; None: ALLOWED_USER_IDS alone decides.
+    access: AccessService | None = None
 
     def may_spend(self, user_id: int | None) -> bool:
+        if self.access is not None:
+            return self.access.may_spend(user_id)
         return user_id is not None and user_id in self.allowed_user_ids
 
     async def start(self) -> None:
         await self.repo.start()
+        if self.access is not None:
+            await self.access.load()
 
     async def stop(self) -> None:
         try:

@@ -152,6 +152,34 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at REAL NOT NULL
     );
     """,
+    # Per-user daily spend limits set by an admin (NULL limit: no limit for that user),
+    # and the spend-limit lookup of a user's submissions of the day.
+    """
+    CREATE TABLE spend_limit_overrides (
+        user_id INTEGER PRIMARY KEY,
+        daily_limit_sun INTEGER,
+        set_at REAL NOT NULL
+    );
+    CREATE INDEX submissions_user_day ON submissions (user_id, created_at);
+    """,
+    # Access granted or withdrawn by admins in chat (beside ALLOWED_USER_IDS; a stored
+    # entry wins over it), and every admin action, for /audit.
+    """
+    CREATE TABLE access_grants (
+        user_id INTEGER PRIMARY KEY,
+        allowed INTEGER NOT NULL,
+        set_by INTEGER NOT NULL,
+        set_at REAL NOT NULL
+    );
+    CREATE TABLE admin_audit (
+        id INTEGER PRIMARY KEY,
+        admin_id INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        target_id INTEGER,
+        detail TEXT,
+        at REAL NOT NULL
+    );
+    """,
 )
 
 

@@ -14,7 +14,9 @@ from typing import Self
 
 import aiosqlite
 
+from bot.storage.access import AccessStore
 from bot.storage.chats import ChatStore
+from bot.storage.limits import LimitStore
 from bot.storage.migrations import migrate
 from bot.storage.operator_alerts import OperatorAlertStore
 from bot.storage.orders import OrderStore
@@ -64,6 +66,8 @@ class Repository(
     PtbStore,
     PruningStore,
     OperatorAlertStore,
+    LimitStore,
+    AccessStore,
 ):
     _path = ":memory:"
 

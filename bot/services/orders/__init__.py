@@ -18,6 +18,13 @@ from bot.providers.port import EnergyProvider
 from bot.services.orders.actions import Actions
 from bot.services.orders.adapters import Adapters, preferred_quote
 from bot.services.orders.convert import submission_query, tracked
+from bot.services.orders.limits import (
+    LimitGuard,
+    LimitKind,
+    LimitRefusal,
+    SpendLimitExceeded,
+    SpendLimits,
+)
 from bot.services.orders.outcomes import (
     SHUTDOWN,
     ActionReport,
@@ -37,9 +44,13 @@ __all__ = [
     "SHUTDOWN",
     "ActionReport",
     "ActionStatus",
+    "LimitKind",
+    "LimitRefusal",
     "NotYourOrder",
     "OrderService",
     "ReceiverReport",
+    "SpendLimitExceeded",
+    "SpendLimits",
     "SubmitOutcome",
     "SubmitStatus",
     "SubmitStopped",
@@ -59,6 +70,7 @@ class OrderService:
         recovery_window: float = 600.0,
         sending_stale_after: float = 120.0,
         reconcile_budget: float = 20.0,
+        limits: SpendLimits | None = None,
     ) -> None:
         self.repo = repo
         self._adapters = Adapters(providers)
@@ -72,7 +84,8 @@ class OrderService:
             sending_stale_after=sending_stale_after,
             reconcile_budget=reconcile_budget,
         )
-        self._submitter = Submitter(repo, self._adapters, self._recovery, clock=clock)
+        self.limits = LimitGuard(repo, limits or SpendLimits())
+        self._submitter = Submitter(repo, self._adapters, self._recovery, self.limits, clock=clock)
         self._actions = Actions(repo, self._adapters, clock=clock)
         # The entry points, served by the modules beside (see each for what it promises).
         self.quotes = self._adapters.quotes

@@ -11,6 +11,7 @@ from bot.domain import ProviderName, SubmissionState
 from bot.providers.errors import FailureReason, ProviderError, ProviderUnavailable
 from bot.providers.port import EnergyProvider, OrderRequest, ReceiverStatus, SubmitResult
 from bot.services.orders.adapters import Adapters
+from bot.services.orders.limits import LimitGuard
 from bot.services.orders.outcomes import (
     SHUTDOWN,
     ReceiverReport,
@@ -34,10 +35,12 @@ class Submitter:
         repo: Repository,
         adapters: Adapters,
         recovery: Recovery,
+        limits: LimitGuard,
         *,
         clock: Callable[[], float],
     ) -> None:
         self._repo = repo
+        self._limits = limits
         self._adapters = adapters
         self._recovery = recovery
         self._clock = clock
@@ -55,20 +58,25 @@ class Submitter:
         never retried: the history is searched and any orders found are adopted.
 
         `keep_going` is asked before each create request: once it says no (the bot is
-        shutting down), nothing more is sent and the rest is reported as not attempted."""
+        shutting down), nothing more is sent and the rest is reported as not attempted.
+
+        Raises SpendLimitExceeded, with nothing recorded or sent, when the order would
+        break the user's per-order or daily limit."""
         adapter = self._adapters[provider]
-        sub = await self._repo.create_submission(
-            chat_id=chat_id,
-            user_id=user_id,
-            provider=provider,
-            key_id=adapter.key_id,
-            amount=request.amount,
-            duration_sec=request.duration_sec,
-            max_price=request.max_price,
-            deadline_sec=request.deadline_sec,
-            receivers=request.receivers,
-            now=self._clock(),
-        )
+        now = self._clock()
+        async with self._limits.reserve(user_id, request, now):
+            sub = await self._repo.create_submission(
+                chat_id=chat_id,
+                user_id=user_id,
+                provider=provider,
+                key_id=adapter.key_id,
+                amount=request.amount,
+                duration_sec=request.duration_sec,
+                max_price=request.max_price,
+                deadline_sec=request.deadline_sec,
+                receivers=request.receivers,
+                now=now,
+            )
         with self._recovery.held(sub.id):
             return await self._send(sub, adapter, request, keep_going)
 

@@ -19,7 +19,15 @@ from bot.telegram.render import error_text, provider_name, trx
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("new", "orders", "history", "balance", "language", "help", "cancel")
+COMMANDS = (
+    "new",
+    "orders",
+    "history",
+    "balance",
+    "language",
+    "help",
+    "cancel",
+)
 
 
 def command_list(lang: Lang) -> list[BotCommand]:

@@ -3,12 +3,21 @@ outcome (every receiver's when it is anything short of "all ordered")."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from telegram import Update
 
 from bot.domain import ProviderName
 from bot.i18n import Html, Lang, t
+from bot.money import format_trx
 from bot.providers.port import OrderRequest, ReceiverStatus
-from bot.services.orders import SubmitOutcome, SubmitStatus
+from bot.services.orders import (
+    LimitKind,
+    LimitRefusal,
+    SpendLimitExceeded,
+    SubmitOutcome,
+    SubmitStatus,
+)
 from bot.telegram import keyboards
 from bot.telegram.callback_data import ConfirmOffer
 from bot.telegram.context import Context, chat_id_of, ensure_allowed, until_shutdown, user_lang
@@ -63,13 +72,18 @@ async def submit(update: Update, context: Context) -> str | int:
     await query.edit_message_reply_markup(None)
     rt = context.services
     await reply(update, t(lang, "submit.sending"))
-    outcome = await rt.orders.submit(
-        chat_id=chat_id_of(update),
-        user_id=user.id,
-        provider=provider,
-        request=request,
-        keep_going=until_shutdown(context),
-    )
+    try:
+        outcome = await rt.orders.submit(
+            chat_id=chat_id_of(update),
+            user_id=user.id,
+            provider=provider,
+            request=request,
+            keep_going=until_shutdown(context),
+        )
+    except SpendLimitExceeded as exc:
+        await reply(update, limit_refused_text(lang, exc.refusal), keyboards.my_orders(lang))
+        drop_draft(update, context)
+        return END
     if user.language_code is not None:
         await rt.chats.keep_language(user.id, lang)  # so pushes to this chat use it
     chunks = submit_reply(lang, outcome)
@@ -113,3 +127,19 @@ def submit_outcome_text(lang: Lang, outcome: SubmitOutcome) -> str:
         SubmitStatus.UNRESOLVED: "submit.unresolved",
     }[outcome.status]
     return t(lang, key, provider=provider, count=len(outcome.orders), orders=lines)
+
+
+def limit_refused_text(lang: Lang, refusal: LimitRefusal) -> str:
+    """Which limit refused the order, what is left today and when the day resets."""
+    cost, limit = format_trx(refusal.cost_sun), format_trx(refusal.limit_sun)
+    if refusal.kind is LimitKind.ORDER:
+        lines = [t(lang, "limit.order_refused", cost=cost, limit=limit)]
+    else:
+        left = format_trx(refusal.left_sun or 0)
+        lines = [t(lang, "limit.daily_refused", cost=cost, left=left, limit=limit)]
+    if refusal.kind is LimitKind.ORDER and refusal.daily_sun is not None:
+        left, daily = format_trx(refusal.left_sun or 0), format_trx(refusal.daily_sun)
+        lines.append(t(lang, "limit.left_today", left=left, limit=daily))
+    reset = datetime.fromtimestamp(refusal.resets_at, UTC).strftime("%Y-%m-%d %H:%M")
+    lines.append(t(lang, "limit.resets", reset=reset))
+    return "\n".join(lines)
