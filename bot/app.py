@@ -33,6 +33,8 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
+from bot.chain.client import TronNodeClient
+from bot.chain.port import ChainReader
 from bot.config import Settings
 from bot.domain import ProviderName
 from bot.money import trx_to_sun
@@ -105,10 +107,20 @@ def spend_limits(settings: Settings) -> SpendLimits:
     )
 
 
+def build_chain(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> ChainReader | None:
+    """The TRON node client, or None when chain reads are turned off."""
+    if not settings.tron_chain_reads:
+        return None
+    return TronNodeClient.from_settings(settings, settings.make_pacer(), transport=transport)
+
+
 def build_runtime(
     settings: Settings,
     *,
     transports: dict[ProviderName, httpx.AsyncBaseTransport] | None = None,
+    chain_transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Runtime:
     """The services, wired; nothing is opened until `Runtime.start()`."""
@@ -148,6 +160,7 @@ def build_runtime(
             admins=settings.admin_user_ids,
             clock=clock,
         ),
+        chain=build_chain(settings, transport=chain_transport),
     )
 
 
@@ -157,10 +170,13 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     transports: dict[ProviderName, httpx.AsyncBaseTransport] | None = None,
+    chain_transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], float] = time.time,
 ) -> BotApp:
     """Wire the bot. The keyword arguments exist for tests (fake Bot API, fake providers)."""
-    runtime = build_runtime(settings, transports=transports, clock=clock)
+    runtime = build_runtime(
+        settings, transports=transports, chain_transport=chain_transport, clock=clock
+    )
 
     async def post_init(app: BotApp) -> None:
         await services.start(app)

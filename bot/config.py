@@ -25,7 +25,7 @@ class Settings(ProviderSettings, ChainSettings, BaseSettings):
     telegram_base_url: str = "https://api.telegram.org/bot"
     # The provider settings (TRONSAVE_*, FEEE_*, HTTP_TIMEOUT_SECONDS) come from
     # ProviderSettings: each provider package defines its own. The TRON network client's
-    # (TRON_*, TRONGRID_API_KEY) come from ChainSettings; the bot does not use them yet.
+    # (TRON_*, TRONGRID_API_KEY) come from ChainSettings.
 
     database_path: Path = Path("data/bot.sqlite3")
     allowed_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()

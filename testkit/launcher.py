@@ -27,7 +27,7 @@ STOP_TIMEOUT = 10.0
 
 # Names the bot's settings read (case-insensitively) are never inherited from the caller.
 _SETTINGS_NAMES = frozenset(name.upper() for name in Settings.model_fields)
-_STRIPPED_PREFIXES = ("TELEGRAM_", "TRONSAVE_", "FEEE_")
+_STRIPPED_PREFIXES = ("TELEGRAM_", "TRONSAVE_", "FEEE_", "TRON_", "TRONGRID_")
 
 LineHandler = Callable[[str, float], None]
 

@@ -27,6 +27,9 @@ def _node_url(value: str) -> str:
 class ChainSettings(BaseModel):
     """`TRON_NODE_URL`, `TRONGRID_API_KEY`, `TRON_REQUESTS_PER_SECOND`, ..."""
 
+    # false: no chain reads at all (the bot then works as it would with no node reachable,
+    # and says what it could not check).
+    tron_chain_reads: bool = True
     tron_node_url: Annotated[str, AfterValidator(_node_url)] = DEFAULT_NODE_URL
     # Sent as TRON-PRO-API-KEY. TronGrid serves keyless clients too, at a lower limit.
     trongrid_api_key: Annotated[SecretStr | None, BeforeValidator(_blank_is_unset)] = None

@@ -69,7 +69,7 @@ class Sandbox:
 
     @property
     def tron_node_url(self) -> str:
-        """Where the TRON node simulator listens (for the chain client, once it is wired)."""
+        """Where the TRON node simulator listens (the chain client's TRON_NODE_URL)."""
         return self.tron_node.base_url
 
     def apply(self, settings: Settings) -> Settings:
@@ -82,6 +82,9 @@ class Sandbox:
                 "tronsave_base_url": self.tronsave.base_url,
                 "feee_api_key": SecretStr(self._feee_key),
                 "feee_base_url": f"{self.feee.base_url}/open",
+                "tron_chain_reads": True,
+                "tron_node_url": self.tron_node.base_url,
+                "trongrid_api_key": None,
                 "database_path": settings.database_path.with_name(SANDBOX_DATABASE),
             }
         )

@@ -8,6 +8,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from bot.bounded import KeyedRateLimit
+from bot.chain.port import ChainReader
 from bot.services.access import AccessService
 from bot.services.alerts_operator import OperatorAlerts
 from bot.services.chats import ChatService
@@ -56,6 +57,8 @@ class Runtime:
     operator: OperatorAlerts | None = None
     # Grants and withdrawals by admins in chat; None: ALLOWED_USER_IDS alone decides.
     access: AccessService | None = None
+    # Read-only TRON network access; None when TRON_CHAIN_READS is off.
+    chain: ChainReader | None = None
 
     def may_spend(self, user_id: int | None) -> bool:
         if self.access is not None:
@@ -70,6 +73,8 @@ class Runtime:
     async def stop(self) -> None:
         try:
             await self.orders.aclose()
+            if self.chain is not None:
+                await self.chain.aclose()
         finally:
             await self.repo.close()
 

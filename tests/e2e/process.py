@@ -45,6 +45,7 @@ def bot_env(
     database: Path,
     tronsave_url: str | None = None,
     feee_url: str | None = None,
+    tron_node_url: str | None = None,
     allowed: Iterable[int] = (ALICE,),
     token: str | None = TOKEN,
     **extra: str,
@@ -68,6 +69,12 @@ def bot_env(
     if feee_url is not None:
         values["FEEE_API_KEY"] = FEEE_KEY
         values["FEEE_BASE_URL"] = f"{feee_url}/open"
+    # No test reaches the internet: without a node simulator, chain reads are off.
+    if tron_node_url is None:
+        values["TRON_CHAIN_READS"] = "false"
+    else:
+        values["TRON_NODE_URL"] = tron_node_url
+        values["TRON_REQUESTS_PER_SECOND"] = "100"
     values.update(extra)
     env.update(values)
     return env

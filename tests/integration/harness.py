@@ -135,6 +135,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "http_timeout_seconds": 5,
         "heartbeat_path": tmp_path / "heartbeat",
         "feee_requests_per_second": 1000,
+        # Tests that read the chain pass tron_node_url (a TronNodeSimulator) and turn it on.
+        "tron_chain_reads": False,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

@@ -163,6 +163,16 @@ def test_the_tron_node_simulator_runs_and_its_url_is_kept(sandbox: Sandbox) -> N
     assert any(p["key"] == "getEnergyFee" for p in answer.json()["chainParameter"])
 
 
+def test_sandbox_points_the_chain_client_at_its_node_simulator() -> None:
+    settings = _settings(sandbox=True, tron_chain_reads=False, trongrid_api_key="real-key")
+    with sandboxed(settings) as used:
+        assert used.tron_chain_reads
+        assert used.tron_node_url.startswith("http://127.0.0.1:")
+        assert used.trongrid_api_key is None  # the real key is never sent to the simulator
+        answer = httpx.post(f"{used.tron_node_url}/wallet/getchainparameters", json={})
+        assert answer.status_code == 200
+
+
 def test_simulators_built_directly_do_nothing_on_their_own() -> None:
     with TronSaveSimulator() as tronsave, FeeeSimulator() as feee:
         assert tronsave.config()["auto_match_after"] is None
