@@ -147,6 +147,24 @@ async def test_a_handler_error_is_alerted_through_ptbs_error_handler(
     assert "while handling Update" in alert
 
 
+async def test_a_failing_job_is_alerted_through_ptbs_error_handler(bot: Bot) -> None:
+    async def failing_job(context: object) -> None:
+        raise ZeroDivisionError("a job's bug")
+
+    assert bot.app.job_queue is not None
+    job = bot.app.job_queue.run_once(failing_job, when=3600, name="failing")
+    try:
+        await failing_job(None)
+    except ZeroDivisionError as exc:
+        # What PTB does with a job's exception (the harness does not run the app's loop).
+        await bot.app.process_error(None, exc, job=job)
+    await run_job(bot, ERROR_JOB)
+    [alert] = bot.texts(OPERATOR)
+    assert "<code>ZeroDivisionError</code> ×1" in alert
+    assert "while handling a job" in alert
+    assert "a job's bug" in alert
+
+
 # -- unknown outcomes and the daily summary ---------------------------------------------
 
 
