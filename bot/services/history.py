@@ -166,7 +166,19 @@ class HistoryService:
         """Ask the providers for the figures that recent closed orders lack, within the
         lookup budget; returns how many orders were asked about."""
         now = self._clock()
-        lacking = await self._repo.orders_lacking_figures(now - SETTLE_HORIZON, SETTLE_BATCH)
+        # Those waiting to be asked again are skipped here, so they never crowd out the
+        # orders behind them.
+        lacking: list[Order] = []
+        after = 0
+        while len(lacking) < SETTLE_BATCH:
+            found = await self._repo.orders_lacking_figures(
+                now - SETTLE_HORIZON, self._batch, after_id=after
+            )
+            lacking += [o for o in found if self._needs_figures(o, now)]
+            if len(found) < self._batch:
+                break
+            after = found[-1].id
+        lacking = lacking[:SETTLE_BATCH]
         try:
             async with asyncio.timeout(self._lookup_budget):
                 return await self.fill_in(lacking)

@@ -22,14 +22,16 @@ class DayOrder:
 
 
 class ReportStore(Store):
-    async def orders_lacking_figures(self, since: float, limit: int) -> list[Order]:
+    async def orders_lacking_figures(
+        self, since: float, limit: int, *, after_id: int = 0
+    ) -> list[Order]:
         """Closed orders created at or after `since` whose charge or refund is not
-        stored yet, oldest first."""
+        stored yet, with an id above `after_id`, oldest first (a keyset page)."""
         found = await self._fetchall(
             f"SELECT {rows.ORDER_COLUMNS} FROM orders"
-            f" WHERE state NOT IN ({marks(len(_OPEN))}) AND created_at >= ?"
+            f" WHERE state NOT IN ({marks(len(_OPEN))}) AND created_at >= ? AND id > ?"
             " AND (charge_sun IS NULL OR refund_sun IS NULL) ORDER BY id LIMIT ?",
-            [*_OPEN, since, limit],
+            [*_OPEN, since, after_id, limit],
         )
         return [rows.order(r) for r in found]
 

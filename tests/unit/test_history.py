@@ -436,3 +436,30 @@ async def test_a_slow_lookup_is_cut_by_the_budget(repo: Repository) -> None:
     assert await asyncio.wait_for(service.settle_missing(), timeout=5) == 0
     assert provider.calls == ["settlements"]
     assert await repo.orders_by_ids([stored.id]) == [stored]
+
+
+async def test_orders_waiting_to_be_asked_again_do_not_crowd_out_the_others(
+    repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.services.history.SETTLE_BATCH", 2)
+    clock = Clock(DAY3 + 100)
+    provider = FakeProvider(key_id="key", clock=clock)
+    stored = await add_orders(
+        repo, CHAT, [Spec(DAY3, None, None, OrderState.EXPIRED, DAY3) for _ in range(5)]
+    )
+    service = HistoryService(
+        repo, providers={ProviderName.TRONSAVE: provider}, clock=clock, batch=2
+    )
+    asked: list[list[str]] = []
+    settlements = provider.settlements
+
+    async def recording(orders: Sequence[TrackedOrder]) -> list[Settlement]:
+        asked.append([o.provider_order_id for o in orders])
+        return await settlements(orders)
+
+    monkeypatch.setattr(provider, "settlements", recording)
+    for _ in range(3):
+        await service.settle_missing()
+    ids = [o.provider_order_id for o in stored]
+    # The first two lack a refund still, yet the next runs reach the orders behind them.
+    assert asked == [ids[0:2], ids[2:4], ids[4:5]]
