@@ -1,7 +1,9 @@
-"""The texts of operator alerts (NoticeKinds queued by bot/services/alerts_operator.py):
-a title (`push.<kind>`), then the alert's figures, which come formatted in the payload.
-The operator's chat reads English unless that chat (a private chat: its user) chose a
-language with /language."""
+"""The texts of operator alerts (NoticeKinds queued by bot/services/alerts_*.py): a
+title (`push.<kind>`), then the alert's figures, which come in the payload's flat
+`alert` mapping: formatted values, grouped entries as `<index>.<field>` keys (unknown
+outcomes, caught errors), sums as encoded totals (the daily summary, rendered here as
+/history renders its sums). The operator's chat reads English unless that chat (a
+private chat: its user) chose a language with /language."""
 
 from __future__ import annotations
 

@@ -92,12 +92,6 @@ async def _page(
     return render_page(lang, await rt.history.page(chat_id, page))
 
 
-def _is_admin(update: Update, context: Context) -> bool:
-    access = context.services.access
-    user = update.effective_user
-    return access is not None and user is not None and access.is_admin(user.id)
-
-
 async def show_history(update: Update, context: Context) -> None:
     """/history: this chat's; /history <chat id>: that chat's, for admins only."""
     args = context.args or []
@@ -109,7 +103,7 @@ async def show_history(update: Update, context: Context) -> None:
     user = update.effective_user
     access = context.services.access
     assert message is not None
-    if access is None or user is None or not _is_admin(update, context):
+    if access is None or user is None or not access.is_admin(user.id):
         await message.reply_text(t(lang, "admin.refused"))
         return
     target = chat_id_arg(args[0]) if len(args) == 1 else None
