@@ -60,6 +60,7 @@ from bot.telegram.callback_data import (
     wizard_pattern,
 )
 from bot.telegram.context import CONTEXT_TYPES, SERVICES_KEY, Context
+from bot.telegram.error_alerts import ErrorAlertHandler
 from bot.telegram.handlers import admin, basic, history, new_order, orders
 from bot.telegram.housekeeping_job import HousekeepingSchedule
 from bot.telegram.lifecycle import BotServices
@@ -96,6 +97,25 @@ def _operator_settings(settings: Settings) -> OperatorSettings | None:
         chat_id=settings.operator_chat_id,
         low_balance_sun={p: trx_to_sun(v) for p, v in thresholds.items() if v is not None},
     )
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every secret setting's value, for masking."""
+    secrets = (
+        settings.telegram_bot_token,
+        settings.tronsave_api_key,
+        settings.feee_api_key,
+        settings.trongrid_api_key,
+        settings.webhook_secret_token,
+    )
+    return [s.get_secret_value() for s in secrets if s is not None]
+
+
+def _error_alerts(runtime: Runtime, settings: Settings) -> ErrorAlertHandler | None:
+    """Caught errors go to the operator chat, when there is one."""
+    if runtime.operator is None:
+        return None
+    return ErrorAlertHandler(runtime.operator.errors, secret_values(settings))
 
 
 def spend_limits(settings: Settings) -> SpendLimits:
@@ -212,6 +232,8 @@ def build_application(
         OutboxDispatcher(runtime, app.bot),
         poll=PollSchedule(settings.poll_interval_seconds, settings.effective_heartbeat_path),
         housekeeping=HousekeepingSchedule(_retention(settings), clock),
+        error_alerts=_error_alerts(runtime, settings),
+        webhook=settings.telegram_webhook_url is not None,
     )
     app.bot_data[SERVICES_KEY] = runtime
     app.bot_data[LIFECYCLE_KEY] = services

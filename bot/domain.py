@@ -60,6 +60,10 @@ class NoticeKind(StrEnum):
     LOW_BALANCE = "low_balance"  # a provider's balance fell below its threshold
     BALANCE_RECOVERED = "balance_recovered"  # and is back at or above it
     PROVIDER_FAILING = "provider_failing"  # a provider failed repeatedly within a window
+    PROVIDER_RECOVERED = "provider_recovered"  # and its failing episode ended
+    UNKNOWN_OUTCOMES = "unknown_outcomes"  # submissions or orders whose outcome stayed unknown
+    BOT_ERRORS = "bot_errors"  # errors the bot caught (type and where), rate-limited
+    DAILY_SUMMARY = "daily_summary"  # the previous UTC day's orders and money
 
 
 @dataclass(frozen=True)

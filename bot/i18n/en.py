@@ -352,4 +352,40 @@ MESSAGES: Final[dict[str, str]] = {
     "admin.no_limit": "no limit",
     "admin.audit_title": "<b>Admin actions</b> (newest first, last {count}):",
     "admin.audit_line": "{at} UTC · <code>{admin}</code> · /{action} {target} {detail}",
+    # operator alerts: provider back, unknown outcomes, caught errors, daily summary
+    "push.provider_recovered": "✅ <b>Provider back</b>",
+    "operator.provider_recovered": "{provider} has had no failed poll cycle for {minutes} "
+    "minutes; the failing episode is over.",
+    "push.unknown_outcomes": "❓ <b>Orders with an unknown outcome</b>",
+    "operator.unknown_intro": "The bot could not find out whether these were ordered (the "
+    "users were told). Check them in the provider's own records before anyone orders again:",
+    "operator.unknown_submission": "• Submission #{id} · {provider} · chat <code>{chat}</code>"
+    " · user <code>{user}</code> · {amount} energy × {receivers} receivers · "
+    "<code>{state}</code> · {created} UTC\n  with an order: {ordered}; unknown: {unknown} "
+    "({addresses})",
+    "operator.unknown_order": "• Order #{id} · {provider} <code>{provider_order_id}</code> · "
+    "chat <code>{chat}</code> · {amount} energy · status <code>{status}</code>, not in the "
+    "provider's docs, since {created} UTC",
+    "operator.more_later": "+{count} more, listed in the next alert.",
+    "push.bot_errors": "🐞 <b>Errors caught</b>",
+    "operator.error_line": "• <code>{type}</code> ×{times} at <code>{where}</code>\n  {detail}",
+    "operator.errors_waiting": "+{count} more kinds, in a later alert.",
+    "operator.errors_others": "+{count} errors of further kinds, not listed.",
+    "operator.errors_footer": "Each kind is alerted at most once per {minutes} minutes, its "
+    "repeats counted. Details are in the bot's log.",
+    "push.daily_summary": "📊 <b>Daily summary</b>",
+    "operator.summary_day": "For {day} (UTC):",
+    "operator.summary_all": "All: {count} orders · charged {charge} · refunded {refund} · "
+    "net {net}",
+    "operator.summary_provider": "{provider}: {count} orders · charged {charge} · refunded "
+    "{refund} · net {net}",
+    "operator.summary_users_title": "<b>Per user</b> (most charged first):",
+    "operator.summary_user": "<code>{user}</code>: {count} orders · charged {charge} · "
+    "refunded {refund} · net {net}",
+    "operator.summary_users_more": "+{count} more users",
+    "operator.summary_empty": "No orders that day.",
+    # /history <chat id> for admins
+    "admin.usage_history": "Usage: /history, or for admins /history &lt;chat id&gt;, e.g. "
+    "/history 123456789",
+    "history.of_chat": "Chat <code>{chat}</code>",
 }

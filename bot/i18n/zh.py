@@ -269,4 +269,32 @@ MESSAGES: Final[dict[str, str]] = {
     "admin.no_limit": "无限额",
     "admin.audit_title": "<b>管理操作</b>（最新在前，最近 {count} 条）：",
     "admin.audit_line": "{at} UTC · <code>{admin}</code> · /{action} {target} {detail}",
+    # operator alerts: provider back, unknown outcomes, caught errors, daily summary
+    "push.provider_recovered": "✅ <b>服务商已恢复</b>",
+    "operator.provider_recovered": "{provider} 已连续 {minutes} 分钟没有失败的轮询周期，本次故障结束。",
+    "push.unknown_outcomes": "❓ <b>结果未知的订单</b>",
+    "operator.unknown_intro": "机器人无法确认以下是否已下单（已告知用户）。再次下单前，请在服务商自己的记录中核对：",
+    "operator.unknown_submission": "• 提交 #{id} · {provider} · 聊天 <code>{chat}</code>"
+    " · 用户 <code>{user}</code> · {amount} 能量 × {receivers} 个接收地址 · "
+    "<code>{state}</code> · {created} UTC\n  有订单：{ordered}；未知：{unknown}（{addresses}）",
+    "operator.unknown_order": "• 订单 #{id} · {provider} <code>{provider_order_id}</code> · "
+    "聊天 <code>{chat}</code> · {amount} 能量 · 状态 <code>{status}</code> 不在服务商文档中，"
+    "自 {created} UTC 起",
+    "operator.more_later": "另有 {count} 条，将在下一条提醒中列出。",
+    "push.bot_errors": "🐞 <b>捕获到错误</b>",
+    "operator.error_line": "• <code>{type}</code> ×{times} 位于 <code>{where}</code>\n  {detail}",
+    "operator.errors_waiting": "另有 {count} 类，将在之后的提醒中列出。",
+    "operator.errors_others": "另有 {count} 个其他类型的错误未列出。",
+    "operator.errors_footer": "同一类错误每 {minutes} 分钟最多提醒一次，重复次数会计入。详情见机器人日志。",
+    "push.daily_summary": "📊 <b>每日汇总</b>",
+    "operator.summary_day": "{day}（UTC）：",
+    "operator.summary_all": "全部：{count} 个订单 · 扣费 {charge} · 退款 {refund} · 净额 {net}",
+    "operator.summary_provider": "{provider}：{count} 个订单 · 扣费 {charge} · 退款 {refund} · 净额 {net}",
+    "operator.summary_users_title": "<b>按用户</b>（扣费最多在前）：",
+    "operator.summary_user": "<code>{user}</code>：{count} 个订单 · 扣费 {charge} · 退款 {refund} · 净额 {net}",
+    "operator.summary_users_more": "另有 {count} 个用户",
+    "operator.summary_empty": "当天没有订单。",
+    # /history <chat id> for admins
+    "admin.usage_history": "用法：/history，管理员可用 /history &lt;聊天 ID&gt;，例如 /history 123456789",
+    "history.of_chat": "聊天 <code>{chat}</code>",
 }

@@ -180,6 +180,10 @@ MIGRATIONS: tuple[str, ...] = (
         at REAL NOT NULL
     );
     """,
+    # The operator's daily summary reads one UTC day's orders by creation time.
+    """
+    CREATE INDEX orders_created ON orders (created_at);
+    """,
 )
 
 

@@ -23,6 +23,7 @@ from bot.storage.orders import OrderStore
 from bot.storage.outbox import OutboxStore
 from bot.storage.pruning import PruningStore
 from bot.storage.ptb import PtbStore
+from bot.storage.reports import ReportStore
 from bot.storage.rows import (
     RECEIVER_SENDING,
     NewNotification,
@@ -68,6 +69,7 @@ class Repository(
     OperatorAlertStore,
     LimitStore,
     AccessStore,
+    ReportStore,
 ):
     _path = ":memory:"
 

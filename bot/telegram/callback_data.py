@@ -13,6 +13,7 @@ already in live chats keep working:
     lang:<menu|en|zh|auto>       the language menu and choices
     a:<verb>:<id>:<tag>          an order action; signed
     h:<page>  h:csv              a page of /history, or its CSV export
+    h:<page|csv>:<chat id>       the same of another chat (an admin's /history <id>)
 
 Buttons that act on money (`OrderAction`) carry an HMAC over the chat id and payload,
 so data forged, altered or copied into another chat is refused before any lookup or
@@ -273,24 +274,41 @@ def _tag(secret: bytes, chat_id: int, payload: str) -> str:
 
 @dataclass(frozen=True)
 class HistoryButton:
-    """A page of /history, or (`page=None`) its CSV export. Read-only, so unsigned; who
-    may see the history is checked when it is pressed."""
+    """A page of /history, or (`page=None`) its CSV export; with `chat`, of that chat
+    (an admin's /history <chat id>). Read-only, so unsigned; who may see the history is
+    checked when it is pressed."""
 
     CSV: ClassVar = "csv"
     page: int | None
+    chat: int | None = None
 
     def pack(self) -> str:
-        return _pack(Prefix.HISTORY, self.CSV if self.page is None else self.page)
+        head = self.CSV if self.page is None else self.page
+        if self.chat is None:
+            return _pack(Prefix.HISTORY, head)
+        return _pack(Prefix.HISTORY, head, self.chat)
 
     @classmethod
     def unpack(cls, data: str) -> Self | None:
         raw = _after(data, Prefix.HISTORY)
         if raw is None:
             return None
+        raw, _, chat_text = raw.partition(SEP)
+        chat = _chat_id(chat_text) if chat_text else None
+        if chat_text and chat is None:
+            return None
         if raw == cls.CSV:
-            return cls(None)
-        return cls(int(raw) if raw.isdecimal() and len(raw) <= _PAGE_DIGITS else 0)
+            return cls(None, chat)
+        return cls(int(raw) if raw.isdecimal() and len(raw) <= _PAGE_DIGITS else 0, chat)
 
     @staticmethod
     def pattern() -> str:
         return _head_pattern(Prefix.HISTORY)
+
+
+def _chat_id(text: str) -> int | None:
+    """A Telegram chat id (negative for groups), or None."""
+    digits = text.removeprefix("-")
+    if not digits.isdecimal() or len(digits) > 16:
+        return None
+    return int(text)

@@ -171,13 +171,15 @@ def page_nav(lang: Lang, page: int, pages: int) -> list[InlineKeyboardButton]:
     return nav
 
 
-def history_nav(lang: Lang, page: int, pages: int) -> InlineKeyboardMarkup:
-    """Newer/older pages of /history, and Export CSV."""
+def history_nav(
+    lang: Lang, page: int, pages: int, chat: int | None = None
+) -> InlineKeyboardMarkup:
+    """Newer/older pages of /history, and Export CSV (`chat`: of that chat, for admins)."""
     nav = []
     if page > 0:
-        nav.append(_button(t(lang, "button.prev"), HistoryButton(page - 1).pack()))
+        nav.append(_button(t(lang, "button.prev"), HistoryButton(page - 1, chat).pack()))
     if page + 1 < pages:
-        nav.append(_button(t(lang, "button.next"), HistoryButton(page + 1).pack()))
+        nav.append(_button(t(lang, "button.next"), HistoryButton(page + 1, chat).pack()))
     rows: Rows = [nav] if nav else []
-    rows.append([_button(t(lang, "button.export_csv"), HistoryButton(None).pack())])
+    rows.append([_button(t(lang, "button.export_csv"), HistoryButton(None, chat).pack())])
     return InlineKeyboardMarkup(rows)
