@@ -21,8 +21,8 @@ MESSAGES: Final[dict[str, str]] = {
     "help.text": (
         "<b>Commands</b>\n"
         "/new — rent energy (step by step)\n"
-        "/new 65000 15m 70 T… T… — straight to the summary: amount, duration, max price, "
-        "addresses\n"
+        "/new 65000 15m 70 T… T… [to T…] — straight to the summary: amount, duration, "
+        "max price, addresses (and the USDT payee)\n"
         "/orders — your orders, with Cancel and Confirm buttons\n"
         "/history — orders by day with charge, refund and net cost; CSV export\n"
         "/balance — provider balances and deposit addresses (with QR codes)\n"

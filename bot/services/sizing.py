@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from bot.chain.errors import ChainError
+from bot.chain.models import TRANSFER_ENERGY_TO_HOLDER, TRANSFER_ENERGY_TO_NON_HOLDER
 from bot.chain.port import ChainReader
 from bot.domain import OrderState, ProviderName
 from bot.services.energy_need import (
@@ -37,6 +38,10 @@ _T = TypeVar("_T")
 SUMMARY_BUDGET_SECONDS = 1.0
 # Before a confirm: read alongside the provider's confirmation, so it adds no delay.
 CONFIRM_BUDGET_SECONDS = 2.0
+
+# The fallback figures of one transfer, to a payee holding USDT and to one holding none
+# (for the summary to quote when the transfer could not be sized).
+FALLBACK_ENERGY = (TRANSFER_ENERGY_TO_HOLDER, TRANSFER_ENERGY_TO_NON_HOLDER)
 
 PROVIDER_MINIMUM = {ProviderName.TRONSAVE: TRONSAVE_MIN_ENERGY, ProviderName.FEEE: FEEE_MIN_ENERGY}
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot.chain.models import TRANSFER_ENERGY_TO_HOLDER, TRANSFER_ENERGY_TO_NON_HOLDER
 from bot.i18n import Html, Lang, t
 from bot.services.energy_need import NeedBasis, NeedFlag, NeedReport, ReceiverNeed
 from bot.services.savings import Savings, realised
-from bot.services.sizing import Sizing
+from bot.services.sizing import FALLBACK_ENERGY, Sizing
 from bot.storage.repository import Order
 from bot.telegram.render import money_lines, num, short_address, trx
 
@@ -102,8 +101,8 @@ def _transfer_line(lang: Lang, report: NeedReport) -> str:
         _TRANSFER_KEYS[report.transfer.basis],
         payee=short_address(report.payee),
         energy=num(report.transfer.energy or 0),
-        holder=num(TRANSFER_ENERGY_TO_HOLDER),
-        non_holder=num(TRANSFER_ENERGY_TO_NON_HOLDER),
+        holder=num(FALLBACK_ENERGY[0]),
+        non_holder=num(FALLBACK_ENERGY[1]),
     )
 
 

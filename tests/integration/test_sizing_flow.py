@@ -4,6 +4,7 @@ the saving shown after a Confirm. TronSave and the TRON node are simulators."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -252,3 +253,33 @@ async def test_after_confirm_the_saving_made_is_shown(
     assert saving > 0
     assert f"Saved: <b>{format_trx(saving)} TRX</b>" in reply
     assert "against burning 6.4285 TRX for the 64,285 energy used (at 100 SUN)" in reply
+
+
+async def test_a_forged_suggestion_is_refused_and_changes_nothing(
+    bot: Bot, sim: TronSaveSimulator
+) -> None:
+    await to_payee_step(bot)
+    await bot.say(EMPTY)
+    summary = bot.last()
+    for forged in ("w:size:5", "w:size:lots"):
+        await bot.press_data(forged, summary)
+        assert "energy units" in (bot.last().text or "")
+    await bot.press(summary, "Confirm")  # the summary's Confirm still stands
+    assert [o["amount"] for o in sim_orders(sim)] == [65_000]
+
+
+async def test_a_slow_node_does_not_hold_the_summary_back(
+    bot: Bot, node: TronNodeSimulator
+) -> None:
+    # Every account read takes 3 s (the client's timeout is 2 s, the summary's budget 1 s).
+    node.add_fault("getaccountresource", "delay", seconds=3, count=None)
+    await to_payee_step(bot)
+    started = time.monotonic()
+    await bot.say(HOLDER)
+    assert time.monotonic() - started < 2.0
+    text = bot.last().text or ""
+    assert "Order summary" in text
+    assert "64,285</b> energy (simulated on chain)" in text
+    assert "not checked in time" in text
+    assert "Not checked: activation, energy on hand." in text
+    assert "Confirm" in " ".join(labels(bot))
