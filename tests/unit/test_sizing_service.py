@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain import OrderState, PlacedOrder, ProviderName
 from bot.sandbox.base import derive_address
 from bot.services.energy_need import EnergyNeedService, NeedBasis
 from bot.services.savings import SavingsService
 from bot.services.sizing import SizingService
-from bot.storage.repository import Repository
+from bot.storage.repository import Order, Repository, Transition
 from tests.support.fake_chain import FakeChain
 
 RECV = derive_address("sizing:receiver")
@@ -89,3 +90,59 @@ async def test_a_bad_address_is_not_sized(repo: Repository) -> None:
     sizing = await service(FakeChain(), repo).size(["nonsense"], 65_000, None)
     assert sizing.enabled
     assert sizing.report is None
+
+
+async def _matched(repo: Repository, chat_id: int, receiver: str, pid: str) -> Order:
+    sub = await repo.create_submission(
+        chat_id=chat_id,
+        user_id=chat_id,
+        provider=ProviderName.TRONSAVE,
+        key_id="k",
+        amount=65_000,
+        duration_sec=900,
+        max_price=70,
+        deadline_sec=300,
+        receivers=(receiver,),
+        now=100.0,
+    )
+    new = PlacedOrder(
+        provider_order_id=pid,
+        receiver=receiver,
+        amount=65_000,
+        duration_sec=900,
+        state=OrderState.PENDING,
+        raw_status="pending",
+    )
+    (order,) = await repo.record_orders(sub, [new], now=101.0)
+    await repo.apply([Transition(order, OrderState.MATCHED, "matched")], now=102.0)
+    return order
+
+
+async def test_before_a_confirm_the_energy_left_is_read_for_this_chats_matched_orders(
+    tmp_path: Path,
+) -> None:
+    repo = await Repository.open(tmp_path / "confirm.sqlite3")
+    try:
+        chain = FakeChain(fee=100)
+        chain.add(RECV, energy_limit=65_000, energy_used=64_285)
+        chain.add(RECV2, energy_limit=65_000)
+        mine = await _matched(repo, 10, RECV, "p1")
+        theirs = await _matched(repo, 11, RECV2, "p2")
+        sizing = service(chain, repo)
+        snapshot = await sizing.before_confirm(chat_id=10, order_ids=[mine.id, theirs.id])
+        assert snapshot.energy_fee == 100
+        assert dict(snapshot.energy_left) == {RECV: 715}  # the other chat's is not read
+        assert snapshot.energy_used(mine) == 64_285
+        by_submission = await sizing.before_confirm(chat_id=10, submission_id=mine.submission_id)
+        assert dict(by_submission.energy_left) == {RECV: 715}
+        # A node that is down: nothing known, and no error.
+        down = await service(FakeChain(down=True), repo).before_confirm(
+            chat_id=10, order_ids=[mine.id]
+        )
+        assert down.energy_fee is None
+        assert down.energy_used(mine) is None
+        assert (
+            await service(None, repo).before_confirm(chat_id=10, order_ids=[1])
+        ).energy_fee is None
+    finally:
+        await repo.close()
