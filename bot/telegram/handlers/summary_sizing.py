@@ -56,6 +56,18 @@ async def sizing_result(task: SizingTask | None) -> Sizing:
         return Sizing(enabled=True)
 
 
+def sizing_if_ready(task: SizingTask | None) -> Sizing | None:
+    """The checks' result without waiting: None while they run (for a summary sent before
+    its quote is ready, edited in place later with `sizing_result`)."""
+    if task is None:
+        return Sizing(enabled=False)
+    if not task.done():
+        return None
+    if task.cancelled() or task.exception() is not None:
+        return Sizing(enabled=True)
+    return task.result()
+
+
 def sizing_section(
     lang: Lang, sizing: Sizing | None, quote: Quote | None, provider: str | None
 ) -> SizingSection:
