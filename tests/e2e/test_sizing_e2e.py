@@ -69,7 +69,7 @@ def test_the_summary_sizes_the_order_to_the_payee_and_takes_the_suggestion(
         push = alice.wait_for("Energy delivered", after=before)
         node.delegate_energy(SENDER, 130_285)
         node.transfer_usdt(SENDER, PAYEE, USDT)  # 130,285 of the 135,285 on hand
-        reply = alice.press_and_wait(push, "Confirm now for a refund #1", "Confirm")
+        reply = alice.press_and_wait(push, "Confirm now for a refund #1", "Net cost:")
         text = reply.text or ""
         assert "Net cost:" in text
         # 130,285 - 5,000 left = 125,285 of the rental used, burning 12.5285 TRX.
