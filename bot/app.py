@@ -42,12 +42,15 @@ from bot.providers.registry import build_providers
 from bot.services.access import AccessService
 from bot.services.alerts_operator import OperatorAlerts, OperatorSettings
 from bot.services.chats import ChatService
+from bot.services.energy_need import EnergyNeedService
 from bot.services.history import HistoryService
 from bot.services.housekeeping import DAY, Retention
 from bot.services.notices import NoticeService
 from bot.services.orders import OrderService, SpendLimits
 from bot.services.poller import Poller
 from bot.services.runtime import Runtime
+from bot.services.savings import SavingsService
+from bot.services.sizing import SizingService
 from bot.storage.persistence import SqlitePersistence
 from bot.storage.repository import Repository
 from bot.telegram import outbox
@@ -161,6 +164,9 @@ def build_runtime(
         on_notices=outbox_ready.set,
     )
     operator = _operator_settings(settings)
+    chain = build_chain(settings, transport=chain_transport)
+    energy_need = EnergyNeedService(chain) if chain is not None else None
+    savings = SavingsService(chain) if chain is not None else None
     return Runtime(
         repo=repo,
         orders=orders,
@@ -180,7 +186,10 @@ def build_runtime(
             admins=settings.admin_user_ids,
             clock=clock,
         ),
-        chain=build_chain(settings, transport=chain_transport),
+        chain=chain,
+        energy_need=energy_need,
+        savings=savings,
+        sizing=SizingService(chain, repo, need=energy_need, savings=savings),
     )
 
 

@@ -18,7 +18,7 @@ MESSAGES: Final[dict[str, str]] = {
     "help.text": (
         "<b>命令</b>\n"
         "/new — 租用能量（逐步填写）\n"
-        "/new 65000 15m 70 T… T… — 直接到订单确认：数量、时长、最高单价、地址\n"
+        "/new 65000 15m 70 T… T… [to T…] — 直接到订单确认：数量、时长、最高单价、地址（及 USDT 收款地址）\n"
         "/orders — 我的订单，可取消或确认\n"
         "/history — 按日查看订单的扣费、退款和净花费；可导出 CSV\n"
         "/balance — 服务商余额和充值地址（附二维码）\n"
@@ -297,4 +297,79 @@ MESSAGES: Final[dict[str, str]] = {
     # /history <chat id> for admins
     "admin.usage_history": "用法：/history，管理员可用 /history &lt;聊天 ID&gt;，例如 /history 123456789",
     "history.of_chat": "聊天 <code>{chat}</code>",
+    # sizing an order on the chain (the payee step, the summary, after a confirm)
+    "ask.payee": (
+        "您要把 USDT 转给谁？发送收款方的 TRON 地址，我会在链上测算这笔转账需要多少能量。"
+        "也可以点 <b>跳过</b>（或发送 <code>-</code>）。"
+    ),
+    "input.payee_empty": "请发送收款方的 TRON 地址，或点跳过。",
+    "input.payee_one": "请只发送一个收款地址（您发送了 {count} 个），或点跳过。",
+    "input.payee_invalid": "{address} 不是有效的 TRON 地址。TRON 地址有 34 个字符，以 T 开头。",
+    "button.skip_payee": "⏭ 跳过",
+    "button.suggested_amount": "🎯 改用 {amount} 能量",
+    "sizing.header": "<b>链上检查</b>",
+    "sizing.pending": "仍在检查链上数据…",
+    "sizing.off": "链上检查已关闭：未检查激活状态、现有能量、转账所需能量和燃烧价格。",
+    "sizing.unreachable": (
+        "⚠️ 无法连接 TRON 节点：未检查激活状态、现有能量、转账所需能量和燃烧价格。"
+    ),
+    "sizing.transfer.simulated": "向 {payee} 转一笔 USDT：<b>{energy}</b> 能量（链上模拟）",
+    "sizing.transfer.payee_holder": (
+        "向 {payee} 转一笔 USDT：约 <b>{energy}</b> 能量（对方持有 USDT；无法模拟转账）"
+    ),
+    "sizing.transfer.payee_non_holder": (
+        "向 {payee} 转一笔 USDT：约 <b>{energy}</b> 能量（对方未持有 USDT；无法模拟转账）"
+    ),
+    "sizing.transfer.assumed_holder": (
+        "未提供收款地址：转给持有 USDT 的地址每笔约 <b>{energy}</b> 能量，"
+        "转给未持有的地址约 {non_holder}"
+    ),
+    "sizing.transfer.unknown": (
+        "⚠️ 无法检查转账所需能量：转给持有 USDT 的地址约 {holder}，否则约 {non_holder}"
+    ),
+    "sizing.receiver.not_activated": (
+        "⚠️ {address}：未激活，向其代理能量可能失败。请先激活（转入一些 TRX）。"
+    ),
+    "sizing.receiver.short": (
+        "⚠️ {address}：现有 {on_hand}，再租 {amount} 也不够一笔转账（{per}）：需要 {need}"
+    ),
+    "sizing.receiver.unchecked": "• {address}：未检查",
+    "sizing.receiver.late": "• {address}：未能及时检查",
+    "sizing.receiver.needs_none": "✅ {address}：现有 {on_hand} 能量，够一笔转账，无需租用",
+    "sizing.receiver.covered": (
+        "• {address}：现有 {on_hand}，{transfers} 笔转账需要 {need}；可覆盖 {covered} 笔"
+    ),
+    "sizing.receiver.energy_only": "• {address}：现有 {on_hand} 能量",
+    "sizing.rest": "…另有 {count} 个：{parts}",
+    "sizing.rest.not_activated": "{count} 个未激活",
+    "sizing.rest.short": "{count} 个不够",
+    "sizing.rest.unchecked": "{count} 个未检查",
+    "sizing.rest.needs_none": "{count} 个无需租用",
+    "sizing.rest.covered": "{count} 个足够",
+    "sizing.rest.energy_only": "{count} 个已读取能量",
+    "sizing.suggested": "建议数量：每个地址 <b>{amount}</b> 能量",
+    "sizing.none_needed": "✅ 所有接收地址的现有能量都够一笔转账，无需租用。",
+    "sizing.burn_only": "改为燃烧 TRX：{burn} TRX（{energy} 能量，每单位 {fee} SUN）",
+    "sizing.savings": (
+        "改为燃烧 TRX：{burn} TRX（{energy} 能量，每单位 {fee} SUN）· 租用：{cost} TRX · "
+        "节省 <b>{saving} TRX</b>（{percent}%）"
+    ),
+    "sizing.savings_none": (
+        "改为燃烧 TRX：{burn} TRX（{energy} 能量，每单位 {fee} SUN）· 租用：{cost} TRX · "
+        "⚠️ 租用反而多花 {extra} TRX"
+    ),
+    "sizing.separator": "、",
+    "sizing.unchecked": "未检查：{items}。",
+    "sizing.check.activation": "激活状态",
+    "sizing.check.energy": "现有能量",
+    "sizing.check.transfer_need": "转账所需能量",
+    "sizing.check.burn_price": "燃烧价格",
+    "confirm.saved": (
+        "节省：<b>{saving} TRX</b>（{percent}%），相比燃烧 {burn} TRX"
+        "（已用 {energy} 能量，每单位 {fee} SUN）"
+    ),
+    "confirm.saved_none": (
+        "节省：无，净费用比燃烧 {burn} TRX 多 {extra} TRX（已用 {energy} 能量，每单位 {fee} SUN）"
+    ),
+    "confirm.saving_unknown": "节省：未知（无法读取链上数据）。",
 }

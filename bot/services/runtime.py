@@ -12,11 +12,14 @@ from bot.chain.port import ChainReader
 from bot.services.access import AccessService
 from bot.services.alerts_operator import OperatorAlerts
 from bot.services.chats import ChatService
+from bot.services.energy_need import EnergyNeedService
 from bot.services.history import HistoryService
 from bot.services.housekeeping import PruneReport, Retention, prune
 from bot.services.notices import NoticeService
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
+from bot.services.savings import SavingsService
+from bot.services.sizing import SizingService
 from bot.storage.repository import Repository
 
 # Replies share Telegram's ~30 messages/s with the pushes that announce orders, so
@@ -59,6 +62,11 @@ class Runtime:
     access: AccessService | None = None
     # Read-only TRON network access; None when TRON_CHAIN_READS is off.
     chain: ChainReader | None = None
+    # Sizing an order to its transfers, and what renting saves; None without chain reads
+    # (`sizing` then says so, so the summary can tell what it did not check).
+    energy_need: EnergyNeedService | None = None
+    savings: SavingsService | None = None
+    sizing: SizingService | None = None
 
     def may_spend(self, user_id: int | None) -> bool:
         if self.access is not None:

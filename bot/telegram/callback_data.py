@@ -312,3 +312,30 @@ def _chat_id(text: str) -> int | None:
     if not digits.isdecimal() or len(digits) > 16:
         return None
     return int(text)
+
+
+# -- sizing on the summary ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuggestedAmount:
+    """`w:size:<amount>`: use the amount the chain checks suggest. Unsigned like a step
+    choice: the amount goes through the amount parser, and the summary is shown again
+    (with a new Confirm) before anything can be submitted."""
+
+    KIND: ClassVar = "size"
+    amount: int
+
+    def pack(self) -> str:
+        return _pack(Prefix.WIZARD, self.KIND, self.amount)
+
+    @classmethod
+    def unpack(cls, data: str) -> Self | None:
+        raw = _after(data, Prefix.WIZARD, cls.KIND)
+        if raw is None or not raw.isdecimal() or not raw.isascii() or len(raw) > 12:
+            return None
+        return cls(int(raw))
+
+    @classmethod
+    def pattern(cls) -> str:
+        return _head_pattern(Prefix.WIZARD, cls.KIND)

@@ -16,6 +16,7 @@ from bot.telegram.callback_data import (
     PageButton,
     ProviderChoice,
     StepChoice,
+    SuggestedAmount,
     WizardCommand,
 )
 from bot.telegram.render import duration, num, provider_name, trx
@@ -183,3 +184,31 @@ def history_nav(
     rows: Rows = [nav] if nav else []
     rows.append([_button(t(lang, "button.export_csv"), HistoryButton(None, chat).pack())])
     return InlineKeyboardMarkup(rows)
+
+
+# -- chain sizing ----------------------------------------------------------------------
+
+
+def payee_question(lang: Lang) -> InlineKeyboardMarkup:
+    """The optional payee step: one tap to skip it, and Cancel."""
+    return InlineKeyboardMarkup(
+        [
+            [_button(t(lang, "button.skip_payee"), StepChoice("payee", "skip").pack())],
+            [_button(t(lang, "button.cancel"), WizardCommand("stop").pack())],
+        ]
+    )
+
+
+def suggested_amount(lang: Lang, amount: int) -> InlineKeyboardButton:
+    return _button(
+        t(lang, "button.suggested_amount", amount=num(amount)), SuggestedAmount(amount).pack()
+    )
+
+
+def with_rows_first(
+    markup: InlineKeyboardMarkup, rows: Sequence[Sequence[InlineKeyboardButton]]
+) -> InlineKeyboardMarkup:
+    """`markup` with `rows` above its own (the summary's sizing button over Confirm)."""
+    if not rows:
+        return markup
+    return InlineKeyboardMarkup([*(list(r) for r in rows), *markup.inline_keyboard])
