@@ -60,6 +60,11 @@ class NoticeKind(StrEnum):
     LOW_BALANCE = "low_balance"  # a provider's balance fell below its threshold
     BALANCE_RECOVERED = "balance_recovered"  # and is back at or above it
     PROVIDER_FAILING = "provider_failing"  # a provider failed repeatedly within a window
+    # Watched addresses (/watch); their figures travel in the payload's `alert` too.
+    WATCH_LOW = "watch_low"  # a watched address's energy fell below its threshold
+    WATCH_RECOVERED = "watch_recovered"  # and is back above it
+    AUTO_RENT = "auto_rent"  # auto-rent tried to place its order: what came of it
+    AUTO_RENT_STOPPED = "auto_rent_stopped"  # auto-rent stops spending, and why
 
 
 @dataclass(frozen=True)

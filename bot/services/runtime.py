@@ -17,6 +17,8 @@ from bot.services.housekeeping import PruneReport, Retention, prune
 from bot.services.notices import NoticeService
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
+from bot.services.watch import WatchService
+from bot.services.watch_book import WatchBook
 from bot.storage.repository import Repository
 
 # Replies share Telegram's ~30 messages/s with the pushes that announce orders, so
@@ -59,6 +61,10 @@ class Runtime:
     access: AccessService | None = None
     # Read-only TRON network access; None when TRON_CHAIN_READS is off.
     chain: ChainReader | None = None
+    # Watched addresses as users set them up (/watch, /autorent) ...
+    watches: WatchBook | None = None
+    # ... and the service that checks them (None without chain reads: nothing checked).
+    watcher: WatchService | None = None
 
     def may_spend(self, user_id: int | None) -> bool:
         if self.access is not None:

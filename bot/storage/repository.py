@@ -39,6 +39,7 @@ from bot.storage.rows import (
 )
 from bot.storage.submissions import SubmissionStore
 from bot.storage.tracking import TrackingStore
+from bot.storage.watches import WatchedAddress, WatchStore
 
 __all__ = [
     "RECEIVER_SENDING",
@@ -54,6 +55,7 @@ __all__ = [
     "Submission",
     "Transition",
     "Watch",
+    "WatchedAddress",
 ]
 
 
@@ -68,6 +70,7 @@ class Repository(
     OperatorAlertStore,
     LimitStore,
     AccessStore,
+    WatchStore,
 ):
     _path = ":memory:"
 

@@ -16,6 +16,7 @@ from bot.telegram.callback_data import (
     PageButton,
     ProviderChoice,
     StepChoice,
+    WatchButton,
     WizardCommand,
 )
 from bot.telegram.render import duration, num, provider_name, trx
@@ -181,3 +182,23 @@ def history_nav(lang: Lang, page: int, pages: int) -> InlineKeyboardMarkup:
     rows: Rows = [nav] if nav else []
     rows.append([_button(t(lang, "button.export_csv"), HistoryButton(None).pack())])
     return InlineKeyboardMarkup(rows)
+
+
+def stop_auto_rent(lang: Lang, secret: bytes, chat_id: int, watch_id: int) -> InlineKeyboardMarkup:
+    data = WatchButton("s", watch_id).pack(secret, chat_id)
+    return InlineKeyboardMarkup([[_button(t(lang, "autorent.button_stop"), data)]])
+
+
+def unwatch_choices(
+    lang: Lang, secret: bytes, chat_id: int, watches: Sequence[tuple[int, str]]
+) -> InlineKeyboardMarkup:
+    """One Unwatch button per (watch id, label)."""
+    return InlineKeyboardMarkup(
+        [
+            [_button(t(lang, "watch.button_unwatch", address=label), pack)]
+            for pack, label in (
+                (WatchButton("u", watch_id).pack(secret, chat_id), label)
+                for watch_id, label in watches
+            )
+        ]
+    )

@@ -14,7 +14,7 @@ from telegram.ext import Application
 
 from bot.healthcheck import last_cycle_seconds, write_heartbeat
 from bot.services.runtime import Runtime
-from bot.telegram import housekeeping_job, operator_job, poll_job, watchdog
+from bot.telegram import housekeeping_job, operator_job, poll_job, watch_job, watchdog
 from bot.telegram.handlers import basic
 from bot.telegram.outbox import OutboxDispatcher
 
@@ -27,6 +27,7 @@ class BotServices:
     dispatcher: OutboxDispatcher
     poll: poll_job.PollSchedule
     housekeeping: housekeeping_job.HousekeepingSchedule
+    watch: watch_job.WatchSchedule | None = None  # None: watched addresses not checked
     _stopped: bool = False
 
     async def start(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -42,6 +43,8 @@ class BotServices:
             watchdog.schedule_watchdog(app.job_queue)
             if self.runtime.operator is not None:
                 operator_job.schedule_operator_alerts(app.job_queue)
+            if self.watch is not None and self.runtime.watcher is not None:
+                watch_job.schedule_watch(app.job_queue, self.watch, self.watch.interval)
         await _set_commands(app)
         log.info(
             "bot ready: providers %s, %d allowed users",

@@ -26,7 +26,7 @@ from bot.services.auto_rent import (
     record_placement,
 )
 from bot.services.turns import RoundRobin, Turns
-from bot.services.watch import ActionKind, Watch, WatchService
+from bot.services.watch import ActionKind, Watch, WatchAction, WatchService
 from tests.support.fake_chain import FakeChain
 
 ADDR = derive_address("watch:address")
@@ -252,11 +252,19 @@ class Store:
     async def watches(self) -> Sequence[Watch]:
         return list(self.items.values())
 
-    async def save_alert_state(self, watch_id: int, state: AlertState) -> None:
-        self.items[watch_id] = replace(self.items[watch_id], state=state)
+    told: list[WatchAction] = field(default_factory=list)  # queued with the change
 
-    async def save_ledger(self, watch_id: int, ledger: AutoRentLedger) -> None:
+    async def save_alert_state(
+        self, watch_id: int, state: AlertState, action: WatchAction | None
+    ) -> None:
+        self.items[watch_id] = replace(self.items[watch_id], state=state)
+        self.told.extend([action] if action else [])
+
+    async def save_ledger(
+        self, watch_id: int, ledger: AutoRentLedger, action: WatchAction | None
+    ) -> None:
         self.items[watch_id] = replace(self.items[watch_id], ledger=ledger)
+        self.told.extend([action] if action else [])
 
 
 @dataclass
