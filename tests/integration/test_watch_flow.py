@@ -315,3 +315,18 @@ async def test_the_job_is_scheduled_only_with_chain_reads(
         await plain.say(f"/watch {ADDR}")
         assert "not checked here" in plain.texts()[-1]
         assert await plain.rt.repo.watches_of(ALICE, ALICE) == []
+
+
+async def test_an_empty_provider_balance_stops_spending_and_says_so_once(
+    bot: Bot, node: TronNodeSimulator, tronsave: TronSaveSimulator
+) -> None:
+    tronsave.configure(balance=TRX)  # less than one order at its max price (4.55 TRX)
+    await autorent(bot)
+    low(node)
+    for _ in range(3):
+        await check(bot)
+    assert sim_orders(tronsave) == []
+    stopped = [t for t in bot.texts() if "Auto-rent stopped" in t]
+    assert len(stopped) == 1
+    assert "balance cannot pay" in stopped[0]
+    assert any("Stop auto-rent" in b["text"] for b in buttons(bot.last()))
