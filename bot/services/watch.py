@@ -124,6 +124,7 @@ class WatchService:
         self._balance = provider_balance
         self._call_timeout = call_timeout
         self._cycle_lock = asyncio.Lock()
+        self._balances: dict[str, int | None] = {}  # this check's answers, per provider
         self._turns = Turns[str](addresses_per_cycle, budget_seconds, name="addresses_per_cycle")
 
     async def cycle(self) -> list[WatchAction]:
@@ -132,6 +133,7 @@ class WatchService:
             return await self._cycle()
 
     async def _cycle(self) -> list[WatchAction]:
+        self._balances = {}
         watches = list(await self._store.watches())
         invalid = {w.address for w in watches if not is_valid_address(w.address)}
         if invalid:
@@ -210,7 +212,7 @@ class WatchService:
 
         decided = decision(None)
         if decided.action is RentAction.PLACE and self._balance is not None:
-            decided = decision(await self._balance(plan.provider))
+            decided = decision(await self._provider_balance(plan.provider))
         if decided.action is RentAction.STOP:
             stopped = WatchAction(
                 ActionKind.AUTO_RENT_STOPPED, watch, available, stop=decided.stop
@@ -225,6 +227,7 @@ class WatchService:
         # a second order outside the budget (the open submission also blocks one).
         unknown = record_placement(plan, decided.ledger, PlaceResult(PlaceStatus.UNKNOWN), now)
         await self._store.save_ledger(watch.watch_id, unknown, None)
+        self._balances.pop(plan.provider, None)  # it changes with the order
         try:
             result = await self._place(watch, plan)
         except Exception:  # the submit path must not stop the watcher; unknown is safe
@@ -241,6 +244,17 @@ class WatchService:
             action = WatchAction(ActionKind.AUTO_RENT_STOPPED, watch, available, result, stop)
         await self._store.save_ledger(watch.watch_id, ledger, action)
         return action
+
+    async def _provider_balance(self, provider: str) -> int | None:
+        """Asked once per check and provider (many low watches, one balance call)."""
+        if provider not in self._balances:
+            assert self._balance is not None
+            try:
+                self._balances[provider] = await self._balance(provider)
+            except Exception:  # not known: the submit path refuses what it cannot pay
+                log.exception("watch: the %s balance could not be read", provider)
+                self._balances[provider] = None
+        return self._balances[provider]
 
 
 # Placing answers that stop spending (told once) rather than pause it.

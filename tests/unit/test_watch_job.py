@@ -235,3 +235,31 @@ async def test_an_unknown_placing_counts_before_it_is_sent() -> None:
     assert seen[0].orders == 1
     assert seen[0].spent_sun == plan.max_cost_sun
     assert store.items[0].ledger.spent_sun == 3_900_000  # then the real charge
+
+
+async def test_the_provider_balance_is_asked_once_per_check() -> None:
+    plan = AutoRentPlan("tronsave", 65_000, 3_600, 70, 10_000_000, 3)
+    store = Store(
+        {i: Watch(i, 10, 20, a, THRESHOLD, plan=plan) for i, a in enumerate(ADDRESSES[:4])}
+    )
+    asked: list[str] = []
+
+    async def balance(provider: str) -> int | None:
+        asked.append(provider)
+        return 1_000  # too little for any order
+
+    service = WatchService(
+        low_chain(ADDRESSES[:4]),
+        store,
+        place=never_place,
+        allowed=lambda u: True,
+        clock=lambda: 0.0,
+        provider_balance=balance,
+    )
+    await run_check(service)
+    assert asked == ["tronsave"]  # four low watches, one balance call
+    stops = [a for a in store.told if a.kind is ActionKind.AUTO_RENT_STOPPED]
+    assert len(stops) == 4
+    await run_check(service)
+    assert asked == ["tronsave"] * 2  # asked afresh by the next check, told nothing again
+    assert len([a for a in store.told if a.kind is ActionKind.AUTO_RENT_STOPPED]) == 4

@@ -100,3 +100,20 @@ async def test_another_users_order_does_not_block(repo: Repository) -> None:
     await add(repo)
     await submission(repo, (ADDR,), user=USER + 1)
     assert await open_flags(repo) == {ADDR: False}
+
+
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_watches(repo: Repository) -> None:
+    group, supergroup = -100, -1_000_000_000_100
+    for address in (ADDR, OTHER):
+        await repo.add_watch(
+            chat_id=group, user_id=USER, address=address, threshold=65_000, lang=None,
+            max_per_user=5, now=NOW,
+        )  # fmt: skip
+    await repo.add_watch(
+        chat_id=supergroup, user_id=USER, address=ADDR, threshold=1, lang=None,
+        max_per_user=5, now=NOW,
+    )  # fmt: skip
+    await repo.migrate_chat(group, supergroup)
+    assert await repo.watches_of(group, USER) == []
+    moved = {w.address: w.threshold for w in await repo.watches_of(supergroup, USER)}
+    assert moved == {ADDR: 1, OTHER: 65_000}
