@@ -257,8 +257,8 @@ class WatchBook:
         )
         if plan.max_cost_sun > daily_budget_sun:
             return PlanStatus.OVER_BUDGET, plan
-        # A new plan starts a new ledger for today only if none is kept: what was spent
-        # today still counts, so changing the plan cannot reset the budget.
+        # What was spent today still counts, so setting a plan again cannot reset the
+        # budget; a pause or a stop already told is cleared by it.
         ledger = load_ledger(row.ledger)
         ledger = replace(ledger.on(self._clock()), stopped=None, paused_until=0.0)
         if not await self._repo.set_watch_plan(row.id, _json(plan), _json(ledger)):

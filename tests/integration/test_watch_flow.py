@@ -330,3 +330,23 @@ async def test_an_empty_provider_balance_stops_spending_and_says_so_once(
     assert len(stopped) == 1
     assert "balance cannot pay" in stopped[0]
     assert any("Stop auto-rent" in b["text"] for b in buttons(bot.last()))
+
+
+async def test_an_unknown_outcome_counts_as_placed_and_is_not_sent_again(
+    bot: Bot, node: TronNodeSimulator, tronsave: TronSaveSimulator
+) -> None:
+    await autorent(bot)
+    low(node)
+    # The create request makes its order but its answer is lost, and the history does
+    # not list it yet: the outcome stays unknown.
+    tronsave.configure(history_delay=600.0)
+    tronsave.add_fault("create", "error500")
+    await check(bot)
+    assert len(sim_orders(tronsave)) == 1
+    unknown = [t for t in bot.texts() if "outcome is not known" in t]
+    assert len(unknown) == 1
+    for _ in range(3):
+        await check(bot)
+    assert len(sim_orders(tronsave)) == 1  # never retried blindly
+    [row] = await bot.rt.repo.watches_of(ALICE, ALICE)
+    assert '"orders":1' in (row.ledger or "")

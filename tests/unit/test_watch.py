@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from bot.chain.client import TronNodeClient
+from bot.chain.models import AccountResources
 from bot.net.pacing import Pacer
 from bot.sandbox.base import derive_address
 from bot.sandbox.tron_node import TronNodeSimulator
@@ -24,6 +25,7 @@ from bot.services.auto_rent import (
     WaitReason,
     decide_auto_rent,
     record_placement,
+    sized_plan,
 )
 from bot.services.turns import RoundRobin, Turns
 from bot.services.watch import ActionKind, Watch, WatchAction, WatchService
@@ -512,3 +514,15 @@ async def test_against_the_simulator(server: TronNodeSimulator, node: TronNodeCl
     assert recovered.kind is ActionKind.RECOVERED
     assert recovered.available == 100_000 - 64_285 + 65_000
     assert placer.calls == [1]
+
+
+def test_an_auto_amount_is_sized_to_what_the_address_lacks() -> None:
+    auto = replace(PLAN, amount=32_000, auto_amount=True)  # amount: the provider minimum
+    resources = AccountResources(ADDR, True, energy_limit=100_000, energy_used=60_000)
+    # One transfer to a holder (64,285) minus the 40,000 on hand, at least the minimum.
+    assert sized_plan(auto, resources, THRESHOLD).amount == 32_000
+    empty = AccountResources(ADDR, False)
+    assert sized_plan(auto, empty, THRESHOLD).amount == 64_285
+    # A minimum of 131,000 stands for two transfers: 128,570 minus what is on hand.
+    assert sized_plan(replace(auto, amount=1), resources, 131_000).amount == 128_570 - 40_000
+    assert sized_plan(PLAN, empty, THRESHOLD) == PLAN  # a set amount stays as set
