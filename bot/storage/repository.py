@@ -40,6 +40,7 @@ from bot.storage.rows import (
 )
 from bot.storage.submissions import SubmissionStore
 from bot.storage.tracking import TrackingStore
+from bot.storage.watches import WatchedAddress, WatchStore
 
 __all__ = [
     "RECEIVER_SENDING",
@@ -55,6 +56,7 @@ __all__ = [
     "Submission",
     "Transition",
     "Watch",
+    "WatchedAddress",
 ]
 
 
@@ -70,6 +72,7 @@ class Repository(
     LimitStore,
     AccessStore,
     ReportStore,
+    WatchStore,
 ):
     _path = ":memory:"
 

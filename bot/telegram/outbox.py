@@ -51,6 +51,7 @@ from bot.telegram.long_text import TELEGRAM_LIMIT, chunk_lines, plain, split_tex
 from bot.telegram.operator_render import OPERATOR_KINDS, operator_text
 from bot.telegram.render import money_lines, num, order_line, short_address
 from bot.telegram.submit_report import receiver_lines
+from bot.telegram.watch_render import WATCH_KINDS, render_watch
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,9 @@ def fixable(exc: BadRequest) -> bool:
     return any(fragment in message for fragment in _FIXABLE)
 
 
-async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered:
+async def render(  # noqa: PLR0911 (one return per kind of notice)
+    rt: Runtime, note: Notification, level: int = FULL
+) -> Rendered:
     payload, kind = note.payload, note.kind
     if payload is None or kind is None:
         raise ValueError(f"push {note.id}: a kind or payload this version cannot read")
@@ -102,6 +105,13 @@ async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered
         if level >= PLAIN:
             return Rendered(split_text(plain(text), limit=_LIMITS[PLAIN]), None, html=False)
         return Rendered(split_text(text, limit=_LIMITS[level]), None)
+    if kind in WATCH_KINDS:
+        watch_lang, text, watch_markup = await render_watch(rt, note, kind)
+        if level >= PLAIN:
+            if watch_markup is not None:
+                text += "\n\n" + t(watch_lang, "autorent.stop_hint")
+            return Rendered(split_text(plain(text), limit=_LIMITS[PLAIN]), None, html=False)
+        return Rendered(split_text(text, limit=_LIMITS[level]), watch_markup)
     subject = await rt.notices.subject(payload)
     sub, orders = subject.submission, subject.orders
     lang: Lang = resolve_lang(subject.language, None) if sub is not None else "en"
