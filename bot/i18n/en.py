@@ -352,4 +352,13 @@ MESSAGES: Final[dict[str, str]] = {
     "admin.no_limit": "no limit",
     "admin.audit_title": "<b>Admin actions</b> (newest first, last {count}):",
     "admin.audit_line": "{at} UTC · <code>{admin}</code> · /{action} {target} {detail}",
+    # quotes and the create line (appended)
+    "summary.fetching": "⏳ Getting the providers' prices… this message updates itself.",
+    "summary.no_price": "⚠️ Could not get a price right now. Try again in a moment.",
+    "button.retry_quote": "🔄 Try again",
+    "submit.queued": (
+        "⏳ Orders to {provider} go out one at a time. You are number {place} in line; "
+        "expected wait: about {seconds} s."
+    ),
+    "submit.not_sent": "The bot is restarting: nothing was ordered. Send /new to order again.",
 }

@@ -269,4 +269,12 @@ MESSAGES: Final[dict[str, str]] = {
     "admin.no_limit": "无限额",
     "admin.audit_title": "<b>管理操作</b>（最新在前，最近 {count} 条）：",
     "admin.audit_line": "{at} UTC · <code>{admin}</code> · /{action} {target} {detail}",
+    # quotes and the create line (appended)
+    "summary.fetching": "⏳ 正在获取服务商报价…此消息会自动更新。",
+    "summary.no_price": "⚠️ 暂时无法获取报价，请稍后重试。",
+    "button.retry_quote": "🔄 重试",
+    "submit.queued": (
+        "⏳ 向 {provider} 的订单逐个提交。你排在第 {place} 位，预计等待约 {seconds} 秒。"
+    ),
+    "submit.not_sent": "机器人正在重启：未下任何订单。请发送 /new 重新下单。",
 }

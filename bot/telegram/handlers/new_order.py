@@ -37,6 +37,7 @@ from bot.telegram.handlers.submit import submit
 from bot.telegram.handlers.summary import (
     change_deadline,
     choose_provider,
+    retry_quotes,
     show_summary,
     summary_text,
 )
@@ -154,6 +155,7 @@ def conversation() -> ConversationHandler[Context]:
         CallbackQueryHandler(submit, pattern=ConfirmOffer.pattern()),
         CallbackQueryHandler(change_deadline, pattern=WizardCommand.pattern("dl")),
         CallbackQueryHandler(choose_provider, pattern=ProviderChoice.pattern()),
+        CallbackQueryHandler(retry_quotes, pattern=WizardCommand.pattern("rq")),
         MessageHandler(text, summary_text),
     ]
     return ConversationHandler(
