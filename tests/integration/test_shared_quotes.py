@@ -19,7 +19,7 @@ from bot.tron_address import address_from_bytes
 from tests.integration.harness import TS_KEY, Bot, make_settings, running_bot
 from tests.support.fake_bot_api import SentMessage, buttons, find_button, telegram_length
 from tests.support.simulators import sim_counts, sim_orders
-from tests.support.updates import ptb_callback_update, ptb_command_update
+from tests.support.updates import ptb_callback_update, ptb_command_update, ptb_text_update
 
 PACE = 1.0  # seconds per request per endpoint, simulator and bot alike
 USERS = [5000 + i for i in range(20)]
@@ -138,7 +138,19 @@ async def test_a_slow_quote_is_sent_at_once_and_edited_in_place(
     assert pending is not None
     assert FETCHING in (pending.text or "")
     assert not has_button(pending, "Confirm")
-    # Another chat is not held up by the slow quote: it shares the call in flight.
+    # Neither this chat nor another is held up by the slow quote meanwhile.
+    asked_at = time.monotonic()
+    await bot.app.update_queue.put(
+        ptb_text_update(bot.app.bot, "hello?", user_id=user, chat_id=user)
+    )
+    await bot.app.update_queue.put(
+        ptb_command_update(bot.app.bot, "/new", user_id=USERS[4], chat_id=USERS[4])
+    )
+    await until(lambda: any("use the buttons" in t for t in bot.texts(user)), 2, "a reply")
+    await until(lambda: any("How much energy" in t for t in bot.texts(USERS[4])), 2, "/new")
+    assert time.monotonic() - asked_at < 1.0
+    assert not confirmable(bot, user)  # the quote is still on its way
+    # A chat asking the same now shares the call in flight.
     await ask(bot, USERS[1])
     await until(lambda: confirmable(bot, user), 6, "the edited summary")
     done = summary(bot, user)

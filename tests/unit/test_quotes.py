@@ -16,10 +16,13 @@ from pydantic import SecretStr
 from bot.domain import ProviderName
 from bot.net.pacing import Pacer
 from bot.providers.errors import ProviderError, ProviderUnavailable
+from bot.providers.feee.adapter import FeeeProvider
+from bot.providers.feee.client import FeeeClient
 from bot.providers.feee.models import FeeeQuote
 from bot.providers.port import Balance, OrderRequest, PriceQuote, Quote
 from bot.providers.tronsave.adapter import ESTIMATE_MAX_PRICE, TronSaveProvider
 from bot.providers.tronsave.client import TronSaveClient
+from bot.sandbox.feee import FeeeSimulator
 from bot.sandbox.tronsave import TronSaveSimulator
 from bot.services.orders.adapters import Adapters
 from bot.services.orders.quotes import QUOTE_FRESH_SECONDS, QuoteService, SharedCall, quote_for
@@ -366,3 +369,35 @@ def test_feee_without_the_energy_price_spreads_the_whole_payment() -> None:
         {"resource_value": 32_000, "pay_amount": "4.4", "price_in_sun": None}
     )
     assert quote.paid_unit_price == 138  # 4,400,000 / 32,000 = 137.5, rounded up
+
+
+# --- Feee: one price call and one account call for every chat, within its pace --------
+
+
+async def test_feee_chats_asking_at_once_share_one_price_and_one_account_call() -> None:
+    with FeeeSimulator(api_key="feee-quote-key", qps=5, price_v2=40) as feee_sim:
+        client = FeeeClient(
+            api_key=SecretStr("feee-quote-key"),
+            base_url=feee_sim.base_url + "/open",
+            user_agent="unit",
+            pacer=Pacer(1 / 5 + 0.02, hold=False),  # the bot's own Feee pace
+        )
+        adapter = FeeeProvider(client)
+        service = QuoteService(Adapters({adapter.name: adapter}))
+        try:
+            answers = await asyncio.gather(
+                *(service.quotes(request(1 + i % 3, duration=3_600)) for i in range(15))
+            )
+        finally:
+            await adapter.aclose()
+        counts = sim_counts(feee_sim)
+        limited = feee_sim.request_log()["rate_limited"]
+    assert counts.get("price_v2") == 1
+    assert counts.get("api_query") == 1
+    assert limited == 0
+    for i, answer in enumerate(answers):
+        quote = answer[ProviderName.FEEE]
+        assert isinstance(quote, Quote)
+        # 65,000 x 40 SUN + 0.56 TRX fee per order, for each receiver.
+        assert quote.total_sun == (65_000 * 40 + 560_000) * (1 + i % 3)
+        assert quote.unit_price_sun == 49
