@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 # At most one edit of a waiting message per this many seconds: Telegram allows about one
 # message per second per chat, and the line moves at most once per create call anyway.
 LINE_EDIT_SECONDS = 1.0
+_following: set[asyncio.Task[None]] = set()  # waiting messages still being edited
 
 
 def _bound_offer(draft: Draft, data: str) -> tuple[ProviderName, OrderRequest] | None:
@@ -108,7 +109,11 @@ async def _submit(
     rt = context.services
     name = provider_name(lang, provider)
     waiting = await reply(update, line_text(lang, name, ticket.place()))
+    # Ends by itself once its turn has come and "Submitting…" is shown (possibly after
+    # the outcome's own message: it is an edit of the message above).
     follow = asyncio.create_task(follow_line(waiting, ticket, lambda p: line_text(lang, name, p)))
+    _following.add(follow)  # held until done: the loop keeps only weak references
+    follow.add_done_callback(_following.discard)
     try:
         outcome = await rt.orders.submit(
             chat_id=chat_id_of(update),
@@ -119,15 +124,18 @@ async def _submit(
             ticket=ticket,
         )
     except SpendLimitExceeded as exc:
+        follow.cancel()
         await reply(update, limit_refused_text(lang, exc.refusal), keyboards.my_orders(lang))
         drop_draft(update, context)
         return END
     except SubmitNotSent:
+        follow.cancel()
         await reply(update, t(lang, "submit.not_sent"))
         drop_draft(update, context)
         return END
-    finally:
+    except BaseException:
         follow.cancel()
+        raise
     if user.language_code is not None:
         await rt.chats.keep_language(user.id, lang)  # so pushes to this chat use it
     chunks = submit_reply(lang, outcome)
@@ -163,6 +171,7 @@ async def follow_line(
             await asyncio.sleep(max(0.0, edited_at + LINE_EDIT_SECONDS - loop.time()))
             place = ticket.place()  # the latest, after the pause
             wanted = text(place)
+        if wanted != shown:
             try:
                 await message.edit_text(wanted)
             except TelegramError as exc:
