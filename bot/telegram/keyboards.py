@@ -100,10 +100,10 @@ def step_question(lang: Lang, step: str, durations: Iterable[int]) -> InlineKeyb
 
 
 def summary(
-    lang: Lang, usable: Sequence[Quote], chosen: str | None, nonce: str
+    lang: Lang, usable: Sequence[Quote], chosen: str | None, nonce: str, *, retry: bool = False
 ) -> InlineKeyboardMarkup:
     """A provider choice when more than one can serve, Confirm for the chosen one (if
-    any), Deadline and Cancel."""
+    any), Try again when a quote failed, Deadline and Cancel."""
     rows: Rows = []
     if len(usable) > 1:
         rows.append(
@@ -129,6 +129,8 @@ def summary(
                 )
             ]
         )
+    if retry:
+        rows.append([_button(t(lang, "button.retry_quote"), WizardCommand("rq").pack())])
     rows.append(
         [
             _button(t(lang, "button.deadline"), WizardCommand("dl").pack()),

@@ -45,6 +45,7 @@ from bot.telegram.handlers.submit import submit
 from bot.telegram.handlers.summary import (
     change_deadline,
     choose_provider,
+    retry_quotes,
     show_summary,
     summary_text,
 )
@@ -204,6 +205,7 @@ def conversation() -> ConversationHandler[Context]:
         CallbackQueryHandler(change_deadline, pattern=WizardCommand.pattern("dl")),
         CallbackQueryHandler(choose_provider, pattern=ProviderChoice.pattern()),
         CallbackQueryHandler(use_suggested_amount, pattern=SuggestedAmount.pattern()),
+        CallbackQueryHandler(retry_quotes, pattern=WizardCommand.pattern("rq")),
         MessageHandler(text, summary_text),
     ]
     return ConversationHandler(
