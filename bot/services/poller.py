@@ -168,7 +168,9 @@ class Poller:
                 chunk = _take_chunk(groups, adapter.track_batch)
             else:
                 chunk = suspect_chunks.popleft()
-            await self._track_chunk(adapter, chunk, watches, report)
+            if not await self._track_chunk(adapter, chunk, watches, report, keep_going):
+                report.errors["stopped"] = "SHUTDOWN"
+                return
 
     async def _track_chunk(
         self,
@@ -176,9 +178,14 @@ class Poller:
         chunk: list[Order],
         watches: Mapping[int, Watch],
         report: CycleReport,
-    ) -> None:
-        """Track one chunk. A refused chunk is halved until the order it refuses stands
-        alone; a transient failure skips this chunk (only) until the next cycle.
+        keep_going: Callable[[], bool],
+    ) -> bool:
+        """Track one chunk; its answers are applied together, so a submission's changes
+        make one push even when it takes several requests (a submission larger than the
+        adapter's batch is asked about a batch at a time, the stop checked in between:
+        stopped, nothing of the chunk is applied and False is returned; it is asked
+        again on the next run). A refused part is halved until the order it refuses
+        stands alone; a transient failure skips that part (only) until the next cycle.
 
         Splits are bounded per chunk (enough to isolate two refused orders): a provider
         refusing everything costs a few requests per cycle, not twice the chunk. What the
@@ -186,8 +193,16 @@ class Poller:
         the next cycle on, so the next refused order is found then.
         """
         splits_left = 2 * math.ceil(math.log2(len(chunk))) + 1 if len(chunk) > 1 else 0
-        parts = [chunk]
+        size = max(1, adapter.track_batch)
+        parts = [chunk[start : start + size] for start in range(0, len(chunk), size)]
+        asked: list[Order] = []
+        answered: list[StatusUpdate | Unreadable] = []
+        first = True
         while parts:
+            if not first and not keep_going():
+                report.skipped += len(chunk)
+                return False
+            first = False
             part = parts.pop(0)
             answers: Sequence[StatusUpdate | Unreadable] = []
             refused: str | None = None
@@ -219,7 +234,11 @@ class Poller:
                 continue
             if refused is not None:
                 answers = [Unreadable(part[0].provider_order_id, refused)]
-            await self._apply(part, answers, watches, report)
+            asked.extend(part)
+            answered.extend(answers)
+        if asked:
+            await self._apply(asked, answered, watches, report)
+        return True
 
     @staticmethod
     def _skip(adapter: EnergyProvider, part: list[Order], code: str, report: CycleReport) -> None:

@@ -234,8 +234,8 @@ async def test_submissions_stay_whole_when_the_size_is_learnt_mid_cycle(
     report = await poller.run_cycle()
     assert report.changed == 12
     # Chunked at the learnt size (3) without splitting a submission: 3, 3, and the 6
-    # alone, which the adapter asks about in two requests and answers for together.
-    assert report.track_calls == 3
+    # alone, asked about 3 at a time and applied together (one push).
+    assert report.track_calls == 4
     assert sim.sizes == [3, 3, 3, 3]
     notes = await repo.unsent_notifications()
     assert sorted(len(payload_of(n).order_ids or ()) for n in notes) == [3, 3, 6]
@@ -304,3 +304,26 @@ async def test_a_large_answer_is_committed_in_whole_submissions_releasing_pushes
     assert len(released) == 3  # the dispatcher is woken after each
     notes = await repo.unsent_notifications()
     assert sorted(len(payload_of(n).order_ids or ()) for n in notes) == [150, 150, 150]
+
+
+async def test_a_stop_between_the_requests_of_one_large_submission_applies_none_of_it(
+    repo: Repository,
+) -> None:
+    # One submission of 6 at 2 per request: the stop comes after the first request.
+    clock = Clock(2_000_000.0)
+    fake = FakeProvider(clock=clock, track_batch=2)
+    svc = OrderService(repo, {fake.name: fake}, clock=clock)
+    poller = Poller(svc, deadline_grace=60, clock=clock)
+    await placed(svc, [6])
+    for oid in fake.statuses:
+        fake.statuses[oid] = "Matched"
+    # Asked before the provider, the chunk, its 2nd request, and its 3rd: stop there.
+    asked = iter([True, True, True, False])
+    report = await poller.run_cycle(keep_going=lambda: next(asked, False))
+    assert [c for c in fake.calls if c.startswith("track")] == ["track:2", "track:2"]
+    assert report.errors["stopped"] == "SHUTDOWN"
+    assert report.changed == 0  # not half a push: asked again on the next run
+    assert await repo.unsent_notifications() == []
+    report = await poller.run_cycle()
+    assert report.changed == 6
+    assert len(await repo.unsent_notifications()) == 1
