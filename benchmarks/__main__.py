@@ -14,7 +14,9 @@ at the same time (each on its own stand-ins), unless --sequential.
 Configurations:
 - shipped: the bot's defaults, nothing set but keys, URLs and the database path;
 - naive:   TRONSAVE_TRACK_CHUNK_SIZE=1 (one order per tracking request) and
-           POLL_INTERVAL_SECONDS=10 (a fixed pause between cycles).
+           POLL_INTERVAL_SECONDS=10 POLL_BUSY_INTERVAL_SECONDS=10 (a fixed pause
+           between cycles, busy or not) and QUOTE_SHARING=false (each summary its own
+           price call).
 """
 
 from __future__ import annotations
@@ -39,7 +41,12 @@ from benchmarks.scenario import Pace, PushLoad, RunResult, SummaryLoad, run_push
 
 CONFIGURATIONS: dict[str, dict[str, str]] = {
     "shipped": {},
-    "naive": {"TRONSAVE_TRACK_CHUNK_SIZE": "1", "POLL_INTERVAL_SECONDS": "10"},
+    "naive": {
+        "TRONSAVE_TRACK_CHUNK_SIZE": "1",
+        "POLL_INTERVAL_SECONDS": "10",
+        "POLL_BUSY_INTERVAL_SECONDS": "10",
+        "QUOTE_SHARING": "false",
+    },
 }
 
 

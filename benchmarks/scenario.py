@@ -98,6 +98,8 @@ def _settings(config: Mapping[str, str], pace: Pace) -> dict[str, str]:
         settings["TRONSAVE_MIN_INTERVAL_SECONDS"] = repr(pace.interval)
     if pace.poll_interval is not None:
         settings["POLL_INTERVAL_SECONDS"] = repr(pace.poll_interval)
+        if "POLL_BUSY_INTERVAL_SECONDS" in settings:  # a fixed pause stays one, shorter
+            settings["POLL_BUSY_INTERVAL_SECONDS"] = repr(pace.poll_interval)
     return settings
 
 

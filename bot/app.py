@@ -18,7 +18,6 @@ import httpx
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -72,6 +71,7 @@ from bot.telegram.housekeeping_job import HousekeepingSchedule
 from bot.telegram.lifecycle import BotServices
 from bot.telegram.outbox import OutboxDispatcher
 from bot.telegram.poll_job import PollSchedule
+from bot.telegram.send_pacing import PacedRateLimiter, SendLimits, SendPacer
 from bot.telegram.update_processor import PerChatUpdateProcessor
 from bot.telegram.watch_job import WatchSchedule
 
@@ -159,6 +159,7 @@ def build_runtime(
         clock=clock,
         recovery_window=settings.recovery_window_seconds,
         limits=spend_limits(settings),
+        share_quotes=settings.quote_sharing,
     )
     outbox_ready = asyncio.Event()
     poller = Poller(
@@ -238,8 +239,10 @@ def build_application(
     transports: dict[ProviderName, httpx.AsyncBaseTransport] | None = None,
     chain_transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], float] = time.time,
+    send_limits: SendLimits | None = None,
 ) -> BotApp:
-    """Wire the bot. The keyword arguments exist for tests (fake Bot API, fake providers)."""
+    """Wire the bot. The keyword arguments exist for tests (fake Bot API, fake providers,
+    a fake Bot API that enforces no limits and need not be paced for them)."""
     runtime = build_runtime(
         settings, transports=transports, chain_transport=chain_transport, clock=clock
     )
@@ -261,7 +264,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(PacedRateLimiter(SendPacer(send_limits), max_retries=3))
         .persistence(SqlitePersistence(settings.database_path))
         # One chat at a time (ConversationHandler needs it), chats side by side.
         .concurrent_updates(PerChatUpdateProcessor())
@@ -276,7 +279,11 @@ def build_application(
     services = BotServices(
         runtime,
         OutboxDispatcher(runtime, app.bot),
-        poll=PollSchedule(settings.poll_interval_seconds, settings.effective_heartbeat_path),
+        poll=PollSchedule(
+            settings.poll_interval_seconds,
+            settings.effective_heartbeat_path,
+            busy_interval=settings.poll_busy_interval_seconds,
+        ),
         housekeeping=HousekeepingSchedule(_retention(settings), clock),
         error_alerts=_error_alerts(runtime, settings),
         webhook=settings.telegram_webhook_url is not None,

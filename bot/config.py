@@ -36,6 +36,10 @@ class Settings(ProviderSettings, ChainSettings, BaseSettings):
     max_order_trx: Decimal | None = Field(default=None, gt=0, decimal_places=6)
 
     poll_interval_seconds: float = Field(default=10.0, gt=0)
+    # While orders are open: 0 tracks at the providers' pace (their limits space requests).
+    poll_busy_interval_seconds: float = Field(default=0.0, ge=0)
+    # false: every summary asks the providers on its own (no shared quotes); for comparison.
+    quote_sharing: bool = True
     default_deadline_seconds: int = Field(default=300, ge=30, le=86_400)
     # Extra wait after a deadline before a still-pending order is reported as expired.
     deadline_grace_seconds: int = Field(default=60, ge=0)

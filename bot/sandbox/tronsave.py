@@ -31,7 +31,13 @@ Control API (no auth), besides the shared ``/_sim/`` routes of `BaseSimulator`:
 one of them is refused whole with 400 ``TSAS:408 INVALID_PARAMS Invalid orderId``; ``[]``
 ends it) and ``POST /_sim/orders/null-status`` (``{"order_ids": [...]}``: tracked with
 ``"status": null``). Both replace the settings ``track_refuse_ids`` /
-``track_null_status_ids``, also reachable through ``/_sim/config``.
+``track_null_status_ids``, also reachable through ``/_sim/config``. ``POST
+/_sim/orders/track-limit`` (``{"max_ids": n | null, "refusal": "413" | "400" | "slow"}``)
+refuses a tracking request naming more than n ids: 413 ``FST_ERR_CTP_BODY_TOO_LARGE``
+(Fastify's answer to a body over its ``bodyLimit``, 1 MiB by default: about 38,000 ids),
+400 ``FST_ERR_VALIDATION`` "body/order_ids must NOT have more than n items" (an ajv
+``maxItems``), or ``slow``: answered only after ``track_slow_seconds`` (30), so the client
+times out first (settings ``track_max_ids``, ``track_too_many``, ``track_slow_seconds``).
 
 Invented where the docs are silent:
 
@@ -64,7 +70,8 @@ Invented where the docs are silent:
   (0.5)). Confirm fails (``is_success: false``) with ``Order not found``, ``Order is not
   matched yet``, ``Order already confirmed`` or ``Order rental already ended``; cancel
   with ``Order not found`` or ``Only Pending orders can be cancelled``.
-* Track omits unknown ids; malformed ids are just unknown. No limit on ids per call.
+* Track omits unknown ids; malformed ids are just unknown. No limit on ids per call
+  unless ``track_max_ids`` sets one (the docs give none).
 * ``expire_delegate_at`` = delegation time + ``duration_sec``; ``delegate_amount_in_sun``
   = amount x 13,554 (the doc example's ratio); ``delegator`` is a fixed valid address.
   History fields not yet known (``delegate_at``, ``repay_at``, ...) are present as null.
@@ -123,6 +130,7 @@ class TronSaveSimulator(TronSaveBook):
     """The v0 Fast Charge API and the v2 user-info over `TronSaveBook`."""
 
     endpoints = ("estimate", "create", "track", "confirm", "cancel", "history", "user_info")
+    _late = 0.0  # seconds the answer being made waits (lock held while it is set)
 
     # ---- base hooks -------------------------------------------------------------------
 
@@ -225,6 +233,14 @@ class TronSaveSimulator(TronSaveBook):
                 lambda b: self.configure(track_null_status_ids=b.get("order_ids", [])),
             ),
             ControlRoute("POST", "/_sim/orders/foreign", foreign),
+            ControlRoute(
+                "POST",
+                "/_sim/orders/track-limit",
+                lambda b: self.configure(
+                    track_max_ids=b.get("max_ids"),
+                    track_too_many=b.get("refusal", "413"),
+                ),
+            ),
         ]
 
     # ---- API handlers (lock held) -------------------------------------------------------
@@ -294,6 +310,11 @@ class TronSaveSimulator(TronSaveBook):
 
     def _track(self, request: Request) -> Response:
         order_ids = self._order_ids(request)
+        limit = self._settings.track_max_ids
+        if limit is not None and len(order_ids) > limit:
+            refusal = self._too_many(limit)
+            if refusal is not None:
+                return refusal
         if self._settings.track_refuse_ids.intersection(order_ids):
             raise business_400(INVALID_ORDER_ID)
         null_status = self._settings.track_null_status_ids
@@ -306,6 +327,39 @@ class TronSaveSimulator(TronSaveBook):
             if order_id in self._orders
         ]
         return Response(200, {"results": results})
+
+    def _too_many(self, limit: int) -> Response | None:
+        """A tracking request over `track_max_ids`, refused as `track_too_many` says
+        (None for "slow": it is answered, late)."""
+        mode = self._settings.track_too_many
+        if mode == "slow":
+            self._late = self._settings.track_slow_seconds
+            return None
+        if mode == "400":
+            message = f"body/order_ids must NOT have more than {limit} items"
+            return Response(
+                400,
+                {
+                    "statusCode": 400,
+                    "code": "FST_ERR_VALIDATION",
+                    "error": "Bad Request",
+                    "message": message,
+                },
+            )
+        return Response(
+            413,
+            {
+                "statusCode": 413,
+                "code": "FST_ERR_CTP_BODY_TOO_LARGE",
+                "error": "Payload Too Large",
+                "message": "Request body is too large",
+            },
+        )
+
+    def _run_route(self, route: Route, request: Request) -> tuple[Response, float]:
+        self._late = 0.0
+        response, delay = super()._run_route(route, request)
+        return response, max(delay, self._late)
 
     def _confirm(self, request: Request) -> Response:
         return Response(200, {"confirmation_results": self._each_id(request, self._confirm_one)})

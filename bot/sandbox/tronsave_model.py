@@ -60,6 +60,12 @@ class TronSaveSettings:
     # Estimate answers with these fields null, or left out (a provider's missing numbers).
     estimate_null_fields: frozenset[str] = frozenset()
     estimate_missing_fields: frozenset[str] = frozenset()
+    # A tracking request naming more than `track_max_ids` ids (None: no limit) is refused
+    # as `track_too_many` says: "413" Fastify's body limit, "400" an ajv maxItems message,
+    # or "slow" answered only after `track_slow_seconds` (a client times out first).
+    track_max_ids: int | None = None
+    track_too_many: str = "413"
+    track_slow_seconds: float = 30.0
     # Seconds the simulator's clock (timestamps, ids, the Date header) runs ahead of ours.
     clock_offset: float = 0.0
     # A history that lags: an order shows up `history_delay` s after its creation, the
@@ -77,6 +83,16 @@ def _as_optional_int(value: object) -> int | None:
     return None if value is None else as_int(value)
 
 
+TRACK_REFUSALS = ("413", "400", "slow")
+
+
+def _as_choice(value: object, choices: Sequence[str]) -> str:
+    text = as_str(value)
+    if text not in choices:
+        raise ValueError(f"expected one of {', '.join(choices)}")
+    return text
+
+
 COERCERS: dict[str, Coercer] = {
     "api_key": as_str,
     "rate_interval": as_float,
@@ -91,6 +107,9 @@ COERCERS: dict[str, Coercer] = {
     "track_null_status_ids": as_str_set,
     "estimate_null_fields": as_str_set,
     "estimate_missing_fields": as_str_set,
+    "track_max_ids": _as_optional_int,
+    "track_too_many": lambda v: _as_choice(v, TRACK_REFUSALS),
+    "track_slow_seconds": as_float,
     "balance": as_int,
     "clock_offset": as_float,
     "history_delay": as_float,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -57,6 +57,7 @@ UNREADABLE_AFTER = 3
 UNREADABLE_RETRY_SECONDS = 600.0
 # Orders named in one one-off notice (unreadable, key missing): keeps each push short.
 _ORDERS_PER_NOTICE = 20
+_COMMIT_BATCH = 200  # orders per transaction when a chunk's answer changes many
 
 
 @dataclass
@@ -67,6 +68,18 @@ class CycleReport:
     skipped: int = 0  # orders not asked about this cycle (transient error on their chunk)
     track_calls: int = 0  # adapter.track calls (a provider may split one into requests)
     errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def busy(self) -> bool:
+        """Some order was asked about and answered: more news may come at any time."""
+        return self.tracked > self.skipped
+
+
+def poll_delay(report: CycleReport, *, idle: float, busy: float) -> float:
+    """Seconds until the next cycle. While orders are open the next one starts after
+    `busy` (0: at once; each request then waits only for the provider's pacing, which
+    is the real limit); otherwise, and when every request failed, after `idle`."""
+    return busy if report.busy else idle
 
 
 class Poller:
@@ -143,13 +156,21 @@ class Poller:
                 suspects.append(order)  # asked about alone, so it cannot spoil a chunk
         report.tracked += len(healthy) + len(suspects)
         # Chunks never split a submission, so its orders' changes make one push; each
-        # chunk is committed (and its pushes released) before the next request.
-        chunks = _chunks_by_submission(healthy, adapter.track_batch) + [[o] for o in suspects]
-        for chunk in chunks:
+        # chunk is committed (and its pushes released) before the next request. The size
+        # is read before each chunk: the adapter may have learnt a smaller one meanwhile.
+        groups = deque(_by_submission(healthy))
+        suspect_chunks = deque([o] for o in suspects)
+        while groups or suspect_chunks:
             if not keep_going():
                 report.errors["stopped"] = "SHUTDOWN"
                 return
-            await self._track_chunk(adapter, chunk, watches, report)
+            if groups:
+                chunk = _take_chunk(groups, adapter.track_batch)
+            else:
+                chunk = suspect_chunks.popleft()
+            if not await self._track_chunk(adapter, chunk, watches, report, keep_going):
+                report.errors["stopped"] = "SHUTDOWN"
+                return
 
     async def _track_chunk(
         self,
@@ -157,9 +178,14 @@ class Poller:
         chunk: list[Order],
         watches: Mapping[int, Watch],
         report: CycleReport,
-    ) -> None:
-        """Track one chunk. A refused chunk is halved until the order it refuses stands
-        alone; a transient failure skips this chunk (only) until the next cycle.
+        keep_going: Callable[[], bool],
+    ) -> bool:
+        """Track one chunk; its answers are applied together, so a submission's changes
+        make one push even when it takes several requests (a submission larger than the
+        adapter's batch is asked about a batch at a time, the stop checked in between:
+        stopped, nothing of the chunk is applied and False is returned; it is asked
+        again on the next run). A refused part is halved until the order it refuses
+        stands alone; a transient failure skips that part (only) until the next cycle.
 
         Splits are bounded per chunk (enough to isolate two refused orders): a provider
         refusing everything costs a few requests per cycle, not twice the chunk. What the
@@ -167,8 +193,16 @@ class Poller:
         the next cycle on, so the next refused order is found then.
         """
         splits_left = 2 * math.ceil(math.log2(len(chunk))) + 1 if len(chunk) > 1 else 0
-        parts = [chunk]
+        size = max(1, adapter.track_batch)
+        parts = [chunk[start : start + size] for start in range(0, len(chunk), size)]
+        asked: list[Order] = []
+        answered: list[StatusUpdate | Unreadable] = []
+        first = True
         while parts:
+            if not first and not keep_going():
+                report.skipped += len(chunk)
+                return False
+            first = False
             part = parts.pop(0)
             answers: Sequence[StatusUpdate | Unreadable] = []
             refused: str | None = None
@@ -200,7 +234,11 @@ class Poller:
                 continue
             if refused is not None:
                 answers = [Unreadable(part[0].provider_order_id, refused)]
-            await self._apply(part, answers, watches, report)
+            asked.extend(part)
+            answered.extend(answers)
+        if asked:
+            await self._apply(asked, answered, watches, report)
+        return True
 
     @staticmethod
     def _skip(adapter: EnergyProvider, part: list[Order], code: str, report: CycleReport) -> None:
@@ -340,24 +378,44 @@ class Poller:
         return Transition(order, state, update.raw_status, changes)
 
     async def _commit(self, transitions: Sequence[Transition], report: CycleReport) -> None:
-        if not transitions:
-            return
-        won = await self._repo.apply(transitions, now=self._clock(), notifications=_group_notices)
-        report.changed += len(won)
-        if any(t.state is not t.order.state or t.raw_status != t.order.raw_status for t in won):
-            self.on_notices()
+        # In transactions of whole submissions (one push each), a few hundred orders at a
+        # time: the first pushes go out while the rest of a large answer is written.
+        for batch in _by_submission_batches(transitions, _COMMIT_BATCH):
+            won = await self._repo.apply(batch, now=self._clock(), notifications=_group_notices)
+            report.changed += len(won)
+            if any(
+                t.state is not t.order.state or t.raw_status != t.order.raw_status for t in won
+            ):
+                self.on_notices()
 
 
-def _chunks_by_submission(orders: Sequence[Order], size: int) -> list[list[Order]]:
+def _by_submission_batches(transitions: Sequence[Transition], size: int) -> list[list[Transition]]:
+    by_submission: defaultdict[int, list[Transition]] = defaultdict(list)
+    for tr in transitions:
+        by_submission[tr.order.submission_id].append(tr)
+    batches: list[list[Transition]] = []
+    for group in by_submission.values():
+        if batches and len(batches[-1]) + len(group) <= size:
+            batches[-1].extend(group)
+        else:
+            batches.append(list(group))
+    return batches
+
+
+def _by_submission(orders: Sequence[Order]) -> list[list[Order]]:
     by_submission: defaultdict[int, list[Order]] = defaultdict(list)
     for order in orders:
         by_submission[order.submission_id].append(order)
-    chunks: list[list[Order]] = [[]]
-    for group in by_submission.values():
-        if chunks[-1] and len(chunks[-1]) + len(group) > size:
-            chunks.append([])
-        chunks[-1].extend(group)
-    return [c for c in chunks if c]
+    return list(by_submission.values())
+
+
+def _take_chunk(groups: deque[list[Order]], size: int) -> list[Order]:
+    """Whole submissions from the front of `groups`, up to `size` orders (a larger
+    submission alone: the adapter splits its requests and answers for all of it)."""
+    chunk = list(groups.popleft())
+    while groups and len(chunk) + len(groups[0]) <= size:
+        chunk.extend(groups.popleft())
+    return chunk
 
 
 def _group_notices(won: list[Transition]) -> list[NewNotification]:

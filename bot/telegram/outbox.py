@@ -50,13 +50,14 @@ from bot.telegram.context import Context
 from bot.telegram.long_text import TELEGRAM_LIMIT, chunk_lines, plain, split_text
 from bot.telegram.operator_render import OPERATOR_KINDS, operator_text
 from bot.telegram.render import money_lines, num, order_line, short_address
+from bot.telegram.send_pacing import background_sends
 from bot.telegram.submit_report import receiver_lines
 from bot.telegram.watch_render import WATCH_KINDS, render_watch
 
 log = logging.getLogger(__name__)
 
 _BATCH = 200
-_PARALLEL = 30  # AIORateLimiter paces the actual sends; this only bounds memory
+_PARALLEL = 30  # send_pacing paces the actual sends; this only bounds memory
 _MAX_BUTTONS = 10  # per-order Confirm buttons; Confirm-all covers the rest
 MAX_ATTEMPTS: Final = 12  # with the backoff below about 2.5 h: rides out a short outage
 _BACKOFF_BASE = 15.0
@@ -347,12 +348,15 @@ class OutboxDispatcher:
         last = len(rendered.parts) - 1
         for index in range(start, len(rendered.parts)):
             markup = rendered.markup if index == last else None
-            if rendered.html:
-                await self._bot.send_message(
-                    note.chat_id, rendered.parts[index], reply_markup=markup
-                )
-            else:
-                await self._bot.send_message(note.chat_id, rendered.parts[index], parse_mode=None)
+            with background_sends():  # replies to users go first
+                if rendered.html:
+                    await self._bot.send_message(
+                        note.chat_id, rendered.parts[index], reply_markup=markup
+                    )
+                else:
+                    await self._bot.send_message(
+                        note.chat_id, rendered.parts[index], parse_mode=None
+                    )
             if index < last:
                 await self._rt.notices.progress(
                     note.id, parts_sent=index + 1, render_level=level, parts=rendered.parts

@@ -15,10 +15,14 @@ from bot.config import Settings
 from bot.services.runtime import Runtime
 from bot.telegram.context import SERVICES_KEY
 from bot.telegram.lifecycle import BotServices
+from bot.telegram.send_pacing import SendLimits, Window
 from tests.support.fake_bot_api import FakeBotApi, SentMessage, find_button
 from tests.support.updates import ptb_callback_update, ptb_command_update, ptb_text_update
 
 TOKEN = "123:integration-token-abcdef"
+# The in-process fake Bot API enforces no send limits: pacing for Telegram's would only
+# slow the tests down (test_send_pacing_flow runs the real limits over HTTP).
+UNLIMITED = SendLimits(Window(1_000_000, 1.0), Window(1_000_000, 1.0), Window(1_000_000, 1.0))
 TS_KEY = "ts-integration-key"
 FEEE_KEY = "feee-integration-key"
 ALICE = 1001  # allowed
@@ -148,7 +152,13 @@ async def running_bot(
 ) -> AsyncIterator[Bot]:
     api = FakeBotApi()
     extra: dict[str, Any] = {} if clock is None else {"clock": clock}
-    app = build_application(settings, request=api, get_updates_request=FakeBotApi(), **extra)
+    app = build_application(
+        settings,
+        request=api,
+        get_updates_request=FakeBotApi(),
+        send_limits=UNLIMITED,
+        **extra,
+    )
     async with app:
         assert app.post_init is not None
         assert app.post_shutdown is not None

@@ -51,7 +51,10 @@ def test_tiny_benchmark_reports_every_figure_for_both_configurations() -> None:
     out = done.stdout
     assert done.returncode == 0, f"{out}\n{done.stderr}"
     assert re.search(r"^machine: \d+ cores .*Python 3\.", out, re.M), out
-    assert "configuration naive: TRONSAVE_TRACK_CHUNK_SIZE=1 POLL_INTERVAL_SECONDS=10" in out
+    assert (
+        "configuration naive: TRONSAVE_TRACK_CHUNK_SIZE=1 POLL_INTERVAL_SECONDS=10 "
+        "POLL_BUSY_INTERVAL_SECONDS=10" in out
+    )
     tables = _tables(out)
     summary = tables["2 users ask for a summary at once (/new 65000 15m 70 T…)"]
     pushes = tables["4 open orders over 2 chats (2 receivers each) matched at once"]

@@ -99,7 +99,7 @@ def test_documented_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.telegram_base_url == "https://api.telegram.org/bot"
     assert settings.tronsave_base_url == "https://api.tronsave.io"
     assert settings.tronsave_min_interval_seconds == 2.0
-    assert settings.tronsave_track_chunk_size == 500
+    assert settings.tronsave_track_chunk_size is None
     assert settings.feee_api_key is None
     assert settings.feee_base_url == "https://feee.io/open"
     assert settings.feee_user_agent == "Feee.io Client/1.0.0 (https://feee.io)"

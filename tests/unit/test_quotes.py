@@ -222,6 +222,18 @@ async def test_twenty_chats_asking_at_once_make_one_price_and_one_balance_call()
         assert quote.balance_sun == fake.balance_sun
 
 
+async def test_without_sharing_every_chat_asks_on_its_own() -> None:
+    fake = CountingProvider()
+    service = QuoteService(Adapters({fake.name: fake}), shared=False)
+    asks = [asyncio.ensure_future(service.quotes(request(1))) for _ in range(3)]
+    await asyncio.sleep(0.01)
+    fake.gate.set()
+    await asyncio.gather(*asks)
+    assert sorted(fake.calls) == ["balance"] * 3 + ["price:65000:900"] * 3
+    await service.quotes(request(1))  # nothing kept either
+    assert len(fake.calls) == 8
+
+
 async def test_another_amount_or_duration_is_another_call() -> None:
     fake = CountingProvider()
     fake.gate.set()

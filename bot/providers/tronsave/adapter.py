@@ -11,7 +11,7 @@ from datetime import UTC
 from bot.domain import OrderState, PlacedOrder, ProviderName
 from bot.parsing import MAX_PRICE
 from bot.providers.clock import OffsetBound
-from bot.providers.errors import FailureReason, ProviderUnavailable
+from bot.providers.errors import FailureReason, ProviderError, ProviderUnavailable
 from bot.providers.port import (
     ActionOutcome,
     Balance,
@@ -30,6 +30,7 @@ from bot.providers.port import (
 from bot.providers.tronsave.client import TronSaveClient
 from bot.providers.tronsave.models import HistoryOrder
 from bot.providers.tronsave.status import cancellable, state_of
+from bot.providers.tronsave.tracking import TIMEOUT_SPLITS, TrackSize, refuses_size, unanswered
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +64,12 @@ class TronSaveProvider:
         self,
         client: TronSaveClient,
         *,
-        track_chunk: int,
+        track_chunk: int | None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
-        self.track_batch = track_chunk
+        self._track_size = TrackSize(track_chunk)
+        self.track_batch = self._track_size.limit  # read by the poller before each chunk
         self._clock = clock
         self.key_id = client.key_id
         self.unreadable_rows = 0  # in the last history scan
@@ -223,14 +225,38 @@ class TronSaveProvider:
         return OffsetBound(max(current.low, recorded.low), min(current.high, recorded.high))
 
     async def track(self, orders: Sequence[TrackedOrder]) -> list[StatusUpdate | Unreadable]:
+        """Every order asked about, in as few requests as the API takes (see
+        `tracking`); all answers come back together, so a submission larger than one
+        request still makes one push. A failure that is not about the size is raised."""
+        size = self._track_size
         answers: list[StatusUpdate | Unreadable] = []
-        ids = [o.provider_order_id for o in orders]
-        for start in range(0, len(ids), self.track_batch):
-            for r in await self._client.track(ids[start : start + self.track_batch]):
+        pieces = _pieces([o.provider_order_id for o in orders], size.limit)
+        splits = TIMEOUT_SPLITS
+        while pieces:
+            piece = pieces[0]
+            proven = size.proven(len(piece)) or len(piece) == 1
+            try:
+                # An unproven size that got no answer is split, not sent whole again.
+                results = await self._client.track(piece, retry_lost=proven)
+            except ProviderError as exc:
+                if len(piece) > 1 and refuses_size(exc):
+                    limit = size.refused(len(piece))
+                elif not proven and unanswered(exc) and splits > 0:
+                    splits -= 1
+                    limit = size.unanswered(len(piece))
+                else:
+                    self.track_batch = size.limit
+                    raise
+                pieces = _pieces([i for p in pieces for i in p], limit)
+                continue
+            pieces.pop(0)
+            size.answered(len(piece))
+            for r in results:
                 if r.status is None:
                     answers.append(Unreadable(r.order_id, "NO_STATUS"))
                 else:
                     answers.append(StatusUpdate(r.order_id, state_of(r.status), r.status))
+        self.track_batch = size.limit
         return answers
 
     async def confirm(self, orders: Sequence[TrackedOrder]) -> list[ActionOutcome]:
@@ -349,6 +375,10 @@ def billed_days(duration_sec: int) -> int:
 def _positive(value: int | None) -> int | None:
     """A price or charge the bot can use: a zero or negative one is as good as none."""
     return value if value is not None and value > 0 else None
+
+
+def _pieces(ids: list[str], size: int) -> list[list[str]]:
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 def _ms(seconds: float) -> int:

@@ -207,10 +207,16 @@ class TronSaveClient(ClosingClient):
             )
         return order_ids
 
-    async def track(self, order_ids: Sequence[str]) -> list[TrackResult]:
+    async def track(
+        self, order_ids: Sequence[str], *, retry_lost: bool = True
+    ) -> list[TrackResult]:
+        """`retry_lost=False`: a request that got no answer is not sent again (the caller
+        splits it instead); 429s and 5xx are still retried."""
         if not order_ids:
             return []
-        raw = await self._request(_TRACK, body={"order_ids": list(order_ids)})
+        raw = await self._request(
+            _TRACK, body={"order_ids": list(order_ids)}, retry_lost=retry_lost
+        )
         return parse(TrackBody, raw).results
 
     async def confirm(self, order_ids: Sequence[str]) -> list[ActionResult]:
@@ -249,6 +255,7 @@ class TronSaveClient(ClosingClient):
         *,
         body: dict[str, object] | None = None,
         params: dict[str, int] | None = None,
+        retry_lost: bool = True,
     ) -> object:
         """Send with pacing and, for safe endpoints, retries; return the decoded 2xx body."""
         slot = f"{PROVIDER}:{self.key_id}:{endpoint.name}"
@@ -265,7 +272,12 @@ class TronSaveClient(ClosingClient):
             error = outcome.error
             error.timing = self._timing(sent_at, failed_at, answered=outcome.answered)
             rate_limited = isinstance(error, ProviderRateLimited)
-            retry = endpoint.safe and outcome.transient and attempt < self._max_retries
+            retry = (
+                endpoint.safe
+                and outcome.transient
+                and attempt < self._max_retries
+                and (retry_lost or outcome.answered)
+            )
             delay = self._backoff(attempt)
             if rate_limited or retry:
                 # After the slot is left (leaving a held slot resets the key's next time);

@@ -80,6 +80,7 @@ class OrderService:
         sending_stale_after: float = 120.0,
         reconcile_budget: float = 20.0,
         limits: SpendLimits | None = None,
+        share_quotes: bool = True,
     ) -> None:
         self.repo = repo
         self._adapters = Adapters(providers)
@@ -94,7 +95,7 @@ class OrderService:
             reconcile_budget=reconcile_budget,
         )
         self.limits = LimitGuard(repo, limits or SpendLimits())
-        self._quotes = QuoteService(self._adapters)
+        self._quotes = QuoteService(self._adapters, shared=share_quotes)
         self._submitter = Submitter(
             repo,
             self._adapters,

@@ -55,9 +55,12 @@ class SharedCall(Generic[_K, _V]):
     one in-flight call, and its answer serves later `get`s for `fresh` seconds. A caller
     that gives up (cancelled) does not cancel the call the others wait for."""
 
-    def __init__(self, fresh: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, fresh: float, *, clock: Callable[[], float] = time.monotonic, shared: bool = True
+    ) -> None:
         self._fresh = fresh
         self._clock = clock
+        self._shared = shared  # False: every `get` makes its own call (nothing kept)
         self._kept: dict[_K, _Kept[_V]] = {}
         self._flying: dict[_K, asyncio.Future[_V]] = {}
         self.calls = 0  # calls made (for tests and logs)
@@ -65,6 +68,9 @@ class SharedCall(Generic[_K, _V]):
     async def get(self, key: _K, fetch: Callable[[], Awaitable[_V]], *, reuse: bool = True) -> _V:
         """The answer for `key`: a kept one still fresh (unless `reuse` is False), else
         the call in flight, else a new call."""
+        if not self._shared:
+            self.calls += 1
+            return await fetch()
         kept = self._kept.get(key)
         if reuse and kept is not None and self._clock() - kept.at < self._fresh:
             return kept.value
@@ -120,13 +126,21 @@ QuoteAnswer = Quote | Refusal | ProviderError
 
 
 class QuoteService:
-    def __init__(self, adapters: Adapters, *, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        adapters: Adapters,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        shared: bool = True,
+    ):
+        """`shared` False (QUOTE_SHARING=false): each summary asks on its own, as a bot
+        without this service would; kept for comparison (the benchmark's naive bot)."""
         self._adapters = adapters
         self.prices: SharedCall[tuple[str, str, int, int], PriceQuote] = SharedCall(
-            QUOTE_FRESH_SECONDS, clock=clock
+            QUOTE_FRESH_SECONDS, clock=clock, shared=shared
         )
         self.balance_calls: SharedCall[tuple[str, str], Balance] = SharedCall(
-            BALANCE_FRESH_SECONDS, clock=clock
+            BALANCE_FRESH_SECONDS, clock=clock, shared=shared
         )
 
     async def quotes(self, request: OrderRequest) -> dict[ProviderName, QuoteAnswer]:
