@@ -40,6 +40,7 @@ from bot.domain import ProviderName
 from bot.money import trx_to_sun
 from bot.providers.registry import build_providers
 from bot.services.access import AccessService
+from bot.services.after_match import AfterMatch, UserSettings
 from bot.services.alerts_operator import OperatorAlerts, OperatorSettings
 from bot.services.chats import ChatService
 from bot.services.history import HistoryService
@@ -51,16 +52,19 @@ from bot.services.runtime import Runtime
 from bot.storage.persistence import SqlitePersistence
 from bot.storage.repository import Repository
 from bot.telegram import outbox
+from bot.telegram.auto_confirm_job import AfterMatchSchedule
 from bot.telegram.callback_data import (
     HistoryButton,
     LanguageChoice,
     OrderAction,
     PageButton,
+    SettingsButton,
     secret_from_token,
     wizard_pattern,
 )
 from bot.telegram.context import CONTEXT_TYPES, SERVICES_KEY, Context
 from bot.telegram.handlers import admin, basic, history, new_order, orders
+from bot.telegram.handlers import settings as user_settings
 from bot.telegram.housekeeping_job import HousekeepingSchedule
 from bot.telegram.lifecycle import BotServices
 from bot.telegram.outbox import OutboxDispatcher
@@ -141,6 +145,16 @@ def build_runtime(
         on_notices=outbox_ready.set,
     )
     operator = _operator_settings(settings)
+    chain = build_chain(settings, transport=chain_transport)
+    after_match = AfterMatch(
+        repo,
+        orders,
+        chain,
+        ending_lead_seconds=settings.rental_ending_notice_seconds,
+        clock=clock,
+        call_timeout=3 * settings.tron_timeout_seconds,
+        on_notices=outbox_ready.set,
+    )
     return Runtime(
         repo=repo,
         orders=orders,
@@ -160,7 +174,9 @@ def build_runtime(
             admins=settings.admin_user_ids,
             clock=clock,
         ),
-        chain=build_chain(settings, transport=chain_transport),
+        chain=chain,
+        after_match=after_match,
+        user_settings=UserSettings(repo, clock=clock),
     )
 
 
@@ -212,6 +228,7 @@ def build_application(
         OutboxDispatcher(runtime, app.bot),
         poll=PollSchedule(settings.poll_interval_seconds, settings.effective_heartbeat_path),
         housekeeping=HousekeepingSchedule(_retention(settings), clock),
+        after_match=AfterMatchSchedule(settings.auto_confirm_interval_seconds),
     )
     app.bot_data[SERVICES_KEY] = runtime
     app.bot_data[LIFECYCLE_KEY] = services
@@ -231,12 +248,16 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(CommandHandler("orders", orders.list_orders))
     app.add_handler(CommandHandler("history", history.show_history))
     app.add_handler(CommandHandler("cancel", basic.cancel_outside))
+    app.add_handler(CommandHandler("settings", user_settings.show_settings))
     for name, callback in admin.COMMANDS.items():
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(orders.order_action, pattern=OrderAction.pattern()))
     app.add_handler(CallbackQueryHandler(orders.turn_page, pattern=PageButton.pattern()))
     app.add_handler(CallbackQueryHandler(history.history_button, pattern=HistoryButton.pattern()))
     app.add_handler(CallbackQueryHandler(basic.set_language, pattern=LanguageChoice.pattern()))
+    app.add_handler(
+        CallbackQueryHandler(user_settings.settings_button, pattern=SettingsButton.pattern())
+    )
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, outbox.on_chat_migrated))
     app.add_handler(CallbackQueryHandler(new_order.stale_button, pattern=wizard_pattern()))
     app.add_handler(MessageHandler(private_text, basic.stray_text))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from bot.bounded import KeyedRateLimit
 from bot.chain.port import ChainReader
 from bot.services.access import AccessService
+from bot.services.after_match import AfterMatch, UserSettings
 from bot.services.alerts_operator import OperatorAlerts
 from bot.services.chats import ChatService
 from bot.services.history import HistoryService
@@ -59,6 +60,9 @@ class Runtime:
     access: AccessService | None = None
     # Read-only TRON network access; None when TRON_CHAIN_READS is off.
     chain: ChainReader | None = None
+    # Automatic confirmation and rental-ending notices (their job), and /settings.
+    after_match: AfterMatch | None = None
+    user_settings: UserSettings | None = None
 
     def may_spend(self, user_id: int | None) -> bool:
         if self.access is not None:

@@ -14,7 +14,7 @@ from telegram.ext import Application
 
 from bot.healthcheck import last_cycle_seconds, write_heartbeat
 from bot.services.runtime import Runtime
-from bot.telegram import housekeeping_job, operator_job, poll_job, watchdog
+from bot.telegram import auto_confirm_job, housekeeping_job, operator_job, poll_job, watchdog
 from bot.telegram.handlers import basic
 from bot.telegram.outbox import OutboxDispatcher
 
@@ -27,6 +27,7 @@ class BotServices:
     dispatcher: OutboxDispatcher
     poll: poll_job.PollSchedule
     housekeeping: housekeeping_job.HousekeepingSchedule
+    after_match: auto_confirm_job.AfterMatchSchedule | None = None
     _stopped: bool = False
 
     async def start(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -42,6 +43,8 @@ class BotServices:
             watchdog.schedule_watchdog(app.job_queue)
             if self.runtime.operator is not None:
                 operator_job.schedule_operator_alerts(app.job_queue)
+            if self.after_match is not None and self.runtime.after_match is not None:
+                auto_confirm_job.schedule_after_match(app.job_queue, self.after_match, delay=2.0)
         await _set_commands(app)
         log.info(
             "bot ready: providers %s, %d allowed users",

@@ -43,13 +43,15 @@ from telegram.error import (
 
 from bot.domain import NoticeKind
 from bot.i18n import Html, Lang, resolve_lang, t
+from bot.services.orders import ActionReport, ActionStatus
 from bot.services.runtime import Runtime
 from bot.storage.repository import Notification, Order, Submission
 from bot.telegram import keyboards
 from bot.telegram.context import Context
+from bot.telegram.handlers.orders import confirm_result_line
 from bot.telegram.long_text import TELEGRAM_LIMIT, chunk_lines, plain, split_text
 from bot.telegram.operator_render import OPERATOR_KINDS, operator_text
-from bot.telegram.render import money_lines, num, order_line, short_address
+from bot.telegram.render import money_lines, num, order_line, short_address, utc_time
 from bot.telegram.submit_report import receiver_lines
 
 log = logging.getLogger(__name__)
@@ -123,6 +125,8 @@ async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered
     markup = _buttons(
         rt, lang, note.chat_id, orders, subject.submission_orders, sub.id if sub else None, level
     )
+    if kind is NoticeKind.RENTAL_ENDING and sub is not None:
+        markup = with_rent_again(rt, lang, note.chat_id, sub.id, markup)
     if level >= PLAIN:
         if markup is not None:
             text += "\n\n" + t(lang, "push.buttons_unavailable")
@@ -152,7 +156,11 @@ def _addresses(lang: Lang, addresses: Sequence[str] | None) -> Html:
 
 
 def _detail(lang: Lang, kind: NoticeKind, order: Order) -> str:
+    if kind is NoticeKind.AUTO_CONFIRMED:  # the manual Confirm's result, refund and all
+        return confirm_result_line(lang, ActionReport(order, ActionStatus.DONE))
     parts: list[str] = [order_line(lang, order)]
+    if kind is NoticeKind.RENTAL_ENDING and order.ends_at is not None:
+        parts.append(t(lang, "push.rental_ends_at", at=utc_time(order.ends_at)))
     if kind is NoticeKind.MATCHED and order.delegate_txid:
         parts.append(
             t(
@@ -197,6 +205,15 @@ def _buttons(  # noqa: PLR0917 (one private call site)
             ]
         )
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def with_rent_again(
+    rt: Runtime, lang: Lang, chat_id: int, submission_id: int, markup: InlineKeyboardMarkup | None
+) -> InlineKeyboardMarkup:
+    """A rental-ending notice's buttons: its Confirm buttons, then "Rent again"."""
+    rows = [list(row) for row in markup.inline_keyboard] if markup is not None else []
+    rows.append([keyboards.rent_again(lang, rt.callback_secret, chat_id, submission_id)])
+    return InlineKeyboardMarkup(rows)
 
 
 class OutboxDispatcher:

@@ -290,6 +290,7 @@ async def test_the_command_menu_is_set_in_both_languages(bot: Bot) -> None:
         "history",
         "balance",
         "language",
+        "settings",
         "help",
         "cancel",
     ]

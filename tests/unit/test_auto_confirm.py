@@ -232,11 +232,10 @@ class EndingStore:
         self.asked_until.append(until)
         return [r for r in self.rentals if r.ends_at <= until]
 
-    async def mark_ending_reported(self, order_id: int) -> bool:
-        if order_id in self.reported:
-            return False
-        self.reported.add(order_id)
-        return True
+    async def report_endings(self, rentals: Sequence[RentalEnd], now: float) -> list[RentalEnd]:
+        fresh = [r for r in rentals if r.order_id not in self.reported]
+        self.reported.update(r.order_id for r in fresh)
+        return fresh
 
 
 def test_ending_soon_selects_within_the_lead_time() -> None:

@@ -53,6 +53,7 @@ class Submitter:
         provider: ProviderName,
         request: OrderRequest,
         keep_going: Callable[[], bool] = lambda: True,
+        auto_confirm: bool | None = None,
     ) -> SubmitOutcome:
         """Record the submission first, then send it once. A lost answer is reconciled,
         never retried: the history is searched and any orders found are adopted.
@@ -61,7 +62,10 @@ class Submitter:
         shutting down), nothing more is sent and the rest is reported as not attempted.
 
         Raises SpendLimitExceeded, with nothing recorded or sent, when the order would
-        break the user's per-order or daily limit."""
+        break the user's per-order or daily limit.
+
+        `auto_confirm`: the summary's own choice for these orders (None: the user's
+        /settings decide), stored before anything is sent."""
         adapter = self._adapters[provider]
         now = self._clock()
         async with self._limits.reserve(user_id, request, now):
@@ -77,6 +81,8 @@ class Submitter:
                 receivers=request.receivers,
                 now=now,
             )
+        if auto_confirm is not None:
+            await self._repo.set_submission_auto_confirm(sub.id, auto_confirm)
         with self._recovery.held(sub.id):
             return await self._send(sub, adapter, request, keep_going)
 

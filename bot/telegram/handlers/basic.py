@@ -25,6 +25,7 @@ COMMANDS = (
     "history",
     "balance",
     "language",
+    "settings",
     "help",
     "cancel",
 )

@@ -30,9 +30,17 @@ from telegram.ext import (
 
 from bot.i18n import t
 from bot.parsing import InputError
-from bot.telegram.callback_data import ConfirmOffer, ProviderChoice, StepChoice, WizardCommand
+from bot.telegram.callback_data import (
+    ConfirmOffer,
+    ProviderChoice,
+    RentAgain,
+    StepChoice,
+    WizardCommand,
+)
 from bot.telegram.context import Context, ensure_allowed, user_lang
 from bot.telegram.draft import AMOUNT, DEADLINE, DURATION, PRICE, RECEIVERS, STEPS, Draft
+from bot.telegram.handlers.after_match import rent_again
+from bot.telegram.handlers.auto_confirm_toggle import toggle_auto_confirm
 from bot.telegram.handlers.submit import submit
 from bot.telegram.handlers.summary import (
     change_deadline,
@@ -154,12 +162,14 @@ def conversation() -> ConversationHandler[Context]:
         CallbackQueryHandler(submit, pattern=ConfirmOffer.pattern()),
         CallbackQueryHandler(change_deadline, pattern=WizardCommand.pattern("dl")),
         CallbackQueryHandler(choose_provider, pattern=ProviderChoice.pattern()),
+        CallbackQueryHandler(toggle_auto_confirm, pattern=WizardCommand.pattern("ac")),
         MessageHandler(text, summary_text),
     ]
     return ConversationHandler(
         entry_points=[
             CommandHandler("new", start_new),
             CallbackQueryHandler(start_new, pattern=WizardCommand.pattern("new")),
+            CallbackQueryHandler(rent_again, pattern=RentAgain.pattern()),
         ],
         states=states,
         fallbacks=[

@@ -92,6 +92,12 @@ def _report_line(lang: Lang, report: ActionReport, verb: str) -> str:
     return "\n".join([line, *extra])
 
 
+def confirm_result_line(lang: Lang, report: ActionReport) -> str:
+    """One order's Confirm result, as the button's reply shows it; the automatic
+    confirmation's push shows the same (see bot.telegram.outbox)."""
+    return _report_line(lang, report, "confirm")
+
+
 def _report_lines(lang: Lang, reports: list[ActionReport], verb: str) -> list[str]:
     """A few orders in detail; many (Confirm all) as one line per outcome with the order
     numbers, refusals one by one, and the money in totals."""

@@ -79,6 +79,7 @@ async def submit(update: Update, context: Context) -> str | int:
             provider=provider,
             request=request,
             keep_going=until_shutdown(context),
+            auto_confirm=draft.auto_confirm,
         )
     except SpendLimitExceeded as exc:
         await reply(update, limit_refused_text(lang, exc.refusal), keyboards.my_orders(lang))

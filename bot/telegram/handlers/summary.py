@@ -15,6 +15,7 @@ from bot.telegram import keyboards
 from bot.telegram.callback_data import ProviderChoice
 from bot.telegram.context import Context, user_lang
 from bot.telegram.draft import DEADLINE, Offer
+from bot.telegram.handlers import auto_confirm_toggle
 from bot.telegram.handlers.wizard import SUMMARY, ask, load_draft, reply, save_draft
 from bot.telegram.long_text import split_text
 from bot.telegram.render import duration, error_text, num, provider_name, trx
@@ -76,7 +77,8 @@ async def show_summary(update: Update, context: Context, lang: Lang) -> str:
     )
     if chosen is None:
         text += "\n\n" + t(lang, "summary.no_provider")
-    markup = keyboards.summary(lang, list(usable.values()), chosen, draft.nonce)
+    toggle = await auto_confirm_toggle.summary_toggle(update, context, draft, chosen)
+    markup = keyboards.summary(lang, list(usable.values()), chosen, draft.nonce, toggle)
     # 100 receivers and the providers' warnings exceed one message: the summary then
     # comes in parts, split between lines, with the buttons under the last. Sent once
     # (at most once): it commits nothing, and a user who does not see it asks again.

@@ -1,0 +1,61 @@
+"""The summary's switch for the order's automatic confirmation: shown when the chosen
+provider can confirm and the chain is read; kept in the draft and stored with the
+submission when its Confirm is pressed."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.i18n import t
+from bot.telegram import keyboards
+from bot.telegram.callback_data import WizardCommand
+from bot.telegram.context import Context, user_lang
+from bot.telegram.draft import Draft
+from bot.telegram.handlers.wizard import SUMMARY, load_draft, save_draft
+
+_TOGGLE = WizardCommand("ac").pack()
+
+
+async def summary_toggle(
+    update: Update, context: Context, draft: Draft, chosen: str | None
+) -> bool | None:
+    """What the summary's switch shows (None: no switch, as when the chosen provider
+    cannot confirm or the chain is not read): the draft's own choice, else the user's."""
+    rt = context.services
+    if chosen is None or rt.after_match is None or not rt.after_match.chain_reads:
+        return None
+    if chosen not in rt.orders.provider_names() or not rt.orders.provider(chosen).supports_confirm:
+        return None
+    if draft.auto_confirm is not None:
+        return draft.auto_confirm
+    user = update.effective_user
+    if user is None or rt.user_settings is None:
+        return True
+    return await rt.user_settings.auto_confirm(user.id)
+
+
+async def toggle_auto_confirm(update: Update, context: Context) -> str:
+    """Flip this order's automatic confirmation; only the switch's label changes (the
+    summary's Confirm stays valid: what is ordered is the same)."""
+    query = update.callback_query
+    assert query is not None
+    lang = await user_lang(update, context)
+    draft = load_draft(update, context)
+    shown = await summary_toggle(update, context, draft, draft.provider)
+    if shown is None:
+        await query.answer()
+        return SUMMARY
+    draft.auto_confirm = not shown
+    save_draft(update, context, draft)
+    key = "summary.auto_confirm_on" if draft.auto_confirm else "summary.auto_confirm_off"
+    await query.answer(t(lang, key))
+    message = query.message
+    markup = getattr(message, "reply_markup", None)
+    if isinstance(markup, InlineKeyboardMarkup):
+        button = keyboards.auto_confirm_toggle(lang, draft.auto_confirm)
+        rows: list[list[InlineKeyboardButton]] = [
+            [button if b.callback_data == _TOGGLE else b for b in row]
+            for row in markup.inline_keyboard
+        ]
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
+    return SUMMARY
