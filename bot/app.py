@@ -152,7 +152,7 @@ def build_runtime(
         chain,
         ending_lead_seconds=settings.rental_ending_notice_seconds,
         clock=clock,
-        call_timeout=3 * settings.tron_timeout_seconds,
+        call_timeout=settings.tron_timeout_seconds + 1,
         on_notices=outbox_ready.set,
     )
     return Runtime(

@@ -28,6 +28,7 @@ from bot.chain.port import ChainReader
 from bot.domain import NoticeKind, OrderState
 from bot.providers.errors import ProviderError
 from bot.services.auto_confirm import (
+    DEFAULT_BUDGET_SECONDS,
     AutoConfirmService,
     ConfirmCandidate,
     ConfirmDecision,
@@ -169,7 +170,12 @@ class AfterMatch:
             None
             if chain is None
             else AutoConfirmService(
-                chain, _Candidates(repo, orders), call_timeout=call_timeout, clock=clock
+                chain,
+                _Candidates(repo, orders),
+                call_timeout=call_timeout,
+                # Room for the node's own timeout on each of an order's two calls.
+                budget_seconds=max(DEFAULT_BUDGET_SECONDS, 3 * call_timeout),
+                clock=clock,
             )
         )
         self._endings = (

@@ -126,7 +126,10 @@ class AutoConfirmService:
         self._chain = chain
         self._store = store
         self._clock = clock
-        self._call_timeout = call_timeout
+        # An order takes at most two calls; a call kept within a third of the budget
+        # lets every cycle finish at least one order, so one hanging every time never
+        # holds the others back (a turn not finished is taken first again next cycle).
+        self._call_timeout = min(call_timeout, budget_seconds / 3)
         self._turns = Turns[int](orders_per_cycle, budget_seconds, name="orders_per_cycle")
 
     async def cycle(self) -> list[ConfirmDecision]:

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.sandbox.delegation_link import link_delegations
@@ -135,4 +136,35 @@ def test_a_rental_for_two_transfers_is_kept_after_the_first(
     assert second["energy_burned"] == 0  # the rental still covered it
     alice.wait_for(AUTO, after=pushed, timeout=15)
     assert sim_counts(tronsave)["confirm"] == 1
+    assert bot.terminate() == 0
+
+
+def test_the_sandbox_shows_the_whole_loop(
+    launcher: BotLauncher, tg: FakeTelegramServer, alice: TelegramUser, database: Path
+) -> None:
+    """SANDBOX=true: the simulated TronSave match delegates on the simulated node; a
+    transfer sent through the node's control API is confirmed by itself."""
+    bot = launcher.start(
+        bot_env(
+            telegram_url=tg.base_url,
+            database=database,
+            SANDBOX="true",
+            TRONSAVE_MIN_INTERVAL_SECONDS="0.2",
+            AUTO_CONFIRM_INTERVAL_SECONDS=str(AFTER_MATCH_INTERVAL),
+        )
+    )
+    found = re.search(r"TRON node simulator at (http://127\.0\.0\.1:\d+)", bot.log())
+    assert found is not None, bot.log()
+    summary = alice.wait_for("Order summary", after=alice.send(f"/new 65000 1h 200 {A1}"))
+    submitted = alice.press_and_wait(summary, "Confirm with TronSave", "Submitted to TronSave")
+    push = alice.wait_for("Energy delivered", after=submitted.message_id, timeout=15)
+    with httpx.Client(base_url=found[1]) as node:
+        node.post("/_sim/accounts", json={"address": PAYEE, "usdt": 1}).raise_for_status()
+        sent = node.post("/_sim/usdt/transfer", json={"from": A1, "to": PAYEE, "amount": USDT})
+        sent.raise_for_status()
+        assert sent.json()["energy_burned"] == 0
+    done = alice.wait_for(AUTO, after=push.message_id, timeout=15)
+    assert "Refunded:" in (done.text or "")
+    sandbox_db = database.with_name("sandbox.sqlite3")
+    assert query_db(sandbox_db, "SELECT state FROM orders") == [("confirmed",)]
     assert bot.terminate() == 0

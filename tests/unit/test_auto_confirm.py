@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -192,7 +193,7 @@ async def test_orders_are_checked_in_turn_within_the_per_cycle_limit(chain: Fake
 
 
 async def test_the_time_budget_leaves_the_rest_for_next_cycle(chain: FakeChain) -> None:
-    chain.delay = 0.05
+    chain.delay = 0.03  # within each call's share of the budget (0.04 s)
     store = Store([candidate(i) for i in range(1, 11)])
     service = AutoConfirmService(chain, store, budget_seconds=0.12, clock=lambda: T0 + 60)
     first = [d.candidate.order_id for d in await service.cycle()]
@@ -323,3 +324,24 @@ async def test_the_pieces_together_against_the_simulator(
     )
     assert made is not None
     assert made.saving_sun == 130_285 * 100 - 7_000_000
+
+
+async def test_an_order_hanging_every_cycle_never_starves_the_others(chain: FakeChain) -> None:
+    """Each call's timeout is kept within the cycle's budget: an order whose history
+    never comes back costs its own turn, and the next order is still read."""
+    hung = derive_address("confirm:hung")
+    chain.add(hung)
+    chain.send(RECV, PAYEE, T0 + 10, energy=64_285)
+    original = chain.outgoing_usdt_transfers
+
+    async def hanging(address: str, since_ms: int, *, max_pages: int = 5) -> list[Trc20Transfer]:
+        if address == hung:
+            await asyncio.Event().wait()
+        return await original(address, since_ms, max_pages=max_pages)
+
+    chain.outgoing_usdt_transfers = hanging  # type: ignore[method-assign]
+    store = Store([candidate(1, receiver=hung), candidate(2)])
+    service = AutoConfirmService(chain, store, budget_seconds=0.3, clock=lambda: T0 + 60)
+    for _ in range(2):
+        verdicts = {d.candidate.order_id: d.verdict for d in await service.cycle()}
+        assert verdicts == {1: Verdict.UNKNOWN, 2: Verdict.CONFIRM}
