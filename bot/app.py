@@ -43,12 +43,15 @@ from bot.services.access import AccessService
 from bot.services.after_match import AfterMatch, UserSettings
 from bot.services.alerts_operator import OperatorAlerts, OperatorSettings
 from bot.services.chats import ChatService
+from bot.services.energy_need import EnergyNeedService
 from bot.services.history import HistoryService
 from bot.services.housekeeping import DAY, Retention
 from bot.services.notices import NoticeService
 from bot.services.orders import OrderService, SpendLimits
 from bot.services.poller import Poller
 from bot.services.runtime import Runtime
+from bot.services.savings import SavingsService
+from bot.services.sizing import SizingService
 from bot.storage.persistence import SqlitePersistence
 from bot.storage.repository import Repository
 from bot.telegram import outbox
@@ -63,6 +66,7 @@ from bot.telegram.callback_data import (
     wizard_pattern,
 )
 from bot.telegram.context import CONTEXT_TYPES, SERVICES_KEY, Context
+from bot.telegram.error_alerts import ErrorAlertHandler
 from bot.telegram.handlers import admin, basic, history, new_order, orders
 from bot.telegram.handlers import settings as user_settings
 from bot.telegram.housekeeping_job import HousekeepingSchedule
@@ -100,6 +104,25 @@ def _operator_settings(settings: Settings) -> OperatorSettings | None:
         chat_id=settings.operator_chat_id,
         low_balance_sun={p: trx_to_sun(v) for p, v in thresholds.items() if v is not None},
     )
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every secret setting's value, for masking."""
+    secrets = (
+        settings.telegram_bot_token,
+        settings.tronsave_api_key,
+        settings.feee_api_key,
+        settings.trongrid_api_key,
+        settings.webhook_secret_token,
+    )
+    return [s.get_secret_value() for s in secrets if s is not None]
+
+
+def _error_alerts(runtime: Runtime, settings: Settings) -> ErrorAlertHandler | None:
+    """Caught errors go to the operator chat, when there is one."""
+    if runtime.operator is None:
+        return None
+    return ErrorAlertHandler(runtime.operator.errors, secret_values(settings))
 
 
 def spend_limits(settings: Settings) -> SpendLimits:
@@ -155,6 +178,8 @@ def build_runtime(
         call_timeout=settings.tron_timeout_seconds + 1,
         on_notices=outbox_ready.set,
     )
+    energy_need = EnergyNeedService(chain) if chain is not None else None
+    savings = SavingsService(chain) if chain is not None else None
     return Runtime(
         repo=repo,
         orders=orders,
@@ -177,6 +202,9 @@ def build_runtime(
         chain=chain,
         after_match=after_match,
         user_settings=UserSettings(repo, clock=clock),
+        energy_need=energy_need,
+        savings=savings,
+        sizing=SizingService(chain, repo, need=energy_need, savings=savings),
     )
 
 
@@ -229,6 +257,8 @@ def build_application(
         poll=PollSchedule(settings.poll_interval_seconds, settings.effective_heartbeat_path),
         housekeeping=HousekeepingSchedule(_retention(settings), clock),
         after_match=AfterMatchSchedule(settings.auto_confirm_interval_seconds),
+        error_alerts=_error_alerts(runtime, settings),
+        webhook=settings.telegram_webhook_url is not None,
     )
     app.bot_data[SERVICES_KEY] = runtime
     app.bot_data[LIFECYCLE_KEY] = services

@@ -65,6 +65,10 @@ class NoticeKind(StrEnum):
     AUTO_CONFIRMED = "auto_confirmed"
     AUTO_CONFIRM_FAILED = "auto_confirm_failed"
     RENTAL_ENDING = "rental_ending"
+    PROVIDER_RECOVERED = "provider_recovered"  # and its failing episode ended
+    UNKNOWN_OUTCOMES = "unknown_outcomes"  # submissions or orders whose outcome stayed unknown
+    BOT_ERRORS = "bot_errors"  # errors the bot caught (type and where), rate-limited
+    DAILY_SUMMARY = "daily_summary"  # the previous UTC day's orders and money
 
 
 @dataclass(frozen=True)

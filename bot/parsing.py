@@ -93,3 +93,22 @@ def parse_receivers(text: str) -> list[str]:
     if len(unique) > MAX_RECEIVERS:
         raise InputError("input.receivers_too_many", {"max": MAX_RECEIVERS, "count": len(unique)})
     return unique
+
+
+# Answers to the optional payee step that mean "skip it" (typed, or the Skip button's value).
+SKIP_WORDS = frozenset({"skip", "-", "none", "跳过", "无"})
+
+
+def parse_payee(text: str) -> str | None:
+    """The USDT recipient of the transfers the energy is for: one TRON address, or None
+    when the user skips the step."""
+    tokens = [t for t in _SEPARATORS.split(text) if t]
+    if not tokens:
+        raise InputError("input.payee_empty")
+    if len(tokens) == 1 and tokens[0].lower() in SKIP_WORDS:
+        return None
+    if len(tokens) > 1:
+        raise InputError("input.payee_one", {"count": len(tokens)})
+    if not is_valid_address(tokens[0]):
+        raise InputError("input.payee_invalid", {"address": tokens[0][:40]})
+    return tokens[0]

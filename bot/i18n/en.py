@@ -21,8 +21,8 @@ MESSAGES: Final[dict[str, str]] = {
     "help.text": (
         "<b>Commands</b>\n"
         "/new — rent energy (step by step)\n"
-        "/new 65000 15m 70 T… T… — straight to the summary: amount, duration, max price, "
-        "addresses\n"
+        "/new 65000 15m 70 T… T… [to T…] — straight to the summary: amount, duration, "
+        "max price, addresses (and the USDT payee)\n"
         "/orders — your orders, with Cancel and Confirm buttons\n"
         "/history — orders by day with charge, refund and net cost; CSV export\n"
         "/balance — provider balances and deposit addresses (with QR codes)\n"
@@ -394,4 +394,133 @@ MESSAGES: Final[dict[str, str]] = {
     "push.rental_ends_at": "Ends at {at} UTC",
     "button.rent_again": "🔁 Rent again",
     "rent_again.gone": "That order is no longer on record. Send /new to rent energy.",
+    # operator alerts: provider back, unknown outcomes, caught errors, daily summary
+    "push.provider_recovered": "✅ <b>Provider back</b>",
+    "operator.provider_recovered": "{provider} has had no failed poll cycle for {minutes} "
+    "minutes; the failing episode is over.",
+    "push.unknown_outcomes": "❓ <b>Orders with an unknown outcome</b>",
+    "operator.unknown_intro": "The bot could not find out whether these were ordered (the "
+    "users were told). Check them in the provider's own records before anyone orders again:",
+    "operator.unknown_submission": "• Submission #{id} · {provider} · chat <code>{chat}</code>"
+    " · user <code>{user}</code> · {amount} energy × {receivers} receivers · "
+    "<code>{state}</code> · {created} UTC\n  with an order: {ordered}; unknown: {unknown} "
+    "({addresses})",
+    "operator.unknown_order": "• Order #{id} · {provider} <code>{provider_order_id}</code> · "
+    "chat <code>{chat}</code> · {amount} energy · status <code>{status}</code>, not in the "
+    "provider's docs, since {created} UTC",
+    "operator.more_later": "+{count} more, listed in the next alert.",
+    "push.bot_errors": "🐞 <b>Errors caught</b>",
+    "operator.error_line": "• <code>{type}</code> ×{times} at <code>{where}</code>\n  {detail}",
+    "operator.errors_waiting": "+{count} more kinds, in a later alert.",
+    "operator.errors_others": "+{count} errors of further kinds, not listed.",
+    "operator.errors_footer": "Each kind is alerted at most once per {minutes} minutes, its "
+    "repeats counted. Details are in the bot's log.",
+    "push.daily_summary": "📊 <b>Daily summary</b>",
+    "operator.summary_day": "For {day} (UTC):",
+    "operator.summary_all": "All: {count} orders · charged {charge} · refunded {refund} · "
+    "net {net}",
+    "operator.summary_provider": "{provider}: {count} orders · charged {charge} · refunded "
+    "{refund} · net {net}",
+    "operator.summary_users_title": "<b>Per user</b> (most charged first):",
+    "operator.summary_user": "<code>{user}</code>: {count} orders · charged {charge} · "
+    "refunded {refund} · net {net}",
+    "operator.summary_users_more": "+{count} more users",
+    "operator.summary_empty": "No orders that day.",
+    # /history <chat id> for admins
+    "admin.usage_history": "Usage: /history, or for admins /history &lt;chat id&gt;, e.g. "
+    "/history 123456789",
+    "history.of_chat": "Chat <code>{chat}</code>",
+    # sizing an order on the chain (the payee step, the summary's block, after a confirm)
+    "ask.payee": (
+        "Who receives the USDT you will send? Send the payee's TRON address: I then "
+        "check on the chain how much energy the transfer needs. Or tap <b>Skip</b> "
+        "(or send <code>-</code>)."
+    ),
+    "input.payee_empty": "Please send the payee's TRON address, or tap Skip.",
+    "input.payee_one": "Please send one payee address (you sent {count}), or tap Skip.",
+    "input.payee_invalid": (
+        "{address} is not a valid TRON address. A TRON address has 34 characters and "
+        "starts with T."
+    ),
+    "button.skip_payee": "⏭ Skip",
+    "button.suggested_amount": "🎯 Use {amount} energy",
+    "sizing.header": "<b>On chain</b>",
+    "sizing.pending": "Still checking the chain…",
+    "sizing.off": (
+        "Chain checks are off: activation, energy on hand, the transfer's energy and "
+        "the burn price were not checked."
+    ),
+    "sizing.unreachable": (
+        "⚠️ The TRON node could not be reached: activation, energy on hand, the "
+        "transfer's energy and the burn price were not checked."
+    ),
+    "sizing.transfer.simulated": (
+        "One USDT transfer to {payee}: <b>{energy}</b> energy (simulated on chain)"
+    ),
+    "sizing.transfer.payee_holder": (
+        "One USDT transfer to {payee}: about <b>{energy}</b> energy (it holds USDT; "
+        "the transfer could not be simulated)"
+    ),
+    "sizing.transfer.payee_non_holder": (
+        "One USDT transfer to {payee}: about <b>{energy}</b> energy (it holds no USDT; "
+        "the transfer could not be simulated)"
+    ),
+    "sizing.transfer.assumed_holder": (
+        "No payee given: about <b>{energy}</b> energy per transfer to a payee holding "
+        "USDT, about {non_holder} to one holding none"
+    ),
+    "sizing.transfer.unknown": (
+        "⚠️ The transfer's energy could not be checked: about {holder} to a payee "
+        "holding USDT, about {non_holder} otherwise"
+    ),
+    "sizing.receiver.not_activated": (
+        "⚠️ {address}: not activated: a delegation to it may fail. Activate it first "
+        "(send it some TRX)."
+    ),
+    "sizing.receiver.short": (
+        "⚠️ {address}: has {on_hand}; {amount} more does not cover one transfer "
+        "({per}): it needs {need}"
+    ),
+    "sizing.receiver.unchecked": "• {address}: not checked",
+    "sizing.receiver.late": "• {address}: not checked in time",
+    "sizing.receiver.needs_none": (
+        "✅ {address}: has {on_hand} energy, enough for a transfer: it needs no rental"
+    ),
+    "sizing.receiver.covered": (
+        "• {address}: has {on_hand}, needs {need} for {transfers} transfer(s); covers {covered}"
+    ),
+    "sizing.receiver.energy_only": "• {address}: has {on_hand} energy",
+    "sizing.rest": "…and {count} more: {parts}",
+    "sizing.rest.not_activated": "{count} not activated",
+    "sizing.rest.short": "{count} not covered",
+    "sizing.rest.unchecked": "{count} not checked",
+    "sizing.rest.needs_none": "{count} need none",
+    "sizing.rest.covered": "{count} covered",
+    "sizing.rest.energy_only": "{count} with energy read",
+    "sizing.suggested": "Suggested amount: <b>{amount}</b> energy per address",
+    "sizing.none_needed": "✅ No receiver needs a rental for one transfer.",
+    "sizing.burn_only": "Burning TRX instead: {burn} TRX ({energy} energy at {fee} SUN)",
+    "sizing.savings": (
+        "Burning TRX instead: {burn} TRX ({energy} energy at {fee} SUN) · renting: "
+        "{cost} TRX · you save <b>{saving} TRX</b> ({percent}%)"
+    ),
+    "sizing.savings_none": (
+        "Burning TRX instead: {burn} TRX ({energy} energy at {fee} SUN) · renting: "
+        "{cost} TRX · ⚠️ renting costs {extra} TRX more"
+    ),
+    "sizing.separator": ", ",
+    "sizing.unchecked": "Not checked: {items}.",
+    "sizing.check.activation": "activation",
+    "sizing.check.energy": "energy on hand",
+    "sizing.check.transfer_need": "the transfer's energy",
+    "sizing.check.burn_price": "the burn price",
+    "confirm.saved": (
+        "Saved: <b>{saving} TRX</b> ({percent}%) against burning {burn} TRX for the "
+        "{energy} energy used (at {fee} SUN)"
+    ),
+    "confirm.saved_none": (
+        "Saved: nothing: the net cost is {extra} TRX more than burning {burn} TRX for "
+        "the {energy} energy used (at {fee} SUN)"
+    ),
+    "confirm.saving_unknown": "Saved: not known (the chain could not be read).",
 }

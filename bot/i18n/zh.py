@@ -18,7 +18,7 @@ MESSAGES: Final[dict[str, str]] = {
     "help.text": (
         "<b>命令</b>\n"
         "/new — 租用能量（逐步填写）\n"
-        "/new 65000 15m 70 T… T… — 直接到订单确认：数量、时长、最高单价、地址\n"
+        "/new 65000 15m 70 T… T… [to T…] — 直接到订单确认：数量、时长、最高单价、地址（及 USDT 收款地址）\n"
         "/orders — 我的订单，可取消或确认\n"
         "/history — 按日查看订单的扣费、退款和净花费；可导出 CSV\n"
         "/balance — 服务商余额和充值地址（附二维码）\n"
@@ -305,4 +305,107 @@ MESSAGES: Final[dict[str, str]] = {
     "push.rental_ends_at": "到期时间 {at} UTC",
     "button.rent_again": "🔁 再租一次",
     "rent_again.gone": "该订单已不在记录中。发送 /new 租用能量。",
+    # operator alerts: provider back, unknown outcomes, caught errors, daily summary
+    "push.provider_recovered": "✅ <b>服务商已恢复</b>",
+    "operator.provider_recovered": "{provider} 已连续 {minutes} 分钟没有失败的轮询周期，本次故障结束。",
+    "push.unknown_outcomes": "❓ <b>结果未知的订单</b>",
+    "operator.unknown_intro": "机器人无法确认以下是否已下单（已告知用户）。再次下单前，请在服务商自己的记录中核对：",
+    "operator.unknown_submission": "• 提交 #{id} · {provider} · 聊天 <code>{chat}</code>"
+    " · 用户 <code>{user}</code> · {amount} 能量 × {receivers} 个接收地址 · "
+    "<code>{state}</code> · {created} UTC\n  有订单：{ordered}；未知：{unknown}（{addresses}）",
+    "operator.unknown_order": "• 订单 #{id} · {provider} <code>{provider_order_id}</code> · "
+    "聊天 <code>{chat}</code> · {amount} 能量 · 状态 <code>{status}</code> 不在服务商文档中，"
+    "自 {created} UTC 起",
+    "operator.more_later": "另有 {count} 条，将在下一条提醒中列出。",
+    "push.bot_errors": "🐞 <b>捕获到错误</b>",
+    "operator.error_line": "• <code>{type}</code> ×{times} 位于 <code>{where}</code>\n  {detail}",
+    "operator.errors_waiting": "另有 {count} 类，将在之后的提醒中列出。",
+    "operator.errors_others": "另有 {count} 个其他类型的错误未列出。",
+    "operator.errors_footer": "同一类错误每 {minutes} 分钟最多提醒一次，重复次数会计入。详情见机器人日志。",
+    "push.daily_summary": "📊 <b>每日汇总</b>",
+    "operator.summary_day": "{day}（UTC）：",
+    "operator.summary_all": "全部：{count} 个订单 · 扣费 {charge} · 退款 {refund} · 净额 {net}",
+    "operator.summary_provider": "{provider}：{count} 个订单 · 扣费 {charge} · 退款 {refund} · 净额 {net}",
+    "operator.summary_users_title": "<b>按用户</b>（扣费最多在前）：",
+    "operator.summary_user": "<code>{user}</code>：{count} 个订单 · 扣费 {charge} · 退款 {refund} · 净额 {net}",
+    "operator.summary_users_more": "另有 {count} 个用户",
+    "operator.summary_empty": "当天没有订单。",
+    # /history <chat id> for admins
+    "admin.usage_history": "用法：/history，管理员可用 /history &lt;聊天 ID&gt;，例如 /history 123456789",
+    "history.of_chat": "聊天 <code>{chat}</code>",
+    # sizing an order on the chain (the payee step, the summary, after a confirm)
+    "ask.payee": (
+        "您要把 USDT 转给谁？发送收款方的 TRON 地址，我会在链上测算这笔转账需要多少能量。"
+        "也可以点 <b>跳过</b>（或发送 <code>-</code>）。"
+    ),
+    "input.payee_empty": "请发送收款方的 TRON 地址，或点跳过。",
+    "input.payee_one": "请只发送一个收款地址（您发送了 {count} 个），或点跳过。",
+    "input.payee_invalid": "{address} 不是有效的 TRON 地址。TRON 地址有 34 个字符，以 T 开头。",
+    "button.skip_payee": "⏭ 跳过",
+    "button.suggested_amount": "🎯 改用 {amount} 能量",
+    "sizing.header": "<b>链上检查</b>",
+    "sizing.pending": "仍在检查链上数据…",
+    "sizing.off": "链上检查已关闭：未检查激活状态、现有能量、转账所需能量和燃烧价格。",
+    "sizing.unreachable": (
+        "⚠️ 无法连接 TRON 节点：未检查激活状态、现有能量、转账所需能量和燃烧价格。"
+    ),
+    "sizing.transfer.simulated": "向 {payee} 转一笔 USDT：<b>{energy}</b> 能量（链上模拟）",
+    "sizing.transfer.payee_holder": (
+        "向 {payee} 转一笔 USDT：约 <b>{energy}</b> 能量（对方持有 USDT；无法模拟转账）"
+    ),
+    "sizing.transfer.payee_non_holder": (
+        "向 {payee} 转一笔 USDT：约 <b>{energy}</b> 能量（对方未持有 USDT；无法模拟转账）"
+    ),
+    "sizing.transfer.assumed_holder": (
+        "未提供收款地址：转给持有 USDT 的地址每笔约 <b>{energy}</b> 能量，"
+        "转给未持有的地址约 {non_holder}"
+    ),
+    "sizing.transfer.unknown": (
+        "⚠️ 无法检查转账所需能量：转给持有 USDT 的地址约 {holder}，否则约 {non_holder}"
+    ),
+    "sizing.receiver.not_activated": (
+        "⚠️ {address}：未激活，向其代理能量可能失败。请先激活（转入一些 TRX）。"
+    ),
+    "sizing.receiver.short": (
+        "⚠️ {address}：现有 {on_hand}，再租 {amount} 也不够一笔转账（{per}）：需要 {need}"
+    ),
+    "sizing.receiver.unchecked": "• {address}：未检查",
+    "sizing.receiver.late": "• {address}：未能及时检查",
+    "sizing.receiver.needs_none": "✅ {address}：现有 {on_hand} 能量，够一笔转账，无需租用",
+    "sizing.receiver.covered": (
+        "• {address}：现有 {on_hand}，{transfers} 笔转账需要 {need}；可覆盖 {covered} 笔"
+    ),
+    "sizing.receiver.energy_only": "• {address}：现有 {on_hand} 能量",
+    "sizing.rest": "…另有 {count} 个：{parts}",
+    "sizing.rest.not_activated": "{count} 个未激活",
+    "sizing.rest.short": "{count} 个不够",
+    "sizing.rest.unchecked": "{count} 个未检查",
+    "sizing.rest.needs_none": "{count} 个无需租用",
+    "sizing.rest.covered": "{count} 个足够",
+    "sizing.rest.energy_only": "{count} 个已读取能量",
+    "sizing.suggested": "建议数量：每个地址 <b>{amount}</b> 能量",
+    "sizing.none_needed": "✅ 所有接收地址的现有能量都够一笔转账，无需租用。",
+    "sizing.burn_only": "改为燃烧 TRX：{burn} TRX（{energy} 能量，每单位 {fee} SUN）",
+    "sizing.savings": (
+        "改为燃烧 TRX：{burn} TRX（{energy} 能量，每单位 {fee} SUN）· 租用：{cost} TRX · "
+        "节省 <b>{saving} TRX</b>（{percent}%）"
+    ),
+    "sizing.savings_none": (
+        "改为燃烧 TRX：{burn} TRX（{energy} 能量，每单位 {fee} SUN）· 租用：{cost} TRX · "
+        "⚠️ 租用反而多花 {extra} TRX"
+    ),
+    "sizing.separator": "、",
+    "sizing.unchecked": "未检查：{items}。",
+    "sizing.check.activation": "激活状态",
+    "sizing.check.energy": "现有能量",
+    "sizing.check.transfer_need": "转账所需能量",
+    "sizing.check.burn_price": "燃烧价格",
+    "confirm.saved": (
+        "节省：<b>{saving} TRX</b>（{percent}%），相比燃烧 {burn} TRX"
+        "（已用 {energy} 能量，每单位 {fee} SUN）"
+    ),
+    "confirm.saved_none": (
+        "节省：无，净费用比燃烧 {burn} TRX 多 {extra} TRX（已用 {energy} 能量，每单位 {fee} SUN）"
+    ),
+    "confirm.saving_unknown": "节省：未知（无法读取链上数据）。",
 }

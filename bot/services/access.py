@@ -12,6 +12,8 @@ from bot.services.orders.limits import LimitGuard
 from bot.storage.access import AuditEntry
 from bot.storage.repository import Repository
 
+MENU_ADMINS_KEY = "menu:admins"  # the admins whose chats got the admin menu
+
 
 @dataclass(frozen=True)
 class UserSpend:
@@ -41,6 +43,23 @@ class AccessService:
         """Read the stored grants (once the database is open)."""
         self._grants = await self._repo.access_grants()
 
+    @property
+    def admins(self) -> frozenset[int]:
+        return self._admins
+
+    async def former_menu_admins(self) -> list[int]:
+        """Admins whose chats got the admin menu at an earlier start and are admins no
+        longer (stored by `remember_menu_admins`)."""
+        stored = await self._repo.alert_state(MENU_ADMINS_KEY) or ""
+        before = {int(p) for p in stored.split(",") if p.isdecimal()}
+        return sorted(before - self._admins)
+
+    async def remember_menu_admins(self) -> None:
+        state = ",".join(str(a) for a in sorted(self._admins))
+        await self._repo.change_alert_state(
+            MENU_ADMINS_KEY, state, None, now=self._clock(), first=False
+        )
+
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self._admins
 
@@ -62,8 +81,8 @@ class AccessService:
         detail = "off" if daily_sun is None else f"{format_trx(daily_sun)} TRX"
         await self._repo.set_limit_audited(user_id, daily_sun, admin_id, detail, self._clock())
 
-    async def record(self, admin_id: int, action: str) -> None:
-        await self._repo.record_admin_action(admin_id, action, None, self._clock())
+    async def record(self, admin_id: int, action: str, target: int | None = None) -> None:
+        await self._repo.record_admin_action(admin_id, action, target, self._clock())
 
     async def users(self) -> list[UserSpend]:
         now = self._clock()

@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from bot.chain.errors import ChainError
 from bot.chain.port import ChainReader
 from bot.domain import NoticeKind, OrderState
 from bot.providers.errors import ProviderError
@@ -37,6 +38,7 @@ from bot.services.auto_confirm import (
     Verdict,
 )
 from bot.services.orders import ActionStatus, NotYourOrder, OrderService
+from bot.services.sizing import UsageSnapshot
 from bot.storage.repository import (
     NewNotification,
     NoticePayload,
@@ -110,7 +112,7 @@ class _Endings:
 
     async def matched_rentals_ending_before(self, until: float) -> Sequence[RentalEnd]:
         return [
-            RentalEnd(o.id, o.chat_id, o.ends_at, o.submission_id)
+            RentalEnd(o.id, o.chat_id, o.ends_at, o.submission_id, o.duration_sec)
             for o in await self._repo.matched_rentals_ending_before(until)
             if o.ends_at is not None
         ]
@@ -166,6 +168,8 @@ class AfterMatch:
         self._confirm_timeout = confirm_timeout
         self.on_notices = on_notices
         self.chain_reads = chain is not None
+        self._chain = chain
+        self._call_timeout = call_timeout
         self._decider = (
             None
             if chain is None
@@ -229,7 +233,13 @@ class AfterMatch:
 
     async def _confirm(self, decision: ConfirmDecision, report: AfterMatchReport) -> None:
         order_id, chat_id = decision.candidate.order_id, decision.candidate.chat_id
-        if not await self._repo.claim_auto_confirm(order_id, self._clock()):
+        claimed = await self._repo.claim_auto_confirm(
+            order_id,
+            self._clock(),
+            energy_left=decision.energy_left,
+            energy_fee=await self._energy_fee(),
+        )
+        if not claimed:
             return  # claimed before: never sent twice
         log.info(
             "auto-confirm: order %s used (%d transfer(s), %s energy left): confirming",
@@ -261,6 +271,30 @@ class AfterMatch:
         else:  # confirmed by a press meanwhile, or no longer active: nothing to tell
             note, outcome = None, ALREADY if status is ActionStatus.ALREADY else NOT_ALLOWED
         await self._repo.finish_auto_confirm(order_id, outcome, note, self._clock())
+
+    async def _energy_fee(self) -> int | None:
+        """The burn price for the saving shown (the client caches it); None if unread."""
+        if self._chain is None:
+            return None
+        try:
+            async with asyncio.timeout(self._call_timeout):
+                return await self._chain.energy_fee()
+        except (ChainError, TimeoutError) as exc:
+            log.info("auto-confirm: burn price not read (%r)", exc)
+            return None
+
+    async def usage(self, orders: Sequence[Order]) -> UsageSnapshot:
+        """What the saving of automatically confirmed orders is computed from: the
+        energy left on each receiver and the burn price, as read before the confirm
+        (the same figures the button's reply reads)."""
+        figures = await self._repo.auto_confirm_figures([o.id for o in orders])
+        left = {
+            o.receiver: found[0]
+            for o in orders
+            if o.receiver and (found := figures.get(o.id)) and found[0] is not None
+        }
+        fees = [fee for _, fee in figures.values() if fee is not None]
+        return UsageSnapshot(fees[0] if fees else None, left)
 
     async def submission(self, submission_id: int) -> Submission | None:
         """What "Rent again" repeats (None once pruned)."""

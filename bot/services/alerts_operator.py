@@ -9,7 +9,10 @@ so a restart neither repeats nor loses one.
 A provider failing: the poll cycle's errors per provider (auth errors, 5xx, timeouts,
 answers it could not read) are counted over a sliding window; FAILURES_TO_ALERT of them
 within FAILURE_WINDOW is one episode, alerted once. The episode ends when the window
-holds no failure any more; the next burst is a new one.
+holds no failure any more, alerted once too; the next burst is a new one.
+
+Orders whose outcome stayed unknown (bot/services/alerts_reports.py), errors the bot
+caught (bot/services/alerts_errors.py) and the daily summary have modules of their own.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from typing import Final
 from bot.domain import NoticeKind, ProviderName
 from bot.money import format_trx
 from bot.providers.errors import ProviderError
+from bot.services.alerts_errors import ErrorAlerts
+from bot.services.alerts_reports import ReportAlerts
 from bot.services.orders import OrderService
 from bot.storage.repository import NewNotification, NoticePayload, Repository
 
@@ -66,6 +71,8 @@ class OperatorAlerts:
         self._clock = clock
         self._failures: defaultdict[ProviderName, deque[float]] = defaultdict(deque)
         self._failing: dict[ProviderName, bool] = {}  # as last stored
+        self.reports = ReportAlerts(repo, settings.chat_id, clock=clock)
+        self.errors = ErrorAlerts(repo, settings.chat_id, clock=clock)
 
     @property
     def chat_id(self) -> int:
@@ -132,9 +139,14 @@ class OperatorAlerts:
                 "minutes": str(round(FAILURE_WINDOW / 60)),
                 "code": str(code),
             }
-            note = self._note(NoticeKind.PROVIDER_FAILING, alert) if failing else None
+            kind = NoticeKind.PROVIDER_FAILING if failing else NoticeKind.PROVIDER_RECOVERED
+            # The end of an episode is news only if one was alerted (stored as failing).
             if await self._repo.change_alert_state(
-                failing_key(provider), FAILING if failing else OK, note, now=now, first=True
+                failing_key(provider),
+                FAILING if failing else OK,
+                self._note(kind, alert),
+                now=now,
+                first=failing,
             ):
                 queued += 1
         return queued

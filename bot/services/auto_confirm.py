@@ -202,11 +202,17 @@ class RentalEnd:
     chat_id: int
     ends_at: float
     submission_id: int = 0
+    duration_sec: int = 0  # 0: not known
+
+    def lead(self, lead_seconds: float) -> float:
+        """At most half the rental before its end: a rental shorter than the lead time
+        is not told "ending soon" the moment it starts."""
+        return min(lead_seconds, self.duration_sec / 2) if self.duration_sec else lead_seconds
 
 
 def ending_soon(rentals: Sequence[RentalEnd], now: float, lead_seconds: float) -> list[RentalEnd]:
-    """Rentals still running that end within `lead_seconds`."""
-    return [r for r in rentals if now < r.ends_at <= now + lead_seconds]
+    """Rentals still running that end within their lead time."""
+    return [r for r in rentals if now < r.ends_at <= now + r.lead(lead_seconds)]
 
 
 class RentalEndingStore(Protocol):

@@ -170,9 +170,12 @@ class EnergyNeedService:
         self._concurrency = concurrency
         self._budget = budget_seconds
 
-    async def assess(self, request: NeedRequest) -> NeedReport:
+    async def assess(
+        self, request: NeedRequest, *, budget_seconds: float | None = None
+    ) -> NeedReport:
         """Raises ValueError for an invalid address or amount (the conversation checks
-        these first); never for anything the chain does."""
+        these first); never for anything the chain does. `budget_seconds` overrides the
+        service's time budget for this call (the summary's is short)."""
         addresses = [*request.receivers, *([request.payee] if request.payee else [])]
         bad = [a for a in addresses if not is_valid_address(a)]
         if bad:
@@ -183,7 +186,7 @@ class EnergyNeedService:
             raise ValueError("the number of transfers must be positive")
         receivers = list(dict.fromkeys(request.receivers))
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._budget
+        deadline = loop.time() + (self._budget if budget_seconds is None else budget_seconds)
         gate = asyncio.Semaphore(self._concurrency)
 
         async def read(address: str) -> AccountResources | str:

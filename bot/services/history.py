@@ -4,10 +4,12 @@ total, a page at a time, and the whole of it as CSV.
 The figures are what the bot stored from the providers' own records (`charge_sun`,
 `refund_sun`: TronSave's `charge_amount`/`repay_amount`, Feee's `pay_amount`/
 `refund_amount`). A figure not known yet is None, shown as pending, never as 0: a sum
-counts the known figures and says how many are still pending. Showing a page asks the
-provider's records (its `settlements`, e.g. TronSave's order history) for the figures its
-closed orders still lack, so an order that expired, was cancelled or ran its course gets
-them too, not only one confirmed through the bot.
+counts the known figures and says how many are still pending. Showing a page or the CSV
+reads only what is stored: the figures closed orders still lack are asked of the
+providers' records (their `settlements`, e.g. TronSave's order history) in the
+background (`settle_missing`, run by bot/telegram/settle_job.py), so an order that
+expired, was cancelled or ran its course gets them too, and turning pages costs no
+provider request.
 """
 
 from __future__ import annotations
@@ -35,11 +37,15 @@ log = logging.getLogger(__name__)
 
 BATCH: Final = 500  # orders read from storage at a time
 # A closed order whose figures the provider's records lacked is asked about again only
-# after this long, so turning pages does not repeat the same lookups.
+# after this long, doubled with each try (up to 64 times): a provider that never gives
+# a figure is not asked every time.
 ASK_AGAIN_AFTER: Final = 600.0
-# The most a page waits for those lookups (TronSave paces its requests, and its history
-# may take a few pages); past it the page shows what is known, the figures still pending.
-LOOKUP_BUDGET: Final = 5.0
+_MAX_DOUBLINGS: Final = 6
+# The most one background settling run waits for those lookups (TronSave paces its
+# requests, and its history may take a few pages); the rest waits for the next run.
+LOOKUP_BUDGET: Final = 60.0
+SETTLE_HORIZON: Final = 14 * 86_400.0  # orders created longer ago are not asked about
+SETTLE_BATCH: Final = 200  # orders asked about per run
 _ASKED_KEPT: Final = 10_000  # remembered lookups beyond this are forgotten, oldest first
 PENDING: Final = "pending"  # a CSV cell whose figure is not known yet
 CSV_HEADER: Final = (
@@ -140,7 +146,8 @@ class HistoryService:
         self._clock = clock
         self.page_size = page_size
         self._batch = batch
-        self._asked: dict[int, float] = {}  # order id -> when its figures were last asked
+        # order id -> when its figures were last asked, and how many times
+        self._asked: dict[int, tuple[float, int]] = {}
 
     def _needs_figures(self, order: Order, now: float) -> bool:
         if order.state.is_open or (order.charge_sun is not None and order.refund_sun is not None):
@@ -149,7 +156,37 @@ class HistoryService:
         if adapter is None or adapter.key_id != order.key_id:
             return False  # only the account the order was placed with can tell
         asked = self._asked.get(order.id)
-        return asked is None or now - asked >= ASK_AGAIN_AFTER
+        if asked is None:
+            return True
+        when, tries = asked
+        wait = ASK_AGAIN_AFTER * (1 << min(tries - 1, _MAX_DOUBLINGS))
+        return now - when >= wait
+
+    async def settle_missing(self) -> int:
+        """Ask the providers for the figures that recent closed orders lack, within the
+        lookup budget; returns how many orders were asked about."""
+        now = self._clock()
+        # Those waiting to be asked again are skipped here, so they never crowd out the
+        # orders behind them.
+        lacking: list[Order] = []
+        after = 0
+        while len(lacking) < SETTLE_BATCH:
+            found = await self._repo.orders_lacking_figures(
+                now - SETTLE_HORIZON, self._batch, after_id=after
+            )
+            lacking += [o for o in found if self._needs_figures(o, now)]
+            if len(found) < self._batch:
+                break
+            after = found[-1].id
+        lacking = lacking[:SETTLE_BATCH]
+        try:
+            async with asyncio.timeout(self._lookup_budget):
+                return await self.fill_in(lacking)
+        except TimeoutError:
+            log.info(
+                "history: settlement lookups took over %ss; the rest later", self._lookup_budget
+            )
+            return 0
 
     async def fill_in(self, orders: Iterable[Order]) -> int:
         """Ask the providers' records for the charge and refund that closed orders still
@@ -162,7 +199,7 @@ class HistoryService:
                 by_provider[order.provider].append(order)
         for provider, batch in by_provider.items():
             for order in batch:
-                self._asked[order.id] = now
+                self._asked[order.id] = (now, self._asked.get(order.id, (now, 0))[1] + 1)
             try:
                 found = await self._providers[provider].settlements([tracked(o) for o in batch])
             except ProviderError as exc:
@@ -201,16 +238,6 @@ class HistoryService:
         count = await self._repo.chat_order_count(chat_id)
         pages = max(1, -(-count // self.page_size))
         page = max(0, min(page, pages - 1))
-        shown_first, _ = await self._repo.chat_orders(
-            chat_id, offset=page * self.page_size, limit=self.page_size
-        )
-        try:
-            async with asyncio.timeout(self._lookup_budget):
-                await self.fill_in(shown_first)
-        except TimeoutError:
-            log.warning(
-                "history: settlement lookups took over %ss; shown as pending", self._lookup_budget
-            )
         # Newest-first positions page*size .. +size are these oldest-first positions.
         last = count - 1 - page * self.page_size
         first = last - self.page_size + 1

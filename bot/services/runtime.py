@@ -13,11 +13,14 @@ from bot.services.access import AccessService
 from bot.services.after_match import AfterMatch, UserSettings
 from bot.services.alerts_operator import OperatorAlerts
 from bot.services.chats import ChatService
+from bot.services.energy_need import EnergyNeedService
 from bot.services.history import HistoryService
 from bot.services.housekeeping import PruneReport, Retention, prune
 from bot.services.notices import NoticeService
 from bot.services.orders import OrderService
 from bot.services.poller import Poller
+from bot.services.savings import SavingsService
+from bot.services.sizing import SizingService
 from bot.storage.repository import Repository
 
 # Replies share Telegram's ~30 messages/s with the pushes that announce orders, so
@@ -63,6 +66,11 @@ class Runtime:
     # Automatic confirmation and rental-ending notices (their job), and /settings.
     after_match: AfterMatch | None = None
     user_settings: UserSettings | None = None
+    # Sizing an order to its transfers, and what renting saves; None without chain reads
+    # (`sizing` then says so, so the summary can tell what it did not check).
+    energy_need: EnergyNeedService | None = None
+    savings: SavingsService | None = None
+    sizing: SizingService | None = None
 
     def may_spend(self, user_id: int | None) -> bool:
         if self.access is not None:

@@ -82,19 +82,44 @@ class AfterMatchStore(Store):
         )
         return [AutoConfirmOrder(rows.order(r), int(r["submitter"])) for r in found]
 
-    async def claim_auto_confirm(self, order_id: int, now: float) -> bool:
-        """Record that the confirmation is about to be sent; True only the first time.
-        Written before the call: after a crash the order is never sent again."""
+    async def claim_auto_confirm(
+        self,
+        order_id: int,
+        now: float,
+        *,
+        energy_left: int | None = None,
+        energy_fee: int | None = None,
+    ) -> bool:
+        """Record that the confirmation is about to be sent, with the receiver's energy
+        left and the burn price read for it; True only the first time. Written before
+        the call: after a crash the order is never sent again."""
         async with self._tx() as db:
             await db.execute(
                 "INSERT OR IGNORE INTO order_after_match (order_id) VALUES (?)", (order_id,)
             )
             cur = await db.execute(
-                "UPDATE order_after_match SET confirm_claimed_at = ?"
-                " WHERE order_id = ? AND confirm_claimed_at IS NULL",
-                (now, order_id),
+                "UPDATE order_after_match SET confirm_claimed_at = ?, energy_left = ?,"
+                " energy_fee = ? WHERE order_id = ? AND confirm_claimed_at IS NULL",
+                (now, energy_left, energy_fee, order_id),
             )
             return cur.rowcount == 1
+
+    async def auto_confirm_figures(
+        self, order_ids: Sequence[int]
+    ) -> dict[int, tuple[int | None, int | None]]:
+        """Per order claimed: (energy left, burn price) read before its confirmation."""
+        found = await self._fetch_in_chunks(
+            "SELECT order_id, energy_left, energy_fee FROM order_after_match"
+            " WHERE confirm_claimed_at IS NOT NULL AND order_id IN ({marks})",
+            list(order_ids),
+        )
+        return {
+            int(r["order_id"]): (
+                None if r["energy_left"] is None else int(r["energy_left"]),
+                None if r["energy_fee"] is None else int(r["energy_fee"]),
+            )
+            for r in found
+        }
 
     async def finish_auto_confirm(
         self, order_id: int, outcome: str, note: NewNotification | None, now: float

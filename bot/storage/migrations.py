@@ -180,10 +180,15 @@ MIGRATIONS: tuple[str, ...] = (
         at REAL NOT NULL
     );
     """,
+    # The operator's daily summary reads one UTC day's orders by creation time.
+    """
+    CREATE INDEX orders_created ON orders (created_at);
+    """,
     # After the match: each user's settings (automatic confirmation on unless turned
     # off), a submission's own choice from its summary, and per order the automatic
     # confirmation claimed before its call (never made twice, across restarts too), how
-    # it ended, and the rental-ending notice sent once.
+    # it ended with the energy left and burn price read for it (the saving shown), and
+    # the rental-ending notice sent once.
     """
     CREATE TABLE user_settings (
         user_id INTEGER PRIMARY KEY,
@@ -198,6 +203,8 @@ MIGRATIONS: tuple[str, ...] = (
         order_id INTEGER PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,
         confirm_claimed_at REAL,
         confirm_outcome TEXT,
+        energy_left INTEGER,
+        energy_fee INTEGER,
         ending_reported_at REAL
     );
     """,

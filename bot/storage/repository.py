@@ -24,6 +24,7 @@ from bot.storage.orders import OrderStore
 from bot.storage.outbox import OutboxStore
 from bot.storage.pruning import PruningStore
 from bot.storage.ptb import PtbStore
+from bot.storage.reports import ReportStore
 from bot.storage.rows import (
     RECEIVER_SENDING,
     NewNotification,
@@ -70,6 +71,7 @@ class Repository(
     LimitStore,
     AccessStore,
     AfterMatchStore,
+    ReportStore,
 ):
     _path = ":memory:"
 

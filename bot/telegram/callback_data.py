@@ -16,6 +16,7 @@ already in live chats keep working:
     w:ac                         the summary's automatic-confirmation toggle
     set:<setting>                switch a /settings choice (e.g. set:ac)
     ra:<submission>:<tag>        "Rent again" under a rental-ending notice; signed
+    h:<page|csv>:<chat id>       the same of another chat (an admin's /history <id>)
 
 Buttons that act on money (`OrderAction`) carry an HMAC over the chat id and payload,
 so data forged, altered or copied into another chat is refused before any lookup or
@@ -279,23 +280,32 @@ def _tag(secret: bytes, chat_id: int, payload: str) -> str:
 
 @dataclass(frozen=True)
 class HistoryButton:
-    """A page of /history, or (`page=None`) its CSV export. Read-only, so unsigned; who
-    may see the history is checked when it is pressed."""
+    """A page of /history, or (`page=None`) its CSV export; with `chat`, of that chat
+    (an admin's /history <chat id>). Read-only, so unsigned; who may see the history is
+    checked when it is pressed."""
 
     CSV: ClassVar = "csv"
     page: int | None
+    chat: int | None = None
 
     def pack(self) -> str:
-        return _pack(Prefix.HISTORY, self.CSV if self.page is None else self.page)
+        head = self.CSV if self.page is None else self.page
+        if self.chat is None:
+            return _pack(Prefix.HISTORY, head)
+        return _pack(Prefix.HISTORY, head, self.chat)
 
     @classmethod
     def unpack(cls, data: str) -> Self | None:
         raw = _after(data, Prefix.HISTORY)
         if raw is None:
             return None
+        raw, _, chat_text = raw.partition(SEP)
+        chat = _chat_id(chat_text) if chat_text else None
+        if chat_text and chat is None:
+            return None
         if raw == cls.CSV:
-            return cls(None)
-        return cls(int(raw) if raw.isdecimal() and len(raw) <= _PAGE_DIGITS else 0)
+            return cls(None, chat)
+        return cls(int(raw) if raw.isdecimal() and len(raw) <= _PAGE_DIGITS else 0, chat)
 
     @staticmethod
     def pattern() -> str:
@@ -356,3 +366,38 @@ class RentAgain:
     @staticmethod
     def pattern() -> str:
         return _head_pattern(Prefix.RENT_AGAIN)
+
+
+def _chat_id(text: str) -> int | None:
+    """A Telegram chat id (negative for groups), or None."""
+    digits = text.removeprefix("-")
+    if not digits.isdecimal() or len(digits) > 16:
+        return None
+    return int(text)
+
+
+# -- sizing on the summary ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuggestedAmount:
+    """`w:size:<amount>`: use the amount the chain checks suggest. Unsigned like a step
+    choice: the amount goes through the amount parser, and the summary is shown again
+    (with a new Confirm) before anything can be submitted."""
+
+    KIND: ClassVar = "size"
+    amount: int
+
+    def pack(self) -> str:
+        return _pack(Prefix.WIZARD, self.KIND, self.amount)
+
+    @classmethod
+    def unpack(cls, data: str) -> Self | None:
+        raw = _after(data, Prefix.WIZARD, cls.KIND)
+        if raw is None or not raw.isdecimal() or not raw.isascii() or len(raw) > 12:
+            return None
+        return cls(int(raw))
+
+    @classmethod
+    def pattern(cls) -> str:
+        return _head_pattern(Prefix.WIZARD, cls.KIND)

@@ -22,7 +22,10 @@ AMOUNT, DURATION, PRICE, RECEIVERS, DEADLINE = (
     "receivers",
     "deadline",
 )
-STEPS = (AMOUNT, DURATION, PRICE, RECEIVERS, DEADLINE)
+# Optional, asked after the receivers when the bot reads the chain: the USDT recipient
+# of the transfers the energy is for (it decides their energy). "" means skipped.
+PAYEE = "payee"
+STEPS = (AMOUNT, DURATION, PRICE, RECEIVERS, DEADLINE, PAYEE)
 
 
 def _int(value: object) -> int | None:
@@ -47,6 +50,11 @@ class Answers:
     price: int | None = None
     receivers: list[str] | None = None
     deadline: int | None = None
+    payee: str | None = None  # None: not asked; "": skipped; else the address
+
+    @property
+    def payee_address(self) -> str | None:
+        return self.payee or None
 
     def request(self) -> OrderRequest:
         """The order request; ValueError while a step is unanswered."""
@@ -83,6 +91,7 @@ class Answers:
             PRICE: self.price,
             RECEIVERS: self.receivers,
             DEADLINE: self.deadline,
+            PAYEE: self.payee,
         }
         return {key: value for key, value in values.items() if value is not None}
 
@@ -98,6 +107,7 @@ class Answers:
             price=_int(data.get(PRICE)),
             receivers=list(receivers) if readable and receivers is not None else None,
             deadline=_int(data.get(DEADLINE)),
+            payee=_text(data.get(PAYEE)),
         )
 
 
@@ -123,6 +133,8 @@ class Draft:
         """Store a parsed answer to `step` (one of `STEPS`)."""
         if step not in STEPS:
             raise ValueError(f"not a wizard step: {step}")
+        if step == PAYEE:
+            value = value or ""  # answered, and skipped
         setattr(self.answers, step, list(value) if step == RECEIVERS else value)
 
     def bound_offer(self, provider: str, nonce: str) -> Offer | None:

@@ -18,6 +18,7 @@ from bot.telegram.callback_data import (
     RentAgain,
     SettingsButton,
     StepChoice,
+    SuggestedAmount,
     WizardCommand,
 )
 from bot.telegram.render import duration, num, provider_name, trx
@@ -179,15 +180,17 @@ def page_nav(lang: Lang, page: int, pages: int) -> list[InlineKeyboardButton]:
     return nav
 
 
-def history_nav(lang: Lang, page: int, pages: int) -> InlineKeyboardMarkup:
-    """Newer/older pages of /history, and Export CSV."""
+def history_nav(
+    lang: Lang, page: int, pages: int, chat: int | None = None
+) -> InlineKeyboardMarkup:
+    """Newer/older pages of /history, and Export CSV (`chat`: of that chat, for admins)."""
     nav = []
     if page > 0:
-        nav.append(_button(t(lang, "button.prev"), HistoryButton(page - 1).pack()))
+        nav.append(_button(t(lang, "button.prev"), HistoryButton(page - 1, chat).pack()))
     if page + 1 < pages:
-        nav.append(_button(t(lang, "button.next"), HistoryButton(page + 1).pack()))
+        nav.append(_button(t(lang, "button.next"), HistoryButton(page + 1, chat).pack()))
     rows: Rows = [nav] if nav else []
-    rows.append([_button(t(lang, "button.export_csv"), HistoryButton(None).pack())])
+    rows.append([_button(t(lang, "button.export_csv"), HistoryButton(None, chat).pack())])
     return InlineKeyboardMarkup(rows)
 
 
@@ -209,3 +212,31 @@ def rent_again(
     lang: Lang, secret: bytes, chat_id: int, submission_id: int
 ) -> InlineKeyboardButton:
     return _button(t(lang, "button.rent_again"), RentAgain(submission_id).pack(secret, chat_id))
+
+
+# -- chain sizing ----------------------------------------------------------------------
+
+
+def payee_question(lang: Lang) -> InlineKeyboardMarkup:
+    """The optional payee step: one tap to skip it, and Cancel."""
+    return InlineKeyboardMarkup(
+        [
+            [_button(t(lang, "button.skip_payee"), StepChoice("payee", "skip").pack())],
+            [_button(t(lang, "button.cancel"), WizardCommand("stop").pack())],
+        ]
+    )
+
+
+def suggested_amount(lang: Lang, amount: int) -> InlineKeyboardButton:
+    return _button(
+        t(lang, "button.suggested_amount", amount=num(amount)), SuggestedAmount(amount).pack()
+    )
+
+
+def with_rows_first(
+    markup: InlineKeyboardMarkup, rows: Sequence[Sequence[InlineKeyboardButton]]
+) -> InlineKeyboardMarkup:
+    """`markup` with `rows` above its own (the summary's sizing button over Confirm)."""
+    if not rows:
+        return markup
+    return InlineKeyboardMarkup([*(list(r) for r in rows), *markup.inline_keyboard])

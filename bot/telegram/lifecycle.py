@@ -14,7 +14,17 @@ from telegram.ext import Application
 
 from bot.healthcheck import last_cycle_seconds, write_heartbeat
 from bot.services.runtime import Runtime
-from bot.telegram import auto_confirm_job, housekeeping_job, operator_job, poll_job, watchdog
+from bot.telegram import (
+    auto_confirm_job,
+    error_alerts,
+    housekeeping_job,
+    menus,
+    operator_job,
+    poll_job,
+    settle_job,
+    watchdog,
+)
+from bot.telegram.error_alerts import ErrorAlertHandler
 from bot.telegram.handlers import basic
 from bot.telegram.outbox import OutboxDispatcher
 
@@ -28,10 +38,15 @@ class BotServices:
     poll: poll_job.PollSchedule
     housekeeping: housekeeping_job.HousekeepingSchedule
     after_match: auto_confirm_job.AfterMatchSchedule | None = None
+    # Errors the bot logs, alerted to the operator chat; None without one.
+    error_alerts: ErrorAlertHandler | None = None
+    webhook: bool = False  # updates come by webhook: the watchdog asks getMe
     _stopped: bool = False
 
     async def start(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await self.runtime.start()
+        if self.error_alerts is not None:
+            error_alerts.install(self.error_alerts)
         self.dispatcher.start()
         # Gives the first cycle the allowance of any other; from then on only a finished
         # cycle writes it. A failed write is logged and never stops the bot.
@@ -40,12 +55,14 @@ class BotServices:
         if app.job_queue is not None:
             poll_job.schedule_poll(app.job_queue, self.poll, delay=1.0)
             housekeeping_job.schedule_housekeeping(app.job_queue, self.housekeeping)
-            watchdog.schedule_watchdog(app.job_queue)
+            watchdog.schedule_watchdog(app.job_queue, webhook=self.webhook)
             if self.runtime.operator is not None:
                 operator_job.schedule_operator_alerts(app.job_queue)
             if self.after_match is not None and self.runtime.after_match is not None:
                 auto_confirm_job.schedule_after_match(app.job_queue, self.after_match, delay=2.0)
+            settle_job.schedule_settlements(app.job_queue)
         await _set_commands(app)
+        await menus.set_admin_menus(app, self.runtime)
         log.info(
             "bot ready: providers %s, %d allowed users",
             ", ".join(self.runtime.orders.provider_names()) or "none",
@@ -58,6 +75,8 @@ class BotServices:
         if self._stopped:
             return
         self._stopped = True
+        if self.error_alerts is not None:
+            error_alerts.uninstall(self.error_alerts)
         try:
             await self.dispatcher.stop()
         finally:

@@ -113,7 +113,10 @@ async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered
         if level >= PLAIN:
             return Rendered([plain(p) for p in parts], None, html=False)
         return Rendered(parts, None)
-    lines = Html("\n".join(_detail(lang, kind, o) for o in orders))
+    if kind is NoticeKind.AUTO_CONFIRMED:
+        lines = Html("\n".join(await _auto_confirmed(rt, lang, orders)))
+    else:
+        lines = Html("\n".join(_detail(lang, kind, o) for o in orders))
     text = t(
         lang,
         f"push.{kind.value}",
@@ -155,9 +158,13 @@ def _addresses(lang: Lang, addresses: Sequence[str] | None) -> Html:
     return Html("\n".join(lines))
 
 
+async def _auto_confirmed(rt: Runtime, lang: Lang, orders: list[Order]) -> list[str]:
+    """The manual Confirm's result for each order: refund, net cost, saving made."""
+    usage = await rt.after_match.usage(orders) if rt.after_match is not None else None
+    return [confirm_result_line(lang, ActionReport(o, ActionStatus.DONE), usage) for o in orders]
+
+
 def _detail(lang: Lang, kind: NoticeKind, order: Order) -> str:
-    if kind is NoticeKind.AUTO_CONFIRMED:  # the manual Confirm's result, refund and all
-        return confirm_result_line(lang, ActionReport(order, ActionStatus.DONE))
     parts: list[str] = [order_line(lang, order)]
     if kind is NoticeKind.RENTAL_ENDING and order.ends_at is not None:
         parts.append(t(lang, "push.rental_ends_at", at=utc_time(order.ends_at)))

@@ -102,6 +102,7 @@ def test_a_transfer_after_the_match_is_confirmed_once_with_the_refund(
     text = done.text or ""
     assert "Refunded:" in text
     assert "Net cost:" in text
+    assert "Saved: <b>" in text  # the saving made, as after the button
     assert sim_counts(tronsave)["confirm"] == 1
     states = query_db(database, "SELECT state, refund_sun FROM orders")
     assert states[0][0] == "confirmed"

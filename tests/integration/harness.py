@@ -4,7 +4,7 @@ the provider simulators on 127.0.0.1. Tests talk to it as a Telegram user would.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,9 +143,12 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings) -> AsyncIterator[Bot]:
+async def running_bot(
+    settings: Settings, *, clock: Callable[[], float] | None = None
+) -> AsyncIterator[Bot]:
     api = FakeBotApi()
-    app = build_application(settings, request=api, get_updates_request=FakeBotApi())
+    extra: dict[str, Any] = {} if clock is None else {"clock": clock}
+    app = build_application(settings, request=api, get_updates_request=FakeBotApi(), **extra)
     async with app:
         assert app.post_init is not None
         assert app.post_shutdown is not None

@@ -4,6 +4,7 @@ switch, the automatic confirmation's push and the rental-ending notice's Rent ag
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from bot.domain import OrderState
 from bot.sandbox.delegation_link import link_delegations
 from bot.sandbox.tron_node import TronNodeSimulator
 from bot.sandbox.tronsave import TronSaveSimulator
+from bot.storage.repository import OrderChanges
 from bot.tron_address import address_from_bytes
 from tests.integration.harness import ALICE, BOB, TS_KEY, Bot, make_settings, running_bot
 from tests.support.fake_bot_api import SentMessage, buttons, find_button
@@ -85,6 +87,14 @@ async def press_as_telegram_does(bot: Bot, message: SentMessage, label: str) -> 
     )
 
 
+async def near_its_end(bot: Bot, *, seconds: float) -> None:
+    """The running rentals as if they had `seconds` left (time passing, in short)."""
+    for order in await bot.rt.repo.orders_by_ids(list(range(1, 10))):
+        if order.state is OrderState.MATCHED:
+            changes = OrderChanges(ends_at=time.time() + seconds)
+            await bot.rt.repo.update_order_details(order.id, changes)
+
+
 def labels(message: SentMessage) -> list[str]:
     return [str(b.get("text", "")) for b in buttons(message)]
 
@@ -119,6 +129,9 @@ async def test_a_transfer_after_the_match_confirms_by_itself_with_the_refund(
     assert f"#{order.id}" in text
     assert "Refunded:" in text
     assert "Net cost:" in text
+    # The saving made, as the button's reply shows it: 64,285 energy at 100 SUN burnt.
+    assert "Saved: <b>" in text
+    assert "the 64,285 energy used (at 100 SUN)" in text
     assert not any("Confirm now" in label for label in labels(push))
     stored = await stored_order(bot.rt.repo, order.id)
     assert stored is not None
@@ -218,9 +231,12 @@ async def test_without_chain_reads_there_is_no_switch_and_nothing_is_confirmed(
 async def test_an_ending_rental_is_told_once_and_rent_again_opens_the_summary(
     tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator
 ) -> None:
-    settings = _settings(tmp_path, sim, node, rental_ending_notice_seconds=3_600)
+    settings = _settings(tmp_path, sim, node, rental_ending_notice_seconds=600)
     async with running_bot(settings) as bot:
         await order_and_match(bot, sim, A1, A2)
+        await after_match(bot)  # an hour to go: not yet
+        assert not any("Rental ending soon" in t for t in bot.texts())
+        await near_its_end(bot, seconds=500)
         await after_match(bot)
         notice = bot.last()
         text = notice.text or ""
@@ -250,9 +266,10 @@ async def test_an_ending_rental_is_told_once_and_rent_again_opens_the_summary(
 async def test_rent_again_in_another_chat_is_refused(
     tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator
 ) -> None:
-    settings = _settings(tmp_path, sim, node, rental_ending_notice_seconds=3_600)
+    settings = _settings(tmp_path, sim, node, rental_ending_notice_seconds=600)
     async with running_bot(settings) as bot:
         await order_and_match(bot, sim, A1)
+        await near_its_end(bot, seconds=500)
         await after_match(bot)
         notice = bot.last()
         await bot.press(notice, "Rent again", chat=-100777)

@@ -8,18 +8,21 @@ import io
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from bot.domain import OrderState
 from bot.i18n import LANGS, Lang, t
-from bot.money import format_trx
+from bot.money import format_trx, trx_to_sun
 from bot.sandbox.feee import FeeeSimulator
 from bot.sandbox.tronsave import TronSaveSimulator
 from bot.services.history import CSV_HEADER
+from bot.storage.repository import OrderChanges, Transition
 from bot.telegram.callback_data import HistoryButton
 from bot.telegram.handlers import history as history_handlers
+from bot.telegram.settle_job import SETTLE_JOB
 from bot.tron_address import address_from_bytes
 from tests.integration.harness import (
     ALICE,
@@ -75,6 +78,61 @@ def uploads(bot: Bot, method: str) -> list[Upload]:
     return [u for u in bot.api.uploads if u.method == method]
 
 
+async def run_settle_job(bot: Bot) -> None:
+    assert bot.app.job_queue is not None
+    [job] = bot.app.job_queue.get_jobs_by_name(SETTLE_JOB)
+    await job.run(bot.app)
+
+
+async def order_with_feee(bot: Bot) -> None:
+    await bot.command(f"/new 65000 1h 70 {A1}")
+    await bot.press(bot.last(), "Confirm with Feee.io")
+    assert "Submitted to Feee.io" in (bot.last().text or "")
+
+
+async def test_a_completed_feee_rental_gets_its_refund_of_0_from_feees_record(
+    bot: Bot, feee: FeeeSimulator
+) -> None:
+    await order_with_feee(bot)
+    feee.deliver()
+    await bot.poll()
+    feee.reclaim()  # the rental ran its course: status 9, refund_amount 0
+    [order] = (await bot.rt.repo.chat_orders(ALICE, offset=0, limit=5))[0]
+    # The poller ends a running rental on its own clock (an hour here): as it would.
+    ended = Transition(order, OrderState.COMPLETED, "9", OrderChanges(closed_at=time.time()))
+    assert await bot.rt.repo.apply([ended], now=time.time())
+    [order] = await bot.rt.repo.orders_by_ids([order.id])
+    assert order.refund_sun is None  # tracking stores a refund only when there is one
+    queries = sim_counts(feee).get("query", 0)
+    await bot.command("/history")
+    assert sim_counts(feee).get("query", 0) == queries  # a page asks Feee nothing
+    assert "refunded pending" in (bot.last().text or "")
+    await run_settle_job(bot)
+    [order] = await bot.rt.repo.orders_by_ids([order.id])
+    record = feee.order(order.provider_order_id)
+    assert record is not None
+    assert order.charge_sun == trx_to_sun(Decimal(str(record["pay_amount"])))
+    assert order.refund_sun == 0
+    await bot.command("/history")
+    text = bot.last().text or ""
+    assert f"charged {format_trx(order.charge_sun)} TRX · refunded 0 TRX" in text
+    assert "pending" not in text
+
+
+async def test_a_failed_feee_order_gets_its_full_refund_from_feees_record(
+    bot: Bot, feee: FeeeSimulator
+) -> None:
+    await order_with_feee(bot)
+    [order] = (await bot.rt.repo.chat_orders(ALICE, offset=0, limit=5))[0]
+    feee.fail(order.provider_order_id)
+    await bot.poll()
+    await run_settle_job(bot)
+    [order] = await bot.rt.repo.orders_by_ids([order.id])
+    assert order.state is OrderState.FAILED
+    assert order.charge_sun is not None
+    assert order.refund_sun == order.charge_sun
+
+
 async def order_with_tronsave(bot: Bot) -> None:
     await bot.command(f"/new 65000 15m 70 {A1}")
     await bot.press(bot.last(), "TronSave · 3.9 TRX")
@@ -126,8 +184,12 @@ async def test_a_cancelled_order_gets_its_figures_from_the_providers_history(
     assert order.state is OrderState.CANCELLED
     assert (order.charge_sun, order.refund_sun) == (None, None)  # the cancel answer has none
     history_before = sim_counts(tronsave).get("history", 0)
-    await bot.command("/history")
+    await bot.command("/history")  # shows what is stored, asks TronSave nothing
+    assert sim_counts(tronsave).get("history", 0) == history_before
+    assert "charged pending · refunded pending · net pending" in (bot.last().text or "")
+    await run_settle_job(bot)  # the background job asks TronSave's history
     assert sim_counts(tronsave).get("history", 0) > history_before
+    await bot.command("/history")
     text = bot.last().text or ""
     # TronSave refunds a cancelled order in full: charged 3.9, refunded 3.9, net 0.
     assert "charged 3.9 TRX · refunded 3.9 TRX · net 0 TRX" in text

@@ -245,6 +245,15 @@ def test_ending_soon_selects_within_the_lead_time() -> None:
     assert [r.order_id for r in ending_soon(rentals, T0, 900)] == [1, 2]  # at the edge
 
 
+def test_a_rental_shorter_than_the_lead_time_is_told_at_half_time() -> None:
+    short = RentalEnd(1, 1, T0 + 600, duration_sec=600)  # started at T0
+    assert ending_soon([short], T0 + 1, 900) == []  # not the moment it starts
+    assert ending_soon([short], T0 + 299, 900) == []
+    assert ending_soon([short], T0 + 300, 900) == [short]
+    long = RentalEnd(2, 1, T0 + 3_600, duration_sec=3_600)
+    assert ending_soon([long], T0 + 2_700, 900) == [long]  # the full lead time
+
+
 async def test_each_ending_rental_is_reported_once() -> None:
     now = [T0]
     store = EndingStore([RentalEnd(1, 7, T0 + 300), RentalEnd(2, 7, T0 + 1_200)])

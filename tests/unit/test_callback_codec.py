@@ -166,3 +166,25 @@ def test_history_buttons_round_trip_and_refuse_the_rest() -> None:
         assert not re.match(HistoryButton.pattern(), other)
     for forged in ("-1", "abc", "", "123456", "CSV"):
         assert HistoryButton.unpack(f"h:{forged}") == HistoryButton(0)
+
+
+@pytest.mark.parametrize(
+    "button",
+    [
+        HistoryButton(3, -1_009_876_543_210_123),
+        HistoryButton(None, -1_009_876_543_210_123),
+        HistoryButton(99_999, 7),
+    ],
+)
+def test_another_chats_history_buttons_round_trip_within_64_bytes(
+    button: HistoryButton,
+) -> None:
+    data = button.pack()
+    assert len(data.encode()) <= 64
+    assert HistoryButton.unpack(data) == button
+    assert re.match(HistoryButton.pattern(), data)
+
+
+@pytest.mark.parametrize("data", ["h:1:abc", "h:csv:--5", "h:0:12345678901234567", "h:0:-"])
+def test_a_malformed_chat_in_a_history_button_is_refused(data: str) -> None:
+    assert HistoryButton.unpack(data) is None

@@ -22,6 +22,7 @@ from bot.services import deposit_qr
 from bot.services.history import (
     ASK_AGAIN_AFTER,
     CSV_HEADER,
+    SETTLE_HORIZON,
     Figure,
     HistoryService,
     Totals,
@@ -183,11 +184,13 @@ async def test_a_full_page_of_worst_case_orders_fits_one_message(
     ]
     stored = await add_orders(repo, CHAT, specs)
     page = await service.page(CHAT, 0)
-    text, markup = render_page(lang, page)
-    assert utf16_len(text) <= TELEGRAM_LIMIT
-    for order in stored[-service.page_size :]:
-        assert f"#{order.id}" in text  # nothing was cut off
-    assert markup is not None
+    # Shown to an admin as another chat's, the page carries that chat's id on top.
+    for chat in (None, -1_009_876_543_210_123):
+        text, markup = render_page(lang, page, chat)
+        assert utf16_len(text) <= TELEGRAM_LIMIT
+        for order in stored[-service.page_size :]:
+            assert f"#{order.id}" in text  # nothing was cut off
+        assert markup is not None
 
 
 # -- CSV ---------------------------------------------------------------------------------
@@ -318,7 +321,21 @@ class _FailingSettlements(FakeProvider):
         raise ProviderUnavailable(ProviderName.TRONSAVE, "HTTP_503", "down", outcome_unknown=False)
 
 
-async def test_a_page_asks_the_provider_for_what_its_closed_orders_lack(
+async def test_a_page_and_the_csv_ask_no_provider_only_stored_figures(
+    repo: Repository,
+) -> None:
+    clock = Clock(DAY3 + 100)
+    provider = FakeProvider(key_id="key", unit_price=60, clock=clock)
+    await add_orders(repo, CHAT, [Spec(DAY3, None, None, OrderState.EXPIRED, DAY3 + 1)])
+    service = HistoryService(repo, providers={ProviderName.TRONSAVE: provider}, clock=clock)
+    page = await service.page(CHAT, 0)
+    await service.page(CHAT, 0)
+    await service.export_csv(CHAT)
+    assert provider.calls == []
+    assert page.overall.charge == Figure(0, pending=1, known=0)
+
+
+async def test_settling_asks_the_provider_for_what_closed_orders_lack(
     repo: Repository,
 ) -> None:
     clock = Clock(DAY3 + 100)
@@ -336,14 +353,15 @@ async def test_a_page_asks_the_provider_for_what_its_closed_orders_lack(
     service = HistoryService(
         repo, providers={ProviderName.TRONSAVE: provider}, clock=clock, page_size=8
     )
-    page = await service.page(CHAT, 0)
+    assert await service.settle_missing() == 1
     assert provider.calls == ["settlements"]
+    page = await service.page(CHAT, 0)
     [filled] = [o for d in page.days for o in d.orders if o.id == stored[0].id]
     assert (filled.charge_sun, filled.refund_sun) == (65_000 * 60, 3_900_000)
     assert net_sun(filled) == 0
     assert page.overall.net == Figure(0 + 1_000_000, pending=1, known=2)  # the open one
 
-    await service.page(CHAT, 0)  # turning back to it soon does not ask again
+    assert await service.settle_missing() == 0  # nothing lacking any more
     assert provider.calls == ["settlements"]
 
 
@@ -364,14 +382,31 @@ async def test_figures_are_asked_again_later_and_only_of_the_orders_own_account(
     )
     providers = {ProviderName.TRONSAVE: provider, ProviderName.FEEE: other_key}
     service = HistoryService(repo, providers=providers, clock=clock)
-    await service.page(CHAT, 0)
+    await service.settle_missing()
+    await service.settle_missing()  # soon after: not asked again
+    assert provider.calls == ["settlements"]
     clock.now += ASK_AGAIN_AFTER
-    await service.page(CHAT, 0)
+    await service.settle_missing()
     # No refund in its records yet: asked again after a while, still pending, not 0.
     assert provider.calls == ["settlements", "settlements"]
+    clock.now += ASK_AGAIN_AFTER
+    await service.settle_missing()  # the wait doubles with each try
+    assert provider.calls == ["settlements", "settlements"]
+    clock.now += ASK_AGAIN_AFTER
+    await service.settle_missing()
+    assert provider.calls == ["settlements"] * 3
     assert other_key.calls == []  # placed with a key the bot no longer holds
     [order] = await repo.orders_by_ids([stored[0].id])
     assert order.refund_sun is None
+
+
+async def test_orders_older_than_the_horizon_are_not_asked_about(repo: Repository) -> None:
+    clock = Clock(DAY3 + SETTLE_HORIZON + 100)
+    provider = FakeProvider(key_id="key", clock=clock)
+    await add_orders(repo, CHAT, [Spec(DAY3, None, None, OrderState.EXPIRED, DAY3)])
+    service = HistoryService(repo, providers={ProviderName.TRONSAVE: provider}, clock=clock)
+    assert await service.settle_missing() == 0
+    assert provider.calls == []
 
 
 async def test_a_failed_lookup_changes_nothing(repo: Repository) -> None:
@@ -379,9 +414,8 @@ async def test_a_failed_lookup_changes_nothing(repo: Repository) -> None:
     provider = _FailingSettlements(key_id="key", clock=clock)
     [stored] = await add_orders(repo, CHAT, [Spec(DAY3, None, None, OrderState.EXPIRED, DAY3)])
     service = HistoryService(repo, providers={ProviderName.TRONSAVE: provider}, clock=clock)
-    page = await service.page(CHAT, 0)
+    await service.settle_missing()
     assert provider.calls == ["settlements"]
-    assert page.overall.charge == Figure(0, pending=1, known=0)
     assert await repo.orders_by_ids([stored.id]) == [stored]
 
 
@@ -392,13 +426,40 @@ class _SlowSettlements(FakeProvider):
         return []
 
 
-async def test_a_slow_lookup_does_not_hold_the_page_up(repo: Repository) -> None:
+async def test_a_slow_lookup_is_cut_by_the_budget(repo: Repository) -> None:
     clock = Clock(DAY3 + 100)
     provider = _SlowSettlements(key_id="key", clock=clock)
     [stored] = await add_orders(repo, CHAT, [Spec(DAY3, None, None, OrderState.EXPIRED, DAY3)])
     service = HistoryService(
         repo, providers={ProviderName.TRONSAVE: provider}, clock=clock, lookup_budget=0.05
     )
-    page = await asyncio.wait_for(service.page(CHAT, 0), timeout=5)
+    assert await asyncio.wait_for(service.settle_missing(), timeout=5) == 0
     assert provider.calls == ["settlements"]
-    assert page.days[0].orders == [stored]  # shown, its figures pending
+    assert await repo.orders_by_ids([stored.id]) == [stored]
+
+
+async def test_orders_waiting_to_be_asked_again_do_not_crowd_out_the_others(
+    repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.services.history.SETTLE_BATCH", 2)
+    clock = Clock(DAY3 + 100)
+    provider = FakeProvider(key_id="key", clock=clock)
+    stored = await add_orders(
+        repo, CHAT, [Spec(DAY3, None, None, OrderState.EXPIRED, DAY3) for _ in range(5)]
+    )
+    service = HistoryService(
+        repo, providers={ProviderName.TRONSAVE: provider}, clock=clock, batch=2
+    )
+    asked: list[list[str]] = []
+    settlements = provider.settlements
+
+    async def recording(orders: Sequence[TrackedOrder]) -> list[Settlement]:
+        asked.append([o.provider_order_id for o in orders])
+        return await settlements(orders)
+
+    monkeypatch.setattr(provider, "settlements", recording)
+    for _ in range(3):
+        await service.settle_missing()
+    ids = [o.provider_order_id for o in stored]
+    # The first two lack a refund still, yet the next runs reach the orders behind them.
+    assert asked == [ids[0:2], ids[2:4], ids[4:5]]

@@ -18,6 +18,7 @@ from bot.parsing import (
     parse_amount,
     parse_deadline,
     parse_duration,
+    parse_payee,
     parse_price,
     parse_receivers,
 )
@@ -279,6 +280,9 @@ def _raised_input_errors() -> list[InputError]:
         (parse_receivers, ""),
         (parse_receivers, "T123 <b>"),
         (parse_receivers, " ".join(f"T{i}" for i in range(3))),
+        (parse_payee, " "),
+        (parse_payee, "T1 T2"),
+        (parse_payee, "T123<b>"),
     ]
     errors: list[InputError] = []
     for parser, text in cases:
@@ -296,7 +300,7 @@ def _raised_input_errors() -> list[InputError]:
 @pytest.mark.parametrize("lang", LANGS)
 def test_input_error_keys_exist_and_format(lang: Lang) -> None:
     declared = _input_keys_in_parsing()
-    assert len(declared) == 10
+    assert len(declared) == 13
     assert all(k.startswith("input.") for k in declared)
     errors = _raised_input_errors()
     assert {e.key for e in errors} == declared

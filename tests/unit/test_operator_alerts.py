@@ -142,13 +142,35 @@ async def test_provider_failing_alerted_once_per_episode(repo: Repository) -> No
         "minutes": "10",
         "code": "HTTP_503",
     }
-    # Calm for longer than the window ends the episode; a new burst is a new alert.
+    # Calm for longer than the window ends the episode, alerted once; a new burst is a
+    # new alert.
     clock.now += 700
+    assert await alerts.note_cycle({}) == 1
     assert await alerts.note_cycle({}) == 0
     for _ in range(3):
         clock.now += 10
         await alerts.note_cycle({"tronsave": "UNAUTHORISED"})
-    assert [n.kind for n in await queued(repo)] == [NoticeKind.PROVIDER_FAILING] * 2
+    assert [n.kind for n in await queued(repo)] == [
+        NoticeKind.PROVIDER_FAILING,
+        NoticeKind.PROVIDER_RECOVERED,
+        NoticeKind.PROVIDER_FAILING,
+    ]
+
+
+async def test_no_recovery_alert_without_an_episode_across_restarts(repo: Repository) -> None:
+    clock = Clock()
+    alerts = failing_alerts(repo, clock, FakeProvider())
+    assert await alerts.note_cycle({}) == 0  # calm from the start: nothing recovered
+    for _ in range(3):
+        await alerts.note_cycle({"tronsave": "HTTP_503"})
+        clock.now += 5
+    restarted = failing_alerts(repo, clock, FakeProvider())
+    clock.now += 700
+    assert await restarted.note_cycle({}) == 1  # the stored episode ends after a restart
+    assert [n.kind for n in await queued(repo)] == [
+        NoticeKind.PROVIDER_FAILING,
+        NoticeKind.PROVIDER_RECOVERED,
+    ]
 
 
 async def test_failures_spread_wider_than_the_window_do_not_alert(repo: Repository) -> None:

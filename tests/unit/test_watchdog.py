@@ -1,13 +1,15 @@
-"""The polling watchdog notices PTB's polling task ending on a rejected token."""
+"""The watchdog notices a rejected token: PTB's polling task ending on it, or getMe
+in webhook mode."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any, cast
 
 import pytest
 from telegram.error import InvalidToken, NetworkError
 
-from bot.telegram.watchdog import POLLING_TASK, PollingWatch
+from bot.telegram.watchdog import POLLING_TASK, PollingWatch, WebhookWatch
 
 
 async def _polling(release: asyncio.Event, error: Exception) -> None:
@@ -42,3 +44,29 @@ async def test_a_task_with_another_name_is_ignored() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+class _Bot:
+    def __init__(self, error: Exception | None) -> None:
+        self.error = error
+        self.calls = 0
+
+    async def get_me(self) -> object:
+        self.calls += 1
+        if self.error is not None:
+            raise self.error
+        return object()
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [(InvalidToken("Unauthorized"), True), (NetworkError("x"), False), (None, False)],
+)
+async def test_webhook_mode_asks_getme_and_only_a_rejected_token_counts(
+    error: Exception | None, expected: bool
+) -> None:
+    bot = _Bot(error)
+    watch = WebhookWatch(interval=3600)
+    assert await watch.failed_on_token(cast(Any, bot)) is expected
+    assert await watch.failed_on_token(cast(Any, bot)) is False  # not asked again so soon
+    assert bot.calls == 1

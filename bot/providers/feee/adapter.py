@@ -64,6 +64,21 @@ def _update(order: FeeeOrder, ordered: int | None = None) -> StatusUpdate:
     )
 
 
+def _settlement(record: FeeeOrder, ordered: int) -> Settlement | None:
+    """The money of a closed order's record; None while it is open or says nothing."""
+    state = statuses.order_state(record, ordered)
+    if state.is_open:
+        return None
+    charge = record.pay_sun or None
+    if state is OrderState.COMPLETED:
+        refund: int | None = record.refund_sun
+    else:
+        refund = record.refund_sun or None
+    if charge is None and refund is None:
+        return None
+    return Settlement(record.order_no, charge_sun=charge, refund_sun=refund)
+
+
 def _goes_on(result: ReceiverResult) -> bool:
     """Whether the loop may go on after this receiver: ordered, or refused for a reason
     about this receiver alone."""
@@ -252,7 +267,29 @@ class FeeeProvider:
         return outcomes
 
     async def settlements(self, orders: Sequence[TrackedOrder]) -> list[Settlement]:
-        return []
+        """Charge and refund from each order's own record (`pay_amount`,
+        `refund_amount`), once Feee shows it closed. A completed rental's refund of 0 is
+        a figure; a cancelled or failed order's 0 is a refund not credited yet, so it
+        stays unknown. One query per order; a transient failure ends this round (what
+        was read is kept), a refused key raises."""
+        found: list[Settlement] = []
+        for order in orders:
+            try:
+                record = await self._client.query(order.provider_order_id)
+            except ProviderAuthError:
+                raise
+            except (ProviderUnavailable, ProviderRateLimited) as exc:
+                log.info("feee settlements: stopped at a transient failure: %s", exc.code)
+                break
+            except (ProviderError, ValueError) as exc:
+                log.info("feee settlements: order %s not read: %s", order.provider_order_id, exc)
+                continue
+            if record.order_no != order.provider_order_id:
+                continue
+            settlement = _settlement(record, order.amount)
+            if settlement is not None:
+                found.append(settlement)
+        return found
 
     def can_cancel(self, order: TrackedOrder, now: float) -> bool:
         created = order.provider_created_at or order.created_at

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import BotCommand, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
@@ -12,7 +12,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.i18n import LANGS, Lang, t
 from bot.providers.errors import ProviderError
 from bot.services.deposit_qr import deposit_qr_png
-from bot.telegram import keyboards
+from bot.telegram import keyboards, menus
 from bot.telegram.callback_data import LanguageChoice
 from bot.telegram.context import Context, chat_id_of, ensure_allowed, user_lang
 from bot.telegram.render import error_text, provider_name, trx
@@ -87,12 +87,7 @@ async def set_language(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is not None and chat.type == ChatType.PRIVATE:
         # The command menu follows the chosen language in this private chat.
-        try:
-            await context.bot.set_my_commands(
-                command_list(lang), scope=BotCommandScopeChat(chat.id)
-            )
-        except TelegramError as exc:
-            log.info("could not set the chat's command menu: %s", exc)
+        await menus.set_chat_menu(context.bot, rt, chat.id, lang)
 
 
 async def balance(update: Update, context: Context) -> None:

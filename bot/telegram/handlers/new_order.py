@@ -1,4 +1,6 @@
-"""The order conversation: amount → duration → max price → receivers → summary → submit.
+"""The order conversation: amount → duration → max price → receivers → (payee) → summary
+→ submit. The payee (the USDT recipient, which sizes the transfer) is asked only when the
+bot reads the chain, and one tap skips it.
 
 Each step accepts typed text (buttons only fill in common values through the same
 parser), so a forged button press is just another answer to validate. The draft lives
@@ -29,16 +31,17 @@ from telegram.ext import (
 )
 
 from bot.i18n import t
-from bot.parsing import InputError
+from bot.parsing import InputError, parse_amount
 from bot.telegram.callback_data import (
     ConfirmOffer,
     ProviderChoice,
     RentAgain,
     StepChoice,
+    SuggestedAmount,
     WizardCommand,
 )
 from bot.telegram.context import Context, ensure_allowed, user_lang
-from bot.telegram.draft import AMOUNT, DEADLINE, DURATION, PRICE, RECEIVERS, STEPS, Draft
+from bot.telegram.draft import AMOUNT, DEADLINE, DURATION, PAYEE, PRICE, RECEIVERS, STEPS, Draft
 from bot.telegram.handlers.after_match import rent_again
 from bot.telegram.handlers.auto_confirm_toggle import toggle_auto_confirm
 from bot.telegram.handlers.submit import submit
@@ -50,17 +53,29 @@ from bot.telegram.handlers.summary import (
 )
 from bot.telegram.handlers.wizard import (
     END,
-    NEXT,
     PARSERS,
     SUMMARY,
     ask,
     drop_draft,
     load_draft,
+    next_step,
     reply,
     save_draft,
 )
 
 # -- entry ---------------------------------------------------------------------------
+
+# In the one-line form, the word before the payee: /new 65000 1h 70 T… to T…
+PAYEE_MARKERS = frozenset({"to", "payee", "->", "→", "给"})
+
+
+def split_payee(args: list[str]) -> tuple[list[str], str | None]:
+    """The one-line form's arguments before the payee marker, and the payee's text (None
+    without a marker)."""
+    for index, arg in enumerate(args):
+        if index >= 3 and arg.lower() in PAYEE_MARKERS:
+            return args[:index], " ".join(args[index + 1 :])
+    return args, None
 
 
 async def start_new(update: Update, context: Context) -> str | int:
@@ -75,7 +90,8 @@ async def start_new(update: Update, context: Context) -> str | int:
     args = context.args or []
     if not args:
         return await ask(update, context, lang, AMOUNT)
-    # Power-user shortcut: /new AMOUNT DURATION PRICE ADDRESS [ADDRESS ...]
+    # Power-user shortcut: /new AMOUNT DURATION PRICE ADDRESS [ADDRESS ...] [to PAYEE]
+    args, payee = split_payee(args)
     values = [*args[:3], " ".join(args[3:])]
     for step, value in zip((AMOUNT, DURATION, PRICE, RECEIVERS), values, strict=False):
         if not value:
@@ -84,6 +100,12 @@ async def start_new(update: Update, context: Context) -> str | int:
             draft.answer(step, PARSERS[step](value))
         except InputError as exc:
             return await ask(update, context, lang, step, exc)
+        save_draft(update, context, draft)
+    if payee is not None:
+        try:
+            draft.answer(PAYEE, PARSERS[PAYEE](payee))
+        except InputError as exc:
+            return await ask(update, context, lang, PAYEE, exc)
         save_draft(update, context, draft)
     return await show_summary(update, context, lang)
 
@@ -100,7 +122,7 @@ async def _answer(update: Update, context: Context, step: str, text: str) -> str
     draft = load_draft(update, context)
     draft.answer(step, value)
     save_draft(update, context, draft)
-    following = SUMMARY if step == DEADLINE else NEXT[step]
+    following = next_step(step, context)
     if following == SUMMARY:
         return await show_summary(update, context, lang)
     return await ask(update, context, lang, following)
@@ -126,6 +148,28 @@ def _button_step(step: str) -> Callable[[Update, Context], Any]:
         return await _answer(update, context, step, choice.value if choice else "")
 
     return handle
+
+
+async def use_suggested_amount(update: Update, context: Context) -> str:
+    """The summary's "use the suggested amount": the draft's amount changes and the
+    summary is shown again, with a new Confirm (the old one showed the old amount)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    lang = await user_lang(update, context)
+    button = SuggestedAmount.unpack(query.data)
+    try:
+        amount = parse_amount(str(button.amount) if button is not None else "")
+    except InputError as exc:
+        await reply(update, t(lang, exc.key, **exc.params))
+        return SUMMARY
+    draft = load_draft(update, context)
+    draft.answer(AMOUNT, amount)
+    draft.nonce = None
+    save_draft(update, context, draft)
+    if query.message is not None:
+        await query.edit_message_reply_markup(None)
+    return await show_summary(update, context, lang)
 
 
 # -- leaving -------------------------------------------------------------------------
@@ -163,6 +207,7 @@ def conversation() -> ConversationHandler[Context]:
         CallbackQueryHandler(change_deadline, pattern=WizardCommand.pattern("dl")),
         CallbackQueryHandler(choose_provider, pattern=ProviderChoice.pattern()),
         CallbackQueryHandler(toggle_auto_confirm, pattern=WizardCommand.pattern("ac")),
+        CallbackQueryHandler(use_suggested_amount, pattern=SuggestedAmount.pattern()),
         MessageHandler(text, summary_text),
     ]
     return ConversationHandler(

@@ -10,12 +10,14 @@ from bot.i18n import Html, Lang, t
 from bot.providers.errors import ProviderError
 from bot.services.orders import ActionReport, ActionStatus, NotYourOrder
 from bot.services.runtime import Runtime
+from bot.services.sizing import UsageSnapshot
 from bot.telegram import keyboards
 from bot.telegram.callback_data import OrderAction, PageButton
 from bot.telegram.context import Context, chat_id_of, ensure_allowed, user_lang
+from bot.telegram.handlers import confirm_saving
 from bot.telegram.handlers.paging import allowed_press, edit_to_page, reply_first_page
 from bot.telegram.long_text import chunk_lines
-from bot.telegram.render import clip, error_text, money_lines, order_line, trx
+from bot.telegram.render import clip, error_text, order_line, trx
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,9 @@ async def turn_page(update: Update, context: Context) -> None:
     await edit_to_page(query, await _page(context.services, lang, chat_id, button.page))
 
 
-def _report_line(lang: Lang, report: ActionReport, verb: str) -> str:
+def _report_line(
+    lang: Lang, report: ActionReport, verb: str, usage: UsageSnapshot | None = None
+) -> str:
     order = report.order
     head = order_line(lang, order)
     if report.status is ActionStatus.DONE:
@@ -85,24 +89,28 @@ def _report_line(lang: Lang, report: ActionReport, verb: str) -> str:
         line = t(
             lang, f"action.{verb}.refused", order=head, reason=clip(report.fail_reason or "—")
         )
-    extra = money_lines(lang, order)
+    extra = confirm_saving.money(lang, report, usage)
     settled = report.status in (ActionStatus.DONE, ActionStatus.ALREADY)
     if verb == "confirm" and settled and order.refund_sun is None:
         extra.append(Html(t(lang, "order.refund_pending")))
     return "\n".join([line, *extra])
 
 
-def confirm_result_line(lang: Lang, report: ActionReport) -> str:
-    """One order's Confirm result, as the button's reply shows it; the automatic
-    confirmation's push shows the same (see bot.telegram.outbox)."""
-    return _report_line(lang, report, "confirm")
+def confirm_result_line(
+    lang: Lang, report: ActionReport, usage: UsageSnapshot | None = None
+) -> str:
+    """One order's Confirm result, as the button's reply shows it (refund, net cost and
+    the saving made); the automatic confirmation's push shows the same."""
+    return _report_line(lang, report, "confirm", usage)
 
 
-def _report_lines(lang: Lang, reports: list[ActionReport], verb: str) -> list[str]:
+def _report_lines(
+    lang: Lang, reports: list[ActionReport], verb: str, usage: UsageSnapshot | None = None
+) -> list[str]:
     """A few orders in detail; many (Confirm all) as one line per outcome with the order
     numbers, refusals one by one, and the money in totals."""
     if len(reports) <= _DETAILED:
-        return [line for r in reports for line in ("", _report_line(lang, r, verb))]
+        return [line for r in reports for line in ("", _report_line(lang, r, verb, usage))]
     lines: list[str] = []
     for status in (ActionStatus.DONE, ActionStatus.ALREADY, ActionStatus.NOT_ALLOWED):
         group = [r for r in reports if r.status is status]
@@ -121,6 +129,8 @@ def _report_lines(lang: Lang, reports: list[ActionReport], verb: str) -> list[st
         lines.append(t(lang, "order.charge", trx=trx(sum(charged))))
     if refunded:
         lines.append(t(lang, "order.refund", trx=trx(sum(refunded))))
+    if (saved := confirm_saving.total_line(lang, reports, usage)) is not None:
+        lines.append(saved)
     settled = [r for r in reports if r.status in (ActionStatus.DONE, ActionStatus.ALREADY)]
     if verb == "confirm" and any(r.order.refund_sun is None for r in settled):
         lines.append(t(lang, "order.refund_pending"))
@@ -145,6 +155,12 @@ async def order_action(update: Update, context: Context) -> None:
         return
     await query.answer(t(lang, "action.working"))
     verb = "cancel" if action.verb == "x" else "confirm"
+    # The receivers' energy, read while the provider confirms: for the saving made.
+    usage = None
+    if action.verb != "x":
+        target = [action.target] if action.verb == "c" else []
+        submission = action.target if action.verb == "ca" else None
+        usage = confirm_saving.start_usage(rt, chat_id, order_ids=target, submission_id=submission)
     try:
         if action.verb == "ca":
             reports = await rt.orders.confirm_submission(
@@ -155,15 +171,18 @@ async def order_action(update: Update, context: Context) -> None:
         else:
             reports = await rt.orders.cancel(chat_id=chat_id, order_ids=[action.target])
     except NotYourOrder:
+        confirm_saving.discard(usage)
         log.warning("refused action on an order outside chat %s", chat_id)
         await context.bot.send_message(chat_id, t(lang, "action.invalid"))
         return
     except ProviderError as exc:
+        confirm_saving.discard(usage)
         await context.bot.send_message(chat_id, error_text(lang, exc))
         return
+    snapshot = await confirm_saving.usage_result(usage)
     # The reply is sent once (at-most-once): the action itself is done and stored, and
     # /orders shows its outcome, so a reply lost to a timeout is not worth a repeat.
     for part in chunk_lines(
-        _report_lines(lang, reports, verb), header=t(lang, f"action.{verb}.header")
+        _report_lines(lang, reports, verb, snapshot), header=t(lang, f"action.{verb}.header")
     ):
         await context.bot.send_message(chat_id, part)

@@ -16,6 +16,7 @@ from bot.telegram.callback_data import ProviderChoice
 from bot.telegram.context import Context, user_lang
 from bot.telegram.draft import DEADLINE, Offer
 from bot.telegram.handlers import auto_confirm_toggle
+from bot.telegram.handlers.summary_sizing import sizing_result, sizing_section, start_sizing
 from bot.telegram.handlers.wizard import SUMMARY, ask, load_draft, reply, save_draft
 from bot.telegram.long_text import split_text
 from bot.telegram.render import duration, error_text, num, provider_name, trx
@@ -48,6 +49,7 @@ def _quote_line(lang: Lang, request: OrderRequest, quote: Quote) -> str:
 async def show_summary(update: Update, context: Context, lang: Lang) -> str:
     draft = load_draft(update, context)
     request = draft.answers.request()
+    sizing = start_sizing(context, draft.answers)  # the chain checks, beside the quotes
     usable: dict[str, Quote] = {}
     blocks: list[str] = []
     for name, result in (await context.services.orders.quotes(request)).items():
@@ -77,8 +79,11 @@ async def show_summary(update: Update, context: Context, lang: Lang) -> str:
     )
     if chosen is None:
         text += "\n\n" + t(lang, "summary.no_provider")
+    chain = sizing_section(lang, await sizing_result(sizing), usable.get(chosen or ""), chosen)
+    text += "\n\n" + chain.text
     toggle = await auto_confirm_toggle.summary_toggle(update, context, draft, chosen)
     markup = keyboards.summary(lang, list(usable.values()), chosen, draft.nonce, toggle)
+    markup = keyboards.with_rows_first(markup, chain.rows)
     # 100 receivers and the providers' warnings exceed one message: the summary then
     # comes in parts, split between lines, with the buttons under the last. Sent once
     # (at most once): it commits nothing, and a user who does not see it asks again.

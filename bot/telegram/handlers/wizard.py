@@ -16,12 +16,13 @@ from bot.parsing import (
     parse_amount,
     parse_deadline,
     parse_duration,
+    parse_payee,
     parse_price,
     parse_receivers,
 )
 from bot.telegram import keyboards
 from bot.telegram.context import Context, chat_id_of
-from bot.telegram.draft import AMOUNT, DEADLINE, DURATION, PRICE, RECEIVERS, Draft
+from bot.telegram.draft import AMOUNT, DEADLINE, DURATION, PAYEE, PRICE, RECEIVERS, Draft
 
 ReplyMarkup = InlineKeyboardMarkup | ForceReply
 
@@ -34,8 +35,21 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     PRICE: parse_price,
     RECEIVERS: parse_receivers,
     DEADLINE: parse_deadline,
+    PAYEE: parse_payee,
 }
 NEXT = {AMOUNT: DURATION, DURATION: PRICE, PRICE: RECEIVERS, RECEIVERS: SUMMARY}
+
+
+def next_step(step: str, context: Context) -> str:
+    """The question after `step`. The payee is asked only when the bot reads the chain
+    (it is what sizes the transfer); without a node the form is as it always was."""
+    if step in (DEADLINE, PAYEE):
+        return SUMMARY
+    if step == RECEIVERS and context.services.chain is not None:
+        return PAYEE
+    return NEXT[step]
+
+
 _DRAFTS = "drafts"  # user_data key: chat id (as text) -> the draft as a plain dict
 
 
@@ -63,6 +77,8 @@ def _question_markup(update: Update, context: Context, lang: Lang, step: str) ->
     if chat is not None and chat.type != ChatType.PRIVATE:
         # In groups the bot only sees replies to itself (privacy mode): ask for one.
         return ForceReply(selective=True)
+    if step == PAYEE:
+        return keyboards.payee_question(lang)
     return keyboards.step_question(lang, step, context.services.orders.durations())
 
 
