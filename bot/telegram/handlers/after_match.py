@@ -40,11 +40,12 @@ async def rent_again(update: Update, context: Context) -> str | int:
     await query.answer()
     draft = Draft(
         answers=Answers(
-            sub.amount,
-            sub.duration_sec,
-            sub.max_price,
-            list(sub.receivers),
-            rt.default_deadline,
+            amount=sub.amount,
+            duration=sub.duration_sec,
+            price=sub.max_price,
+            receivers=list(sub.receivers),
+            deadline=rt.default_deadline,
+            payee="",  # not asked again: the summary sizes for a holder, as when skipped
         ),
         provider=sub.provider.value,
     )
