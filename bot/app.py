@@ -52,6 +52,8 @@ from bot.services.poller import Poller
 from bot.services.runtime import Runtime
 from bot.services.savings import SavingsService
 from bot.services.sizing import SizingService
+from bot.services.watch import WatchService
+from bot.services.watch_book import WatchBook
 from bot.storage.persistence import SqlitePersistence
 from bot.storage.repository import Repository
 from bot.telegram import outbox
@@ -62,18 +64,20 @@ from bot.telegram.callback_data import (
     OrderAction,
     PageButton,
     SettingsButton,
+    WatchButton,
     secret_from_token,
     wizard_pattern,
 )
 from bot.telegram.context import CONTEXT_TYPES, SERVICES_KEY, Context
 from bot.telegram.error_alerts import ErrorAlertHandler
-from bot.telegram.handlers import admin, basic, history, new_order, orders
+from bot.telegram.handlers import admin, basic, history, new_order, orders, watch
 from bot.telegram.handlers import settings as user_settings
 from bot.telegram.housekeeping_job import HousekeepingSchedule
 from bot.telegram.lifecycle import BotServices
 from bot.telegram.outbox import OutboxDispatcher
 from bot.telegram.poll_job import PollSchedule
 from bot.telegram.update_processor import PerChatUpdateProcessor
+from bot.telegram.watch_job import WatchSchedule
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +184,15 @@ def build_runtime(
     )
     energy_need = EnergyNeedService(chain) if chain is not None else None
     savings = SavingsService(chain) if chain is not None else None
-    return Runtime(
+    watches = WatchBook(
+        repo,
+        orders,
+        max_per_user=settings.watch_max_per_user,
+        deadline_sec=settings.default_deadline_seconds,
+        pause_seconds=settings.auto_rent_pause_seconds,
+        clock=clock,
+    )
+    runtime = Runtime(
         repo=repo,
         orders=orders,
         poller=poller,
@@ -205,6 +217,31 @@ def build_runtime(
         energy_need=energy_need,
         savings=savings,
         sizing=SizingService(chain, repo, need=energy_need, savings=savings),
+        watches=watches,
+    )
+    if chain is not None:
+        runtime.watcher = build_watcher(settings, chain, watches, runtime.may_spend, clock)
+    return runtime
+
+
+def build_watcher(
+    settings: Settings,
+    chain: ChainReader,
+    watches: WatchBook,
+    may_spend: Callable[[int], bool],
+    clock: Callable[[], float],
+) -> WatchService:
+    """The watched-address checks: a few addresses per check at the node's pace, each
+    reading bounded a little beyond the client's own timeout (its retries included)."""
+    return WatchService(
+        chain,
+        watches,
+        place=watches.place,
+        allowed=may_spend,
+        clock=clock,
+        provider_balance=watches.provider_balance,
+        addresses_per_cycle=settings.watch_addresses_per_check,
+        call_timeout=settings.tron_timeout_seconds + 5.0,
     )
 
 
@@ -259,6 +296,7 @@ def build_application(
         after_match=AfterMatchSchedule(settings.auto_confirm_interval_seconds),
         error_alerts=_error_alerts(runtime, settings),
         webhook=settings.telegram_webhook_url is not None,
+        watch=WatchSchedule(settings.watch_interval_seconds),
     )
     app.bot_data[SERVICES_KEY] = runtime
     app.bot_data[LIFECYCLE_KEY] = services
@@ -281,6 +319,9 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(CommandHandler("settings", user_settings.show_settings))
     for name, callback in admin.COMMANDS.items():
         app.add_handler(CommandHandler(name, callback))
+    for name, callback in watch.COMMANDS.items():
+        app.add_handler(CommandHandler(name, callback))
+    app.add_handler(CallbackQueryHandler(watch.watch_button, pattern=WatchButton.pattern()))
     app.add_handler(CallbackQueryHandler(orders.order_action, pattern=OrderAction.pattern()))
     app.add_handler(CallbackQueryHandler(orders.turn_page, pattern=PageButton.pattern()))
     app.add_handler(CallbackQueryHandler(history.history_button, pattern=HistoryButton.pattern()))

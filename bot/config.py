@@ -68,6 +68,12 @@ class Settings(ProviderSettings, ChainSettings, BaseSettings):
     metrics_listen: str = "127.0.0.1"
     # Operator alerts (low balances, ...) go to this chat; unset = no alerts.
     operator_chat_id: int | None = None
+    # Watched addresses (/watch): seconds between checks, addresses read per check (at the
+    # node's pace, in turn), watches per user, and the pause of auto-rent after a failure.
+    watch_interval_seconds: float = Field(default=60.0, gt=0)
+    watch_addresses_per_check: int = Field(default=20, ge=1, le=1_000)
+    watch_max_per_user: int = Field(default=10, ge=1, le=1_000)
+    auto_rent_pause_seconds: int = Field(default=3_600, ge=0, le=86_400)
 
     @field_validator("operator_chat_id", mode="before")
     @classmethod

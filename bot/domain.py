@@ -69,6 +69,11 @@ class NoticeKind(StrEnum):
     UNKNOWN_OUTCOMES = "unknown_outcomes"  # submissions or orders whose outcome stayed unknown
     BOT_ERRORS = "bot_errors"  # errors the bot caught (type and where), rate-limited
     DAILY_SUMMARY = "daily_summary"  # the previous UTC day's orders and money
+    # Watched addresses (/watch); their figures travel in the payload's `alert` too.
+    WATCH_LOW = "watch_low"  # a watched address's energy fell below its threshold
+    WATCH_RECOVERED = "watch_recovered"  # and is back above it
+    AUTO_RENT = "auto_rent"  # auto-rent tried to place its order: what came of it
+    AUTO_RENT_STOPPED = "auto_rent_stopped"  # auto-rent stops spending, and why
 
 
 @dataclass(frozen=True)

@@ -523,4 +523,106 @@ MESSAGES: Final[dict[str, str]] = {
         "the {energy} energy used (at {fee} SUN)"
     ),
     "confirm.saving_unknown": "Saved: not known (the chain could not be read).",
+    # watched addresses (/watch, /unwatch, /watches) and auto-rent (/autorent)
+    "command.watch": "Watch an address's energy",
+    "command.autorent": "Rent automatically when energy is low",
+    "help.watch": (
+        "<b>Watched addresses</b>\n"
+        "/watch T… [min energy] — alert me once when its energy drops below the minimum "
+        "(default 65,000) and once when it is back\n"
+        "/watch or /watches — my watched addresses; /unwatch [T…] — stop watching\n"
+        "/autorent T… &lt;amount|auto&gt; &lt;duration&gt; &lt;max price&gt; &lt;TRX per day&gt; "
+        "&lt;orders per day&gt; [tronsave|feee] — while it is low, order this rental for it, "
+        "within both daily budgets, one open order at a time; auto sizes the amount to "
+        "what it lacks for one USDT transfer\n"
+        "/autorent T… off — stop it (or press Stop under any automatic action)"
+    ),
+    "watch.usage": "Usage: /watch T… [min energy], e.g. /watch TXYZ… 65000",
+    "watch.bad_address": "<code>{address}</code> is not a TRON address.",
+    "watch.bad_threshold": "The minimum energy must be a whole number from {min} to {max}.",
+    "watch.no_chain": (
+        "Watched addresses are not checked here: this bot does not read the TRON network "
+        "(TRON_CHAIN_READS is off)."
+    ),
+    "watch.too_many": "You already watch {max} addresses, the most allowed. /unwatch one first.",
+    "watch.added": (
+        "👀 Watching <code>{address}</code>: I'll tell you once when its energy drops below "
+        "{threshold}, and once when it is back."
+    ),
+    "watch.updated": "👀 <code>{address}</code>: minimum energy now {threshold}.",
+    "watch.none": "You watch no address. Send /watch T… to start.",
+    "watch.list_title": "<b>Watched addresses</b> ({count}):",
+    "watch.line": "<code>{address}</code> · minimum {threshold} · {state}",
+    "watch.state_low": "⚠️ low",
+    "watch.state_ok": "✅ enough",
+    "watch.state_unknown": "not checked yet",
+    "watch.auto_off": "   auto-rent off",
+    "watch.auto_on": (
+        "   auto-rent: {amount} energy, {duration}, max {price} SUN, {provider}; today "
+        "{spent} of {budget} TRX, {placed} of {orders} orders"
+    ),
+    "watch.pick": "Which address should I stop watching?",
+    "watch.button_unwatch": "Unwatch {address}",
+    "watch.not_watched": "You don't watch <code>{address}</code> in this chat.",
+    "watch.removed": "Stopped watching <code>{address}</code> (and its auto-rent).",
+    "watch.removed_short": "Unwatched.",
+    "watch.button_gone": "That watch is gone or is not yours.",
+    "autorent.usage": (
+        "Usage: /autorent T… &lt;amount|auto&gt; &lt;duration&gt; &lt;max price&gt; "
+        "&lt;TRX per day&gt; &lt;orders per day&gt; [tronsave|feee], e.g. "
+        "/autorent TXYZ… auto 1h 70 20 2 — or /autorent T… off. Both daily budgets are "
+        "required."
+    ),
+    "autorent.not_watched": (
+        "<code>{address}</code> is not watched in this chat: /watch it first."
+    ),
+    "autorent.bad_budget": "The TRX per day must be more than 0 and at most {max}, up to 6 decimals.",
+    "autorent.bad_orders": "The orders per day must be a whole number from 1 to {max}.",
+    "autorent.bad_provider": "Unknown provider. Choose one of: {names}.",
+    "autorent.no_provider": "No configured provider takes such an order (duration or amount).",
+    "autorent.over_budget": (
+        "One order can cost up to {cost} TRX (amount × max price), more than the daily "
+        "budget of {budget} TRX. Raise the budget or lower the amount or price."
+    ),
+    "autorent.amount_auto": "auto",
+    "autorent.set": (
+        "🤖 Auto-rent on for <code>{address}</code>: while its energy is below {threshold}, "
+        "I order {amount} energy for {duration} at up to {price} SUN from {provider}, at most "
+        "{budget} TRX and {orders} orders per day (UTC), one open order at a time."
+    ),
+    "autorent.stopped": "⏹ Auto-rent off for <code>{address}</code>. It is still watched.",
+    "autorent.stopped_short": "Auto-rent off.",
+    "autorent.button_stop": "⏹ Stop auto-rent",
+    "autorent.stop_hint": "To stop it: /autorent T… off",
+    "autorent.reason_unknown": "the provider refused it.",
+    "autorent.stop_daily_budget": "today's budget of {budget} TRX is spent.",
+    "autorent.stop_daily_orders": "today's {daily_orders} orders are placed.",
+    "autorent.stop_provider_balance": (
+        "the provider's balance cannot pay the next order (the operator must top it up)."
+    ),
+    "autorent.stop_spend_limit": (
+        "the operator's spend limit refused the order; it is tried again after {resets} UTC."
+    ),
+    "autorent.stop_not_allowed": "you may no longer order with this bot.",
+    "push.watch_low": "⚠️ <b>Low energy</b>",
+    "push.watch_recovered": "✅ <b>Energy back</b>",
+    "push.auto_rent": "🤖 <b>Auto-rent</b>",
+    "push.auto_rent_stopped": "⏹ <b>Auto-rent stopped</b>",
+    "watch.push_low": "<code>{address}</code>: {available} energy available, below your minimum of {threshold}.",
+    "watch.push_recovered": "<code>{address}</code>: {available} energy available (minimum {threshold}).",
+    "autorent.push_placed": (
+        "Ordered {amount} energy for <code>{address}</code> ({available} available, minimum "
+        "{threshold}); submission #{submission}. I'll tell you when it is matched. Budget: "
+        "{budget} TRX and {daily_orders} orders per day."
+    ),
+    "autorent.push_failed": (
+        "Could not order for <code>{address}</code>: {reason} It pauses, then tries again "
+        "while the energy is low."
+    ),
+    "autorent.push_unknown": (
+        "Sent an order of {amount} energy for <code>{address}</code>, but its outcome is not "
+        "known yet (submission #{submission}). It counts as placed and is not sent again; "
+        "/orders shows it once found."
+    ),
+    "autorent.push_stopped": "<code>{address}</code> ({available} energy available): {reason}",
 }

@@ -408,4 +408,86 @@ MESSAGES: Final[dict[str, str]] = {
         "节省：无，净费用比燃烧 {burn} TRX 多 {extra} TRX（已用 {energy} 能量，每单位 {fee} SUN）"
     ),
     "confirm.saving_unknown": "节省：未知（无法读取链上数据）。",
+    # watched addresses (/watch, /unwatch, /watches) and auto-rent (/autorent)
+    "command.watch": "监控地址的能量",
+    "command.autorent": "能量不足时自动租用",
+    "help.watch": (
+        "<b>监控地址</b>\n"
+        "/watch T… [最低能量] — 能量低于最低值（默认 65,000）时提醒一次，恢复时再提醒一次\n"
+        "/watch 或 /watches — 我监控的地址；/unwatch [T…] — 取消监控\n"
+        "/autorent T… &lt;数量|auto&gt; &lt;时长&gt; &lt;最高单价&gt; &lt;每日 TRX&gt; "
+        "&lt;每日单数&gt; [tronsave|feee] — 能量不足时为它下这笔租单，不超过两项每日预算，"
+        "同时最多一笔未结订单；auto 按一笔 USDT 转账所缺的能量确定数量\n"
+        "/autorent T… off — 关闭（或点任一自动操作消息下的“停止”）"
+    ),
+    "watch.usage": "用法：/watch T… [最低能量]，例如 /watch TXYZ… 65000",
+    "watch.bad_address": "<code>{address}</code> 不是 TRON 地址。",
+    "watch.bad_threshold": "最低能量必须是 {min} 到 {max} 之间的整数。",
+    "watch.no_chain": "此处不检查监控地址：本机器人不读取 TRON 网络（TRON_CHAIN_READS 已关闭）。",
+    "watch.too_many": "你已监控 {max} 个地址，已达上限。请先 /unwatch 一个。",
+    "watch.added": "👀 正在监控 <code>{address}</code>：能量低于 {threshold} 时提醒一次，恢复时再提醒一次。",
+    "watch.updated": "👀 <code>{address}</code>：最低能量改为 {threshold}。",
+    "watch.none": "你没有监控任何地址。发送 /watch T… 开始。",
+    "watch.list_title": "<b>监控地址</b>（{count} 个）：",
+    "watch.line": "<code>{address}</code> · 最低 {threshold} · {state}",
+    "watch.state_low": "⚠️ 不足",
+    "watch.state_ok": "✅ 充足",
+    "watch.state_unknown": "尚未检查",
+    "watch.auto_off": "   自动租用：关闭",
+    "watch.auto_on": (
+        "   自动租用：{amount} 能量，{duration}，最高 {price} SUN，{provider}；今日已用 "
+        "{spent} / {budget} TRX，{placed} / {orders} 单"
+    ),
+    "watch.pick": "要取消监控哪个地址？",
+    "watch.button_unwatch": "取消监控 {address}",
+    "watch.not_watched": "你在此聊天中没有监控 <code>{address}</code>。",
+    "watch.removed": "已取消监控 <code>{address}</code>（及其自动租用）。",
+    "watch.removed_short": "已取消监控。",
+    "watch.button_gone": "该监控已不存在或不属于你。",
+    "autorent.usage": (
+        "用法：/autorent T… &lt;数量|auto&gt; &lt;时长&gt; &lt;最高单价&gt; &lt;每日 TRX&gt; "
+        "&lt;每日单数&gt; [tronsave|feee]，例如 /autorent TXYZ… auto 1h 70 20 2；"
+        "或 /autorent T… off。两项每日预算都必须填写。"
+    ),
+    "autorent.not_watched": "<code>{address}</code> 未在此聊天中监控：请先 /watch。",
+    "autorent.bad_budget": "每日 TRX 必须大于 0、不超过 {max}，最多 6 位小数。",
+    "autorent.bad_orders": "每日单数必须是 1 到 {max} 之间的整数。",
+    "autorent.bad_provider": "未知的服务商。可选：{names}。",
+    "autorent.no_provider": "没有已配置的服务商接受这样的订单（时长或数量）。",
+    "autorent.over_budget": (
+        "一笔订单最多可能花费 {cost} TRX（数量 × 最高单价），超过每日预算 {budget} TRX。"
+        "请提高预算，或降低数量或单价。"
+    ),
+    "autorent.amount_auto": "自动",
+    "autorent.set": (
+        "🤖 已为 <code>{address}</code> 开启自动租用：能量低于 {threshold} 时，向 {provider} "
+        "下单 {amount} 能量、{duration}、最高 {price} SUN；每日（UTC）最多 {budget} TRX、"
+        "{orders} 单，同时最多一笔未结订单。"
+    ),
+    "autorent.stopped": "⏹ 已关闭 <code>{address}</code> 的自动租用，仍在监控。",
+    "autorent.stopped_short": "自动租用已关闭。",
+    "autorent.button_stop": "⏹ 停止自动租用",
+    "autorent.stop_hint": "关闭方法：/autorent T… off",
+    "autorent.reason_unknown": "服务商拒绝了订单。",
+    "autorent.stop_daily_budget": "今日预算 {budget} TRX 已用完。",
+    "autorent.stop_daily_orders": "今日 {daily_orders} 单已下完。",
+    "autorent.stop_provider_balance": "服务商余额不足以支付下一笔订单（需运营者充值）。",
+    "autorent.stop_spend_limit": "运营者的消费限额拒绝了订单；将于 {resets} UTC 之后再试。",
+    "autorent.stop_not_allowed": "你已无权使用此机器人下单。",
+    "push.watch_low": "⚠️ <b>能量不足</b>",
+    "push.watch_recovered": "✅ <b>能量已恢复</b>",
+    "push.auto_rent": "🤖 <b>自动租用</b>",
+    "push.auto_rent_stopped": "⏹ <b>自动租用已停止</b>",
+    "watch.push_low": "<code>{address}</code> 可用能量 {available}，低于你设定的最低值 {threshold}。",
+    "watch.push_recovered": "<code>{address}</code> 可用能量 {available}（最低 {threshold}）。",
+    "autorent.push_placed": (
+        "已为 <code>{address}</code> 下单 {amount} 能量（可用 {available}，最低 {threshold}）；"
+        "提交 #{submission}。匹配后会通知你。预算：每日 {budget} TRX、{daily_orders} 单。"
+    ),
+    "autorent.push_failed": "未能为 <code>{address}</code> 下单：{reason} 暂停一段时间后，若能量仍不足会再试。",
+    "autorent.push_unknown": (
+        "已为 <code>{address}</code> 发送 {amount} 能量的订单，但结果尚不确定（提交 #{submission}）。"
+        "按已下单计算，不会重复发送；找到后可在 /orders 查看。"
+    ),
+    "autorent.push_stopped": "<code>{address}</code>（可用能量 {available}）：{reason}",
 }

@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from bot.chain.models import TRANSFER_ENERGY_TO_HOLDER, AccountResources
+from bot.services.energy_need import NeedBasis, TransferNeed, size_receiver
+
 DAY_SECONDS = 86_400
 DEFAULT_PAUSE_SECONDS = 3_600
 
@@ -21,6 +24,7 @@ class StopReason(StrEnum):
     DAILY_BUDGET = "daily_budget"  # the next order could overrun the TRX budget
     DAILY_ORDERS = "daily_orders"
     PROVIDER_BALANCE = "provider_balance"
+    SPEND_LIMIT = "spend_limit"  # the operator's per-order or daily limit refused it
     NOT_ALLOWED = "not_allowed"  # the user is not (or no longer) allowed
 
 
@@ -48,6 +52,9 @@ class AutoRentPlan:
     daily_budget_sun: int
     daily_orders: int
     pause_seconds: int = DEFAULT_PAUSE_SECONDS
+    # "auto": `amount` is sized before each order to what the address lacks for the
+    # transfers its threshold stands for (at least `amount`, the provider's minimum).
+    auto_amount: bool = False
 
     def __post_init__(self) -> None:
         if self.daily_budget_sun <= 0 or self.daily_orders <= 0:
@@ -135,6 +142,7 @@ class PlaceStatus(StrEnum):
     FAILED = "failed"  # refused, nothing created
     UNKNOWN = "unknown"  # may have been created: counted, never retried blindly
     NO_BALANCE = "no_balance"  # the provider balance cannot pay
+    SPEND_LIMIT = "spend_limit"  # the operator's spend limits refused it, nothing sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +150,27 @@ class PlaceResult:
     status: PlaceStatus
     charge_sun: int | None = None  # what the order cost, when known
     order_ids: tuple[int, ...] = ()
+    submission_id: int | None = None
+    retry_at: float | None = None  # a spend limit: when it resets
+    code: str | None = None  # a failure's reason, for the push
+    amount: int | None = None  # the energy ordered (an "auto" plan sizes it each time)
+
+
+def sized_plan(plan: AutoRentPlan, resources: AccountResources, threshold: int) -> AutoRentPlan:
+    """The plan with its amount sized now (auto), else as set. Without a payee the holder
+    figure is assumed (see energy_need), for as many transfers as the threshold covers."""
+    if not plan.auto_amount:
+        return plan
+    need = size_receiver(
+        resources.address,
+        resources,
+        TransferNeed(TRANSFER_ENERGY_TO_HOLDER, NeedBasis.ASSUMED_HOLDER),
+        amount=threshold,
+        minimum=plan.amount,
+    )
+    if need.suggested_amount is None:
+        return plan
+    return replace(plan, amount=need.suggested_amount)
 
 
 def record_placement(
@@ -160,4 +189,7 @@ def record_placement(
     if result.status is PlaceStatus.NO_BALANCE:
         paused = now + plan.pause_seconds
         return replace(ledger, stopped=StopReason.PROVIDER_BALANCE, paused_until=paused)
+    if result.status is PlaceStatus.SPEND_LIMIT:
+        paused = max(now + plan.pause_seconds, result.retry_at or 0.0)
+        return replace(ledger, stopped=StopReason.SPEND_LIMIT, paused_until=paused)
     return replace(ledger, paused_until=now + plan.pause_seconds)

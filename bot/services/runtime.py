@@ -21,6 +21,8 @@ from bot.services.orders import OrderService
 from bot.services.poller import Poller
 from bot.services.savings import SavingsService
 from bot.services.sizing import SizingService
+from bot.services.watch import WatchService
+from bot.services.watch_book import WatchBook
 from bot.storage.repository import Repository
 
 # Replies share Telegram's ~30 messages/s with the pushes that announce orders, so
@@ -71,6 +73,10 @@ class Runtime:
     energy_need: EnergyNeedService | None = None
     savings: SavingsService | None = None
     sizing: SizingService | None = None
+    # Watched addresses as users set them up (/watch, /autorent) ...
+    watches: WatchBook | None = None
+    # ... and the service that checks them (None without chain reads: nothing checked).
+    watcher: WatchService | None = None
 
     def may_spend(self, user_id: int | None) -> bool:
         if self.access is not None:

@@ -16,6 +16,12 @@ class ChatStore(Store):
                 await db.execute(
                     f"UPDATE {table} SET chat_id = ? WHERE chat_id = ?", (new_chat_id, chat_id)
                 )
+            # A watch the user also has in the new chat stays there; the old one goes.
+            await db.execute(
+                "UPDATE OR IGNORE watched_addresses SET chat_id = ? WHERE chat_id = ?",
+                (new_chat_id, chat_id),
+            )
+            await db.execute("DELETE FROM watched_addresses WHERE chat_id = ?", (chat_id,))
             await upsert(db, "chats", {"chat_id": chat_id}, {"migrated_to": new_chat_id})
             await db.execute(
                 "INSERT INTO chats (chat_id) VALUES (?) ON CONFLICT (chat_id) DO NOTHING",

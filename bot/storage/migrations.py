@@ -184,6 +184,24 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX orders_created ON orders (created_at);
     """,
+    # Watched addresses (/watch): per chat and user, the alert state last told, and the
+    # opt-in auto-rent plan and its daily ledger (JSON, read by bot.services.watch_book).
+    """
+    CREATE TABLE watched_addresses (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        address TEXT NOT NULL,
+        threshold INTEGER NOT NULL,
+        lang TEXT,
+        alert_state TEXT NOT NULL DEFAULT 'unknown',
+        plan TEXT,
+        ledger TEXT,
+        created_at REAL NOT NULL,
+        UNIQUE (chat_id, user_id, address)
+    );
+    CREATE INDEX watched_addresses_user ON watched_addresses (user_id);
+    """,
     # After the match: each user's settings (automatic confirmation on unless turned
     # off), a submission's own choice from its summary, and per order the automatic
     # confirmation claimed before its call (never made twice, across restarts too), how

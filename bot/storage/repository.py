@@ -41,6 +41,7 @@ from bot.storage.rows import (
 )
 from bot.storage.submissions import SubmissionStore
 from bot.storage.tracking import TrackingStore
+from bot.storage.watches import WatchedAddress, WatchStore
 
 __all__ = [
     "RECEIVER_SENDING",
@@ -56,6 +57,7 @@ __all__ = [
     "Submission",
     "Transition",
     "Watch",
+    "WatchedAddress",
 ]
 
 
@@ -72,6 +74,7 @@ class Repository(
     AccessStore,
     AfterMatchStore,
     ReportStore,
+    WatchStore,
 ):
     _path = ":memory:"
 

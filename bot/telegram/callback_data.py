@@ -17,6 +17,7 @@ already in live chats keep working:
     set:<setting>                switch a /settings choice (e.g. set:ac)
     ra:<submission>:<tag>        "Rent again" under a rental-ending notice; signed
     h:<page|csv>:<chat id>       the same of another chat (an admin's /history <id>)
+    wa:<verb>:<id>:<tag>         a watched address: stop its auto-rent, unwatch it; signed
 
 Buttons that act on money (`OrderAction`) carry an HMAC over the chat id and payload,
 so data forged, altered or copied into another chat is refused before any lookup or
@@ -51,6 +52,7 @@ class Prefix(StrEnum):
     LANGUAGE = "lang"
     ORDER_ACTION = "a"
     HISTORY = "h"
+    WATCH = "wa"
     SETTINGS = "set"
     RENT_AGAIN = "ra"
 
@@ -401,3 +403,43 @@ class SuggestedAmount:
     @classmethod
     def pattern(cls) -> str:
         return _head_pattern(Prefix.WIZARD, cls.KIND)
+
+
+# -- watched addresses (signed) -------------------------------------------------------
+
+WatchVerb = Literal["s", "u"]  # stop auto-rent, unwatch
+_WATCH_VERBS: tuple[WatchVerb, ...] = ("s", "u")
+
+
+@dataclass(frozen=True)
+class WatchButton:
+    """A watch's Stop (auto-rent off) or Unwatch button. Signed like `OrderAction`, so
+    data copied into another chat or altered is refused before any lookup; the pressing
+    user must also own the watch (checked by the handler)."""
+
+    verb: WatchVerb
+    watch_id: int
+
+    def pack(self, secret: bytes, chat_id: int) -> str:
+        payload = SEP.join((Prefix.WATCH, self.verb, str(self.watch_id)))
+        return _pack(payload, _tag(secret, chat_id, payload))
+
+    @classmethod
+    def unpack(cls, secret: bytes, chat_ids: Sequence[int], data: str) -> Self | None:
+        parts = data.split(SEP)
+        if len(parts) != 4 or parts[0] != Prefix.WATCH:
+            return None
+        verb = _one_of(parts[1], _WATCH_VERBS)
+        if verb is None or not parts[2].isdecimal() or len(parts[2]) > _MAX_TARGET_DIGITS:
+            return None
+        if not parts[3].isascii():
+            return None
+        payload = SEP.join(parts[:3])
+        for chat_id in chat_ids:
+            if hmac.compare_digest(parts[3], _tag(secret, chat_id, payload)):
+                return cls(verb, int(parts[2]))
+        return None
+
+    @staticmethod
+    def pattern() -> str:
+        return _head_pattern(Prefix.WATCH)

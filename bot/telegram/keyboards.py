@@ -19,6 +19,7 @@ from bot.telegram.callback_data import (
     SettingsButton,
     StepChoice,
     SuggestedAmount,
+    WatchButton,
     WizardCommand,
 )
 from bot.telegram.render import duration, num, provider_name, trx
@@ -240,3 +241,23 @@ def with_rows_first(
     if not rows:
         return markup
     return InlineKeyboardMarkup([*(list(r) for r in rows), *markup.inline_keyboard])
+
+
+def stop_auto_rent(lang: Lang, secret: bytes, chat_id: int, watch_id: int) -> InlineKeyboardMarkup:
+    data = WatchButton("s", watch_id).pack(secret, chat_id)
+    return InlineKeyboardMarkup([[_button(t(lang, "autorent.button_stop"), data)]])
+
+
+def unwatch_choices(
+    lang: Lang, secret: bytes, chat_id: int, watches: Sequence[tuple[int, str]]
+) -> InlineKeyboardMarkup:
+    """One Unwatch button per (watch id, label)."""
+    return InlineKeyboardMarkup(
+        [
+            [_button(t(lang, "watch.button_unwatch", address=label), pack)]
+            for pack, label in (
+                (WatchButton("u", watch_id).pack(secret, chat_id), label)
+                for watch_id, label in watches
+            )
+        ]
+    )

@@ -22,6 +22,7 @@ from bot.telegram import (
     operator_job,
     poll_job,
     settle_job,
+    watch_job,
     watchdog,
 )
 from bot.telegram.error_alerts import ErrorAlertHandler
@@ -41,6 +42,7 @@ class BotServices:
     # Errors the bot logs, alerted to the operator chat; None without one.
     error_alerts: ErrorAlertHandler | None = None
     webhook: bool = False  # updates come by webhook: the watchdog asks getMe
+    watch: watch_job.WatchSchedule | None = None  # None: watched addresses not checked
     _stopped: bool = False
 
     async def start(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -61,6 +63,8 @@ class BotServices:
             if self.after_match is not None and self.runtime.after_match is not None:
                 auto_confirm_job.schedule_after_match(app.job_queue, self.after_match, delay=2.0)
             settle_job.schedule_settlements(app.job_queue)
+            if self.watch is not None and self.runtime.watcher is not None:
+                watch_job.schedule_watch(app.job_queue, self.watch, self.watch.interval)
         await _set_commands(app)
         await menus.set_admin_menus(app, self.runtime)
         log.info(

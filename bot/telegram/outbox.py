@@ -53,6 +53,7 @@ from bot.telegram.long_text import TELEGRAM_LIMIT, chunk_lines, plain, split_tex
 from bot.telegram.operator_render import OPERATOR_KINDS, operator_text
 from bot.telegram.render import money_lines, num, order_line, short_address, utc_time
 from bot.telegram.submit_report import receiver_lines
+from bot.telegram.watch_render import WATCH_KINDS, render_watch
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,9 @@ def fixable(exc: BadRequest) -> bool:
     return any(fragment in message for fragment in _FIXABLE)
 
 
-async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered:
+async def render(  # noqa: PLR0911 (one return per kind of notice)
+    rt: Runtime, note: Notification, level: int = FULL
+) -> Rendered:
     payload, kind = note.payload, note.kind
     if payload is None or kind is None:
         raise ValueError(f"push {note.id}: a kind or payload this version cannot read")
@@ -104,6 +107,13 @@ async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered
         if level >= PLAIN:
             return Rendered(split_text(plain(text), limit=_LIMITS[PLAIN]), None, html=False)
         return Rendered(split_text(text, limit=_LIMITS[level]), None)
+    if kind in WATCH_KINDS:
+        watch_lang, text, watch_markup = await render_watch(rt, note, kind)
+        if level >= PLAIN:
+            if watch_markup is not None:
+                text += "\n\n" + t(watch_lang, "autorent.stop_hint")
+            return Rendered(split_text(plain(text), limit=_LIMITS[PLAIN]), None, html=False)
+        return Rendered(split_text(text, limit=_LIMITS[level]), watch_markup)
     subject = await rt.notices.subject(payload)
     sub, orders = subject.submission, subject.orders
     lang: Lang = resolve_lang(subject.language, None) if sub is not None else "en"
@@ -113,10 +123,7 @@ async def render(rt: Runtime, note: Notification, level: int = FULL) -> Rendered
         if level >= PLAIN:
             return Rendered([plain(p) for p in parts], None, html=False)
         return Rendered(parts, None)
-    if kind is NoticeKind.AUTO_CONFIRMED:
-        lines = Html("\n".join(await _auto_confirmed(rt, lang, orders)))
-    else:
-        lines = Html("\n".join(_detail(lang, kind, o) for o in orders))
+    lines = Html("\n".join(await _order_lines(rt, lang, kind, orders)))
     text = t(
         lang,
         f"push.{kind.value}",
@@ -158,8 +165,12 @@ def _addresses(lang: Lang, addresses: Sequence[str] | None) -> Html:
     return Html("\n".join(lines))
 
 
-async def _auto_confirmed(rt: Runtime, lang: Lang, orders: list[Order]) -> list[str]:
-    """The manual Confirm's result for each order: refund, net cost, saving made."""
+async def _order_lines(
+    rt: Runtime, lang: Lang, kind: NoticeKind, orders: list[Order]
+) -> list[str]:
+    if kind is not NoticeKind.AUTO_CONFIRMED:
+        return [_detail(lang, kind, o) for o in orders]
+    # The manual Confirm's result for each order: refund, net cost, saving made.
     usage = await rt.after_match.usage(orders) if rt.after_match is not None else None
     return [confirm_result_line(lang, ActionReport(o, ActionStatus.DONE), usage) for o in orders]
 

@@ -289,6 +289,8 @@ async def test_the_command_menu_is_set_in_both_languages(bot: Bot) -> None:
         "orders",
         "history",
         "balance",
+        "watch",
+        "autorent",
         "language",
         "settings",
         "help",

@@ -37,6 +37,7 @@ class FakeChain:
     down: bool = False  # every call fails as unreachable
     failing: set[str] = field(default_factory=set)  # method names that fail
     failing_addresses: set[str] = field(default_factory=set)
+    hanging_addresses: set[str] = field(default_factory=set)  # calls never answer
     errors: dict[tuple[str, str], ChainError] = field(default_factory=dict)  # (method, address)
     calls: Counter[str] = field(default_factory=Counter)
     in_flight: int = 0
@@ -55,6 +56,8 @@ class FakeChain:
         try:
             if self.delay:
                 await asyncio.sleep(self.delay)
+            if address in self.hanging_addresses:
+                await asyncio.Event().wait()
         finally:
             self.in_flight -= 1
         if self.down or method in self.failing or address in self.failing_addresses:

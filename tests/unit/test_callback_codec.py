@@ -19,6 +19,7 @@ from bot.telegram.callback_data import (
     ProviderChoice,
     StepChoice,
     Verb,
+    WatchButton,
     WizardCommand,
     secret_from_token,
     wizard_pattern,
@@ -124,7 +125,7 @@ def test_forged_or_foreign_order_actions_are_refused() -> None:
 
 
 def test_each_prefix_is_listed_once() -> None:
-    assert [p.value for p in Prefix] == ["w", "l", "lang", "a", "h", "set", "ra"]
+    assert [p.value for p in Prefix] == ["w", "l", "lang", "a", "h", "wa", "set", "ra"]
     assert len(set(Prefix)) == len(Prefix)
 
 
@@ -188,3 +189,18 @@ def test_another_chats_history_buttons_round_trip_within_64_bytes(
 @pytest.mark.parametrize("data", ["h:1:abc", "h:csv:--5", "h:0:12345678901234567", "h:0:-"])
 def test_a_malformed_chat_in_a_history_button_is_refused(data: str) -> None:
     assert HistoryButton.unpack(data) is None
+
+
+def test_watch_buttons_are_signed_and_routed_apart_from_the_wizard() -> None:
+    data = WatchButton("s", 12).pack(SECRET, GROUP)
+    assert data.startswith("wa:s:12:")
+    assert len(data.encode()) <= MAX_BYTES
+    assert WatchButton.unpack(SECRET, [GROUP], data) == WatchButton("s", 12)
+    assert WatchButton.unpack(SECRET, [GROUP + 1], data) is None  # another chat's
+    assert WatchButton.unpack(SECRET, [GROUP], data.replace(":12:", ":13:")) is None
+    assert WatchButton.unpack(SECRET, [GROUP], data.replace("wa:s", "wa:u")) is None
+    assert WatchButton.unpack(SECRET, [GROUP], "wa:s:12") is None  # unsigned
+    assert WatchButton.unpack(SECRET, [GROUP], OrderAction("c", 12).pack(SECRET, GROUP)) is None
+    assert re.match(WatchButton.pattern(), data)
+    assert not re.match(wizard_pattern(), data)
+    assert not re.match(WatchButton.pattern(), WizardCommand("new").pack())

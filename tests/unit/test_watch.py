@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from bot.chain.client import TronNodeClient
+from bot.chain.models import AccountResources
 from bot.net.pacing import Pacer
 from bot.sandbox.base import derive_address
 from bot.sandbox.tron_node import TronNodeSimulator
@@ -24,9 +25,10 @@ from bot.services.auto_rent import (
     WaitReason,
     decide_auto_rent,
     record_placement,
+    sized_plan,
 )
 from bot.services.turns import RoundRobin, Turns
-from bot.services.watch import ActionKind, Watch, WatchService
+from bot.services.watch import ActionKind, Watch, WatchAction, WatchService
 from tests.support.fake_chain import FakeChain
 
 ADDR = derive_address("watch:address")
@@ -252,11 +254,19 @@ class Store:
     async def watches(self) -> Sequence[Watch]:
         return list(self.items.values())
 
-    async def save_alert_state(self, watch_id: int, state: AlertState) -> None:
-        self.items[watch_id] = replace(self.items[watch_id], state=state)
+    told: list[WatchAction] = field(default_factory=list)  # queued with the change
 
-    async def save_ledger(self, watch_id: int, ledger: AutoRentLedger) -> None:
+    async def save_alert_state(
+        self, watch_id: int, state: AlertState, action: WatchAction | None
+    ) -> None:
+        self.items[watch_id] = replace(self.items[watch_id], state=state)
+        self.told.extend([action] if action else [])
+
+    async def save_ledger(
+        self, watch_id: int, ledger: AutoRentLedger, action: WatchAction | None
+    ) -> None:
         self.items[watch_id] = replace(self.items[watch_id], ledger=ledger)
+        self.told.extend([action] if action else [])
 
 
 @dataclass
@@ -504,3 +514,15 @@ async def test_against_the_simulator(server: TronNodeSimulator, node: TronNodeCl
     assert recovered.kind is ActionKind.RECOVERED
     assert recovered.available == 100_000 - 64_285 + 65_000
     assert placer.calls == [1]
+
+
+def test_an_auto_amount_is_sized_to_what_the_address_lacks() -> None:
+    auto = replace(PLAN, amount=32_000, auto_amount=True)  # amount: the provider minimum
+    resources = AccountResources(ADDR, True, energy_limit=100_000, energy_used=60_000)
+    # One transfer to a holder (64,285) minus the 40,000 on hand, at least the minimum.
+    assert sized_plan(auto, resources, THRESHOLD).amount == 32_000
+    empty = AccountResources(ADDR, False)
+    assert sized_plan(auto, empty, THRESHOLD).amount == 64_285
+    # A minimum of 131,000 stands for two transfers: 128,570 minus what is on hand.
+    assert sized_plan(replace(auto, amount=1), resources, 131_000).amount == 128_570 - 40_000
+    assert sized_plan(PLAN, empty, THRESHOLD) == PLAN  # a set amount stays as set

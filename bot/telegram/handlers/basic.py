@@ -24,6 +24,8 @@ COMMANDS = (
     "orders",
     "history",
     "balance",
+    "watch",
+    "autorent",
     "language",
     "settings",
     "help",
@@ -55,7 +57,14 @@ async def _reply_with(update: Update, context: Context, key: str) -> None:
 
 
 async def help_command(update: Update, context: Context) -> None:
-    await _reply_with(update, context, "help.text")
+    lang = await user_lang(update, context)
+    message = update.effective_message
+    assert message is not None
+    # Each feature's help is its own key, so texts added side by side do not collide.
+    await message.reply_text("\n\n".join(t(lang, key) for key in HELP_KEYS))
+
+
+HELP_KEYS = ("help.text", "help.watch")
 
 
 async def language(update: Update, context: Context) -> None:
