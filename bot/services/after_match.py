@@ -50,6 +50,9 @@ from bot.storage.repository import (
 log = logging.getLogger(__name__)
 
 DEFAULT_CONFIRM_TIMEOUT = 60.0  # the provider call, its settlement lookup included
+# A claim a stop left unfinished while the order stays active: after this long the poller
+# would have seen a confirmation, so the outcome is told as unknown.
+UNFINISHED_GRACE_SECONDS = 300.0
 
 # What a claimed confirmation came to (order_after_match.confirm_outcome).
 DONE, ALREADY, NOT_ALLOWED, REFUSED, UNKNOWN, CLOSED = (
@@ -208,14 +211,19 @@ class AfterMatch:
     async def _settle_unfinished(self, report: AfterMatchReport) -> None:
         """A confirmation claimed by an earlier run that stopped before recording how it
         ended: never sent again; its outcome is read from the order once the poller has
-        seen it change."""
-        for order in await self._repo.unfinished_auto_confirms():
+        seen it change, or told as unknown if it stays active (the button stays)."""
+        now = self._clock()
+        for order, claimed_at in await self._repo.unfinished_auto_confirms():
             if order.state is OrderState.CONFIRMED:
                 note = _notice(order, NoticeKind.AUTO_CONFIRMED)
-                if await self._repo.finish_auto_confirm(order.id, DONE, note, self._clock()):
+                if await self._repo.finish_auto_confirm(order.id, DONE, note, now):
                     report.confirmed += 1
             elif not order.state.is_open:
-                await self._repo.finish_auto_confirm(order.id, CLOSED, None, self._clock())
+                await self._repo.finish_auto_confirm(order.id, CLOSED, None, now)
+            elif now - claimed_at > UNFINISHED_GRACE_SECONDS:
+                note = _notice(order, NoticeKind.AUTO_CONFIRM_FAILED)
+                if await self._repo.finish_auto_confirm(order.id, UNKNOWN, note, now):
+                    report.failed += 1
 
     async def _auto_confirm(self, report: AfterMatchReport) -> None:
         if self._decider is None:

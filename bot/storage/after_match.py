@@ -139,14 +139,16 @@ class AfterMatchStore(Store):
                 await insert_notification(db, note, now)
             return True
 
-    async def unfinished_auto_confirms(self) -> list[Order]:
-        """Orders claimed whose outcome was never recorded (the bot stopped meanwhile)."""
+    async def unfinished_auto_confirms(self) -> list[tuple[Order, float]]:
+        """Orders claimed whose outcome was never recorded (the bot stopped meanwhile),
+        with when they were claimed."""
         found = await self._fetchall(
-            f"SELECT {_O} FROM orders o JOIN order_after_match a ON a.order_id = o.id"
+            f"SELECT {_O}, a.confirm_claimed_at AS claimed_at FROM orders o"
+            " JOIN order_after_match a ON a.order_id = o.id"
             " WHERE a.confirm_claimed_at IS NOT NULL AND a.confirm_outcome IS NULL"
             " ORDER BY o.id"
         )
-        return [rows.order(r) for r in found]
+        return [(rows.order(r), float(r["claimed_at"])) for r in found]
 
     async def auto_confirm_outcome(self, order_id: int) -> tuple[bool, str | None]:
         """(claimed, outcome) of one order."""

@@ -15,7 +15,13 @@ from bot.domain import NoticeKind, OrderState, ProviderName
 from bot.providers.errors import ProviderUnavailable
 from bot.providers.port import ActionOutcome, OrderRequest, TrackedOrder
 from bot.sandbox.base import derive_address
-from bot.services.after_match import AfterMatch, AfterMatchReport, UserSettings, delegated_since
+from bot.services.after_match import (
+    UNFINISHED_GRACE_SECONDS,
+    AfterMatch,
+    AfterMatchReport,
+    UserSettings,
+    delegated_since,
+)
 from bot.services.orders import ActionReport, ActionStatus, OrderService
 from bot.storage.repository import Order, OrderChanges, Repository, Transition
 from tests.support.clock import Clock
@@ -459,3 +465,31 @@ async def test_no_ending_notice_when_the_lead_time_is_zero(repo: Repository, clo
     clock.now = T0 + 3_500
     assert (await after_match(repo, orders, None, clock).run_cycle()).endings == 0
     assert await notices(repo, NoticeKind.RENTAL_ENDING) == []
+
+
+async def test_a_stop_mid_call_left_active_is_told_as_unknown_after_a_while(
+    repo: Repository, clock: Clock
+) -> None:
+    """The provider never saw the call (or the poller never learns it did): the user
+    is told once that the automatic confirmation's outcome is unknown, keeps the
+    button, and nothing is sent again."""
+    provider = SlowProvider(slow=True)
+    orders = OrderService(repo, {provider.name: provider}, clock=clock)
+    (order,) = await matched_orders(repo, orders, clock, R1)
+    chain = chain_with(R1)
+    chain.send(R1, PAYEE, clock.now + 1, energy=64_285)
+    clock.now += 30
+    first = asyncio.create_task(after_match(repo, orders, chain, clock).run_cycle())
+    await until_confirm_sent(provider)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+
+    restarted = after_match(repo, orders, chain, clock)
+    assert (await restarted.run_cycle()).failed == 0  # the poller may yet see it
+    clock.now += UNFINISHED_GRACE_SECONDS + 1
+    assert (await restarted.run_cycle()).failed == 1
+    assert (await restarted.run_cycle()).failed == 0
+    assert await notices(repo, NoticeKind.AUTO_CONFIRM_FAILED) == [(order.id,)]
+    assert await repo.auto_confirm_outcome(order.id) == (True, "unknown")
+    assert confirm_calls(provider) == 1
