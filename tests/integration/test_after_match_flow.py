@@ -193,6 +193,17 @@ async def test_the_summary_switch_turns_it_off_for_that_order_only(
     await press_as_telegram_does(bot, summary, "Confirm by itself after use")
     switched = bot.api.messages(ALICE)[-1]
     assert any("Confirm by itself after use: off" in label for label in labels(switched))
+    # The switch of an older summary changes nothing: the live one's label stays true.
+    await bot.command(f"/new 65000 1h 70 {A2}")
+    await press_as_telegram_does(bot, switched, "Confirm by itself after use")
+    assert "form is closed" in str(bot.api.calls_of("answerCallbackQuery")[-1].get("text"))
+    live = bot.last()
+    assert any("Confirm by itself after use: on" in label for label in labels(live))
+    await bot.command(f"/new 65000 1h 70 {A1}")
+    summary = bot.last()
+    await press_as_telegram_does(bot, summary, "Confirm by itself after use")
+    switched = bot.api.messages(ALICE)[-1]
+    assert any("Confirm by itself after use: off" in label for label in labels(switched))
     await bot.press(switched, "Confirm with")  # the summary's Confirm is still valid
     assert "Submitted to TronSave" in (bot.last().text or "")
     assert await bot.rt.repo.submission_auto_confirm(1) is False

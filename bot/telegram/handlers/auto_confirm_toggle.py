@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import t
 from bot.telegram import keyboards
-from bot.telegram.callback_data import WizardCommand
+from bot.telegram.callback_data import ConfirmOffer, WizardCommand
 from bot.telegram.context import Context, user_lang
 from bot.telegram.draft import Draft
 from bot.telegram.handlers.wizard import SUMMARY, load_draft, save_draft
@@ -41,6 +41,11 @@ async def toggle_auto_confirm(update: Update, context: Context) -> str:
     assert query is not None
     lang = await user_lang(update, context)
     draft = load_draft(update, context)
+    markup = getattr(query.message, "reply_markup", None)
+    if not isinstance(markup, InlineKeyboardMarkup) or not _is_live(markup, draft):
+        # An older summary's switch: the live summary's label would no longer be true.
+        await query.answer(t(lang, "summary.stale"), show_alert=True)
+        return SUMMARY
     shown = await summary_toggle(update, context, draft, draft.provider)
     if shown is None:
         await query.answer()
@@ -49,13 +54,21 @@ async def toggle_auto_confirm(update: Update, context: Context) -> str:
     save_draft(update, context, draft)
     key = "summary.auto_confirm_on" if draft.auto_confirm else "summary.auto_confirm_off"
     await query.answer(t(lang, key))
-    message = query.message
-    markup = getattr(message, "reply_markup", None)
-    if isinstance(markup, InlineKeyboardMarkup):
-        button = keyboards.auto_confirm_toggle(lang, draft.auto_confirm)
-        rows: list[list[InlineKeyboardButton]] = [
-            [button if b.callback_data == _TOGGLE else b for b in row]
-            for row in markup.inline_keyboard
-        ]
-        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
+    button = keyboards.auto_confirm_toggle(lang, draft.auto_confirm)
+    rows: list[list[InlineKeyboardButton]] = [
+        [button if b.callback_data == _TOGGLE else b for b in row]
+        for row in markup.inline_keyboard
+    ]
+    await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
     return SUMMARY
+
+
+def _is_live(markup: InlineKeyboardMarkup, draft: Draft) -> bool:
+    """The pressed keyboard is the live summary's: its Confirm carries the draft's nonce."""
+    for row in markup.inline_keyboard:
+        for button in row:
+            data = button.callback_data
+            offer = ConfirmOffer.unpack(data) if isinstance(data, str) else None
+            if offer is not None and draft.nonce is not None and offer.nonce == draft.nonce:
+                return True
+    return False
