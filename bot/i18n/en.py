@@ -625,4 +625,13 @@ MESSAGES: Final[dict[str, str]] = {
         "/orders shows it once found."
     ),
     "autorent.push_stopped": "<code>{address}</code> ({available} energy available): {reason}",
+    # quotes and the create line (appended)
+    "summary.fetching": "⏳ Getting the providers' prices… this message updates itself.",
+    "summary.no_price": "⚠️ Could not get a price right now. Try again in a moment.",
+    "button.retry_quote": "🔄 Try again",
+    "submit.queued": (
+        "⏳ Orders to {provider} go out one at a time. You are number {place} in line; "
+        "expected wait: about {seconds} s."
+    ),
+    "submit.not_sent": "The bot is restarting: nothing was ordered. Send /new to order again.",
 }

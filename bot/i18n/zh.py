@@ -490,4 +490,12 @@ MESSAGES: Final[dict[str, str]] = {
         "按已下单计算，不会重复发送；找到后可在 /orders 查看。"
     ),
     "autorent.push_stopped": "<code>{address}</code>（可用能量 {available}）：{reason}",
+    # quotes and the create line (appended)
+    "summary.fetching": "⏳ 正在获取服务商报价…此消息会自动更新。",
+    "summary.no_price": "⚠️ 暂时无法获取报价，请稍后重试。",
+    "button.retry_quote": "🔄 重试",
+    "submit.queued": (
+        "⏳ 向 {provider} 的订单逐个提交。你排在第 {place} 位，预计等待约 {seconds} 秒。"
+    ),
+    "submit.not_sent": "机器人正在重启：未下任何订单。请发送 /new 重新下单。",
 }

@@ -74,6 +74,21 @@ class Quote:
 
 
 @dataclass(frozen=True)
+class PriceQuote:
+    """A provider's price for ONE receiver of `amount` energy for `duration_sec`, whatever
+    the receiver count or max price: the part of a quote every chat asking for the same
+    amount and duration can share (`bot.services.orders.quotes` builds each chat's Quote
+    from it)."""
+
+    provider: ProviderName
+    unit_price_sun: int  # SUN per energy unit, what a max price is compared with
+    receiver_sun: int  # what one receiver's order costs, in SUN (fees included)
+    receivers_available: int | None = None  # receivers matchable now; None: not said
+    can_match_one: bool | None = None  # one receiver matchable now; None: not said
+    balance_sun: int | None = None  # the balance, when the price answer carries it
+
+
+@dataclass(frozen=True)
 class Refusal:
     """The provider cannot serve this request at all, for `reason`."""
 
@@ -188,7 +203,14 @@ class EnergyProvider(Protocol):
         """Why this provider cannot serve the request at all, or None."""
         ...
 
-    async def quote(self, request: OrderRequest) -> Quote: ...
+    async def price(self, amount: int, duration_sec: int) -> PriceQuote:
+        """The price of one receiver's order (shared across chats by the quote service)."""
+        ...
+
+    def submit_seconds(self, request: OrderRequest) -> float:
+        """About how long submitting `request` keeps the create endpoint busy, pacing
+        included: what the create queue tells the users waiting behind it."""
+        ...
 
     async def submit(self, request: OrderRequest, progress: SubmitProgress) -> SubmitResult:
         """Place the order, reporting each receiver to `progress` as soon as its outcome

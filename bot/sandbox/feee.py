@@ -59,6 +59,8 @@ Invented where the docs are silent:
 * Price: ``pay_amount`` = resource_value x price_in_sun x days / 1e6 + ``service_fee``
   (a fixed 0.56 TRX, the doc example's fee), days = rent_duration for ``d``, else
   ceil(seconds / 86400) with a minimum of 1. v3 uses ``price_v3`` and one day.
+  ``price_null_fields`` / ``price_missing_fields`` (settings, ``/_sim/config``) answer
+  the named price fields as null / leave them out.
 * Submit checks, in order: parameters, address format, not activated (20005), no
   resources (20009), 5 or more incomplete orders (status 1/3/4/5/11/13/15) for the address
   (20014), balance (20002). The balance is charged at once, so ``pay_time`` =
@@ -246,7 +248,7 @@ class FeeeSimulator(FeeeBook):
         return value
 
     def _quote(self, value: int, price: int, duration: Duration) -> dict[str, object]:
-        return {
+        quote: dict[str, object] = {
             "resource_value": value,
             "pay_amount": self._pay_amount(value, price, duration),
             "service_amount": self._settings.service_fee,
@@ -255,6 +257,10 @@ class FeeeSimulator(FeeeBook):
             "rent_time_second": duration.seconds,
             "price_in_sun": price,
         }
+        quote |= dict.fromkeys(self._settings.price_null_fields & quote.keys())
+        for name in self._settings.price_missing_fields:
+            quote.pop(name, None)
+        return quote
 
     def _price_v2(self, request: Request) -> Response:
         value = self._resource_value(request.query)

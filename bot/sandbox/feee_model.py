@@ -65,6 +65,9 @@ class FeeeSettings:
     min_resource_value: int = 32_000
     max_incomplete_orders: int = 5
     cancel_after: float = 300.0  # seconds after creation
+    # Price answers with these fields null, or left out (a provider's missing numbers).
+    price_null_fields: frozenset[str] = frozenset()
+    price_missing_fields: frozenset[str] = frozenset()
 
 
 COERCERS: dict[str, Coercer] = {
@@ -81,6 +84,8 @@ COERCERS: dict[str, Coercer] = {
     "min_resource_value": as_int,
     "max_incomplete_orders": as_int,
     "cancel_after": as_float,
+    "price_null_fields": as_str_set,
+    "price_missing_fields": as_str_set,
     "balance": as_decimal,
 }
 

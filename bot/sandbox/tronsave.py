@@ -53,6 +53,8 @@ Invented where the docs are silent:
   price check refuses only when unit price > ``max_price_accept`` (equal is accepted).
 * Estimate never fails on a low balance unless ``estimate_checks_balance`` is set;
   ``able_to_match`` = receiver_count <= supply and price <= max_price_accept (if given).
+  ``estimate_null_fields`` / ``estimate_missing_fields`` (settings, ``/_sim/config``)
+  answer the named estimate fields as null / leave them out.
 * ``supply`` is static (not consumed by orders); ``supply = 0`` pauses auto-matching.
 * Status words: ``Pending`` -> ``matched_status`` (``Matched`` by default, ``Completed``
   selectable) -> ``Completed`` after confirm or rental end. A Pending order past its
@@ -240,17 +242,18 @@ class TronSaveSimulator(TronSaveBook):
         max_price = body.get("max_price_accept")
         price = self._settings.unit_price
         able = count <= self._settings.supply and (max_price is None or price <= max_price)
-        return Response(
-            200,
-            {
-                "charge_amount": charge,
-                "price": price,
-                "max_receiver_can_provide": self._settings.supply,
-                "internal_balance": str(self._balance),
-                "able_to_match": able,
-                "duration_sec": duration,
-            },
-        )
+        answer: dict[str, object] = {
+            "charge_amount": charge,
+            "price": price,
+            "max_receiver_can_provide": self._settings.supply,
+            "internal_balance": str(self._balance),
+            "able_to_match": able,
+            "duration_sec": duration,
+        }
+        answer |= dict.fromkeys(self._settings.estimate_null_fields & answer.keys())
+        for name in self._settings.estimate_missing_fields:
+            answer.pop(name, None)
+        return Response(200, answer)
 
     def _create(self, request: Request) -> Response:
         required = ("amount", "duration_sec", "max_price_accept", "receivers", "deadline")

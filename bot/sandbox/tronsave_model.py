@@ -57,6 +57,9 @@ class TronSaveSettings:
     # orders in `track_null_status_ids` are tracked with `"status": null`.
     track_refuse_ids: frozenset[str] = frozenset()
     track_null_status_ids: frozenset[str] = frozenset()
+    # Estimate answers with these fields null, or left out (a provider's missing numbers).
+    estimate_null_fields: frozenset[str] = frozenset()
+    estimate_missing_fields: frozenset[str] = frozenset()
     # Seconds the simulator's clock (timestamps, ids, the Date header) runs ahead of ours.
     clock_offset: float = 0.0
     # A history that lags: an order shows up `history_delay` s after its creation, the
@@ -86,6 +89,8 @@ COERCERS: dict[str, Coercer] = {
     "estimate_checks_balance": as_bool,
     "track_refuse_ids": as_str_set,
     "track_null_status_ids": as_str_set,
+    "estimate_null_fields": as_str_set,
+    "estimate_missing_fields": as_str_set,
     "balance": as_int,
     "clock_offset": as_float,
     "history_delay": as_float,

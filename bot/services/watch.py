@@ -174,6 +174,14 @@ class WatchService:
     async def _handle(self, watch: Watch, resources: AccountResources) -> list[WatchAction]:
         actions: list[WatchAction] = []
         available = resources.available_energy
+        if not self._allowed(watch.user_id):
+            # Access withdrawn (/deny): no more alerts; an auto-rent plan is stopped below,
+            # and that is said once.
+            if watch.plan is not None:
+                plan = sized_plan(watch.plan, resources, watch.threshold)
+                action = await self._auto_rent(watch, plan, False, available)
+                actions.extend([action] if action is not None else [])
+            return actions
         state, event = step_alert(watch.state, available, watch.threshold)
         told: WatchAction | None = None
         if event is AlertEvent.LOW:

@@ -5,7 +5,8 @@ arbitrary data, so `unpack` treats it as untrusted input and returns None for an
 malformed. Each kind packs to the same wire format the bot has always sent, so buttons
 already in live chats keep working:
 
-    w:new  w:stop  w:dl          wizard commands (start, leave, change the deadline)
+    w:new  w:stop  w:dl  w:rq    wizard commands (start, leave, change the deadline,
+                                 ask the summary's quotes again)
     w:<step>:<value>             a common value offered for a wizard step
     w:prov:<provider>            choose the provider on the summary
     w:go:<provider>:<nonce>      the summary's Confirm (nonce checked against the draft)
@@ -85,14 +86,14 @@ def _head_pattern(*head: str, exact: bool = False) -> str:
 
 # -- the wizard ----------------------------------------------------------------------
 
-WizardCommandName = Literal["new", "stop", "dl", "ac"]
-_COMMANDS: tuple[WizardCommandName, ...] = ("new", "stop", "dl", "ac")
+WizardCommandName = Literal["new", "stop", "dl", "rq", "ac"]
+_COMMANDS: tuple[WizardCommandName, ...] = ("new", "stop", "dl", "rq", "ac")
 
 
 @dataclass(frozen=True)
 class WizardCommand:
-    """Start the wizard, leave it, change the summary's deadline, or switch its
-    automatic confirmation ("ac")."""
+    """Start the wizard, leave it, change the summary's deadline, ask its quotes again
+    ("rq"), or switch its automatic confirmation ("ac")."""
 
     command: WizardCommandName
 

@@ -106,10 +106,13 @@ def summary(
     usable: Sequence[Quote],
     chosen: str | None,
     nonce: str,
+    *,
+    retry: bool = False,
     auto_confirm: bool | None = None,
 ) -> InlineKeyboardMarkup:
     """A provider choice when more than one can serve, Confirm for the chosen one (if
-    any), the automatic-confirmation toggle (unless None), Deadline and Cancel."""
+    any), Try again when a quote failed, the automatic-confirmation switch (unless
+    None), Deadline and Cancel."""
     rows: Rows = []
     if len(usable) > 1:
         rows.append(
@@ -135,6 +138,8 @@ def summary(
                 )
             ]
         )
+    if retry:
+        rows.append([_button(t(lang, "button.retry_quote"), WizardCommand("rq").pack())])
     if auto_confirm is not None:
         rows.append([auto_confirm_toggle(lang, auto_confirm)])
     rows.append(

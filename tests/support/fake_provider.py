@@ -12,7 +12,7 @@ from bot.providers.port import (
     ActionOutcome,
     Balance,
     OrderRequest,
-    Quote,
+    PriceQuote,
     ReceiverResult,
     ReceiverStatus,
     Settlement,
@@ -44,6 +44,7 @@ class FakeProvider:
     clock: Callable[[], float] = time.time
     balance_sun: int = 123_000_000
     balance_error: ProviderError | None = None
+    submit_pace: float = 2.0  # seconds a submission keeps the create endpoint busy
     _next: int = 0
 
     def _new_id(self) -> str:
@@ -53,10 +54,12 @@ class FakeProvider:
     def check_request(self, request: OrderRequest) -> FailureReason | None:
         return None
 
-    async def quote(self, request: OrderRequest) -> Quote:
-        self.calls.append("quote")
-        total = self.unit_price * request.amount * len(request.receivers)
-        return Quote(self.name, self.unit_price, total, 10**12, True, len(request.receivers))
+    async def price(self, amount: int, duration_sec: int) -> PriceQuote:
+        self.calls.append("price")
+        return PriceQuote(self.name, self.unit_price, self.unit_price * amount, 10_000, True)
+
+    def submit_seconds(self, request: OrderRequest) -> float:
+        return self.submit_pace
 
     async def submit(
         self, request: OrderRequest, progress: SubmitProgress | None = None

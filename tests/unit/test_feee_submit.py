@@ -136,7 +136,8 @@ async def test_each_receiver_is_reported_before_the_next_is_sent(
 async def test_the_max_price_is_compared_with_the_price_fee_included(
     sim: FeeeSimulator, adapter: FeeeProvider
 ) -> None:
-    quote = await adapter.quote(request(A1))
+    req = request(A1)
+    quote = await adapter.price(req.amount, req.duration_sec)
     assert quote.unit_price_sun == PAID
     result = await adapter.submit(request(A1, A2, max_price=PAID - 1), Recorder(sim))
     assert statuses(result.receivers) == [
@@ -365,7 +366,9 @@ async def test_shutting_down_between_receivers_sends_nothing_more(
 
     def keep_going() -> bool:
         asked.append(True)
-        return len(asked) < 2  # shutdown starts while the first receiver is ordered
+        # Asked when its turn in the create line comes, then before each receiver:
+        # shutdown starts while the first receiver is ordered.
+        return len(asked) < 3
 
     outcome = await svc.submit(
         chat_id=10,

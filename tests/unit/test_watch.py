@@ -423,10 +423,20 @@ async def test_auto_rent_off_or_not_allowed(chain: FakeChain) -> None:
     assert placer.calls == []
     assert [(a.watch.watch_id, a.kind) for a in actions] == [
         (1, ActionKind.ALERT),
-        (2, ActionKind.ALERT),
         (2, ActionKind.AUTO_RENT_STOPPED),
     ]
-    assert actions[2].stop is StopReason.NOT_ALLOWED
+    assert actions[1].stop is StopReason.NOT_ALLOWED
+
+
+async def test_a_user_whose_access_was_withdrawn_gets_no_more_alerts(chain: FakeChain) -> None:
+    store = Store({1: Watch(1, 10, 666, ADDR, THRESHOLD, state=AlertState.OK)})
+    watcher = service(chain, store)
+    chain.accounts[ADDR].energy_used = 90_000
+    assert await watcher.cycle() == []
+    chain.accounts[ADDR].energy_used = 0
+    assert await watcher.cycle() == []
+    assert store.told == []
+    assert store.items[1].state is AlertState.OK
 
 
 async def test_a_failed_placing_pauses_and_a_raising_one_counts_as_unknown(

@@ -36,7 +36,7 @@ from bot.providers.port import (
     ActionOutcome,
     Balance,
     OrderRequest,
-    Quote,
+    PriceQuote,
     ReceiverResult,
     ReceiverStatus,
     Settlement,
@@ -109,17 +109,19 @@ class FeeeProvider:
             return FailureReason.UNSUPPORTED_DURATION
         return None
 
-    async def quote(self, request: OrderRequest) -> Quote:
-        duration = FeeeDuration.from_seconds(request.duration_sec)
-        price = await self._client.price(resource_value=request.amount, duration=duration)
-        account = await self._client.account()
-        return Quote(
+    async def price(self, amount: int, duration_sec: int) -> PriceQuote:
+        """The price of one order (Feee orders one receiver at a time), fee included."""
+        duration = FeeeDuration.from_seconds(duration_sec)
+        price = await self._client.price(resource_value=amount, duration=duration)
+        return PriceQuote(
             provider=self.name,
             unit_price_sun=price.paid_unit_price,  # fee included: what the user pays
-            total_sun=price.pay_sun * len(request.receivers),
-            balance_sun=account.balance_sun,
-            can_match=None,
+            receiver_sun=price.pay_sun,
         )
+
+    def submit_seconds(self, request: OrderRequest) -> float:
+        # A price check and a create per receiver, at the key's request pace.
+        return 2 * len(request.receivers) * self._client.request_interval
 
     async def submit(self, request: OrderRequest, progress: SubmitProgress) -> SubmitResult:
         duration = FeeeDuration.from_seconds(request.duration_sec)

@@ -72,6 +72,11 @@ class FeeeClient(ClosingClient):
             follow_redirects=False,
         )
 
+    @property
+    def request_interval(self) -> float:
+        """Seconds between two requests of this key (every endpoint shares the pace)."""
+        return self._pacer.min_interval
+
     async def price(self, *, resource_value: int, duration: FeeeDuration) -> FeeeQuote:
         _check_resource_value(resource_value)
         if duration.five_minute:

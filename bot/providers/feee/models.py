@@ -62,7 +62,7 @@ class FeeeQuote(_FeeeModel):
     resource_value: int = Field(gt=0)  # the fee is spread over it: 0 is unreadable
     pay_sun: int  # `pay_amount`: total to pay, service fee included
     service_sun: int | None = None  # `service_amount`; None when not given
-    price_in_sun: int  # SUN per energy unit, before the fee
+    price_in_sun: int | None = None  # SUN per energy unit, before the fee; None: not given
     rent_duration: int = 0
     rent_time_unit: str = ""
     rent_time_second: int = 0
@@ -79,7 +79,12 @@ class FeeeQuote(_FeeeModel):
         up: what a max price must be compared with. The energy part is `price_in_sun` (per
         day for longer rentals, like TronSave's unit price); the fee is spread over the
         units. Without `service_amount`, the fee is what `pay_amount` adds to the energy
-        price, which can only overstate it (the safe side for a max price)."""
+        price, which can only overstate it (the safe side for a max price); without
+        `price_in_sun`, all of `pay_amount` is."""
+        if self.price_in_sun is None:
+            # Without the energy price, all of `pay_amount` is spread over the units:
+            # never less than the real unit price.
+            return -(-self.pay_sun // self.resource_value)
         fee = self.service_sun
         if fee is None:
             fee = max(0, self.pay_sun - self.price_in_sun * self.resource_value)

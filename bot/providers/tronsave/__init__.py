@@ -19,6 +19,9 @@ from bot.providers.tronsave.settings import TronSaveSettings
 
 __all__ = ["TronSaveSettings", "build", "reason_of"]
 
+USER_INFO_PER_SECOND = 15  # TronSave's documented limit for the v2 endpoints
+_SLACK_SECONDS = 0.005
+
 
 def build(
     settings: TronSaveSettings,
@@ -35,6 +38,8 @@ def build(
         # Each Fast Charge endpoint allows one request per interval; holding the slot
         # until the answer keeps two requests from reaching it closer than that.
         pacer=Pacer(settings.tronsave_min_interval_seconds, hold=True),
+        # `/v2/user-info` allows 15 requests/s; a little slack keeps bursts under it.
+        info_pacer=Pacer(1.0 / USER_INFO_PER_SECOND + _SLACK_SECONDS, hold=False),
         timeout=settings.http_timeout_seconds,
         transport=transport,
     )

@@ -9,13 +9,14 @@ from collections.abc import Callable, Sequence
 from datetime import UTC
 
 from bot.domain import OrderState, PlacedOrder, ProviderName
+from bot.parsing import MAX_PRICE
 from bot.providers.clock import OffsetBound
 from bot.providers.errors import FailureReason, ProviderUnavailable
 from bot.providers.port import (
     ActionOutcome,
     Balance,
     OrderRequest,
-    Quote,
+    PriceQuote,
     ReceiverResult,
     ReceiverStatus,
     Settlement,
@@ -47,6 +48,10 @@ _MAX_RESTARTS = 2
 _SETTLEMENT_PAGES = 20  # a user waits on it; missing figures are just shown later
 _INCOMPLETE = "HISTORY_INCOMPLETE"
 PROVIDER_NAME = ProviderName.TRONSAVE.value
+# The max price sent with the shared estimate: the highest a user may set (parsing), so
+# `able_to_match` speaks of supply alone and one answer fits every chat's max price.
+ESTIMATE_MAX_PRICE = MAX_PRICE
+_DAY = 86_400
 
 
 class TronSaveProvider:
@@ -70,24 +75,43 @@ class TronSaveProvider:
     def check_request(self, request: OrderRequest) -> FailureReason | None:
         return None
 
-    async def quote(self, request: OrderRequest) -> Quote:
+    async def price(self, amount: int, duration_sec: int) -> PriceQuote:
+        """One receiver's estimate, asked at the highest max price a user may set, so
+        the answer serves every chat asking for this amount and duration (each chat's
+        max price is compared with the unit price by the caller). Null or missing
+        numbers are derived from the others where the pricing rule allows (charge = unit
+        price x amount x billed days); with neither price nor charge it is unreadable."""
         est = await self._client.estimate(
-            amount=request.amount,
-            duration_sec=request.duration_sec,
-            max_price=request.max_price,
-            receiver_count=len(request.receivers),
+            amount=amount,
+            duration_sec=duration_sec,
+            max_price=ESTIMATE_MAX_PRICE,
+            receiver_count=1,
         )
-        can_match = est.able_to_match
-        if can_match is None:
-            can_match = est.max_receiver_can_provide >= len(request.receivers)
-        return Quote(
+        days = billed_days(duration_sec)
+        unit, charge = _positive(est.unit_price_sun), _positive(est.charge_amount_sun)
+        if unit is None and charge is None:
+            # A read: nothing can have been ordered, whatever the answer says.
+            raise ProviderUnavailable(
+                PROVIDER_NAME, "BAD_RESPONSE", "no price in the estimate", outcome_unknown=False
+            )
+        if charge is None:
+            assert unit is not None
+            charge = unit * amount * days
+        if unit is None:
+            unit = -(-charge // (amount * days))  # rounded up: the safe side of a max price
+        available = est.max_receiver_can_provide
+        return PriceQuote(
             provider=self.name,
-            unit_price_sun=est.unit_price_sun,
-            total_sun=est.charge_amount_sun,
+            unit_price_sun=unit,
+            receiver_sun=charge,
+            receivers_available=available if available is not None and available >= 0 else None,
+            can_match_one=est.able_to_match,
             balance_sun=est.internal_balance_sun,
-            can_match=can_match,
-            receivers_available=est.max_receiver_can_provide,
         )
+
+    def submit_seconds(self, request: OrderRequest) -> float:
+        # One create call for every receiver, one per pacing interval.
+        return self._client.create_interval
 
     async def submit(self, request: OrderRequest, progress: SubmitProgress) -> SubmitResult:
         # One create call for every receiver: a lost answer leaves the whole request
@@ -315,6 +339,16 @@ class TronSaveProvider:
                     continue
                 size = served  # the server's own page size: page 1 starts after these
             page += 1
+
+
+def billed_days(duration_sec: int) -> int:
+    """Days a rental is billed for: the unit price is per day, at least one day."""
+    return max(1, -(-duration_sec // _DAY))
+
+
+def _positive(value: int | None) -> int | None:
+    """A price or charge the bot can use: a zero or negative one is as good as none."""
+    return value if value is not None and value > 0 else None
 
 
 def _ms(seconds: float) -> int:

@@ -83,6 +83,7 @@ class TronSaveClient(ClosingClient):
         api_key: SecretStr,
         base_url: str,
         pacer: Pacer,
+        info_pacer: Pacer | None = None,
         timeout: float = 15.0,
         transport: httpx.AsyncBaseTransport | None = None,
         max_retries: int = 3,
@@ -93,6 +94,8 @@ class TronSaveClient(ClosingClient):
         self.key_id = key_fingerprint(secret)
         self._secret = secret
         self._pacer = pacer
+        # `/v2/user-info` has its own limit (15 requests/s), not the Fast Charge one.
+        self._info_pacer = info_pacer or pacer
         self._max_retries = max_retries
         self._backoff = backoff
         self._clock = clock
@@ -111,6 +114,14 @@ class TronSaveClient(ClosingClient):
     @property
     def timeout(self) -> float:
         return self._timeout
+
+    @property
+    def create_interval(self) -> float:
+        """Seconds between two create calls of this key (the Fast Charge pace)."""
+        return self._pacer.min_interval
+
+    def _pacer_of(self, endpoint: _Endpoint) -> Pacer:
+        return self._info_pacer if endpoint is _USER_INFO else self._pacer
 
     def clock_offset(self) -> OffsetBound | None:
         """Provider clock minus ours, as bounded by the recent answers' Date headers."""
@@ -131,7 +142,7 @@ class TronSaveClient(ClosingClient):
                 self._probed_at = -math.inf  # reached: check again whenever asked
                 return
             slot = f"{PROVIDER}:{self.key_id}:{_USER_INFO.name}"
-            async with self._pacer.slot(slot):
+            async with self._info_pacer.slot(slot):
                 if bound is not None:
                     await asyncio.sleep(self._phase_wait(bound))
                 outcome = await self._send_once(_USER_INFO, None, None, 0)
@@ -241,9 +252,10 @@ class TronSaveClient(ClosingClient):
     ) -> object:
         """Send with pacing and, for safe endpoints, retries; return the decoded 2xx body."""
         slot = f"{PROVIDER}:{self.key_id}:{endpoint.name}"
+        pacer = self._pacer_of(endpoint)
         attempt = 0
         while True:
-            async with self._pacer.slot(slot):
+            async with pacer.slot(slot):
                 # Taken inside the slot, after any wait: the moment the request goes out.
                 sent_at = self._clock()
                 outcome = await self._send_once(endpoint, body, params, attempt)
@@ -258,7 +270,7 @@ class TronSaveClient(ClosingClient):
             if rate_limited or retry:
                 # After the slot is left (leaving a held slot resets the key's next time);
                 # the pacer then makes every caller of this endpoint wait, not just this one.
-                self._pacer.push_back(slot, delay)
+                pacer.push_back(slot, delay)
             if rate_limited:
                 log.info("tronsave %s rate limited (key %s)", endpoint.name, self.key_id)
             if not retry:

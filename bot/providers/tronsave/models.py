@@ -52,10 +52,12 @@ class Model(BaseModel):
 
 
 class Estimate(Model):
-    charge_amount_sun: Sun = Field(alias="charge_amount")
-    unit_price_sun: Sun = Field(alias="price")
-    max_receiver_can_provide: int
-    internal_balance_sun: Sun = Field(alias="internal_balance")
+    # Every number may come null or missing: the adapter derives what it can from the
+    # rest and calls the answer unreadable only when no price is left.
+    charge_amount_sun: Sun | None = Field(default=None, alias="charge_amount")
+    unit_price_sun: Sun | None = Field(default=None, alias="price")
+    max_receiver_can_provide: int | None = None
+    internal_balance_sun: Sun | None = Field(default=None, alias="internal_balance")
     # Only in the example (able_to_match) or only in the schema (duration_sec).
     able_to_match: bool | None = None
     duration_sec: int | None = None

@@ -2,7 +2,9 @@
 
 `OrderService` is the one object handlers, jobs and tests call; the work is done by
 the modules beside it, one concern each:
-- adapters: the configured providers, which key may act on what, quotes and balances;
+- adapters: the configured providers, which key may act on what;
+- quotes: prices and balances shared across chats (single flight, a short freshness);
+- queue: one create line per key, in press order, that can say each waiter's place;
 - submitting (with progress and receivers): recording, sending once, per-receiver outcomes;
 - recovery (with states): lost answers searched in the provider's history, never resent;
 - actions: confirm and cancel, with the settlement figures fetched afterwards.
@@ -35,12 +37,15 @@ from bot.services.orders.outcomes import (
     SubmitStatus,
 )
 from bot.services.orders.progress import SubmitStopped
+from bot.services.orders.queue import CreateQueue, Place, Ticket
+from bot.services.orders.quotes import QUOTE_FRESH_SECONDS, QuoteAnswer, QuoteService
 from bot.services.orders.receivers import receiver_report
 from bot.services.orders.recovery import Recovery
-from bot.services.orders.submitting import Submitter
+from bot.services.orders.submitting import SubmitNotSent, Submitter
 from bot.storage.repository import Order, Repository, Submission
 
 __all__ = [
+    "QUOTE_FRESH_SECONDS",
     "SHUTDOWN",
     "ActionReport",
     "ActionStatus",
@@ -48,12 +53,16 @@ __all__ = [
     "LimitRefusal",
     "NotYourOrder",
     "OrderService",
+    "Place",
+    "QuoteAnswer",
     "ReceiverReport",
     "SpendLimitExceeded",
     "SpendLimits",
+    "SubmitNotSent",
     "SubmitOutcome",
     "SubmitStatus",
     "SubmitStopped",
+    "Ticket",
     "preferred_quote",
     "submission_query",
     "tracked",
@@ -85,16 +94,27 @@ class OrderService:
             reconcile_budget=reconcile_budget,
         )
         self.limits = LimitGuard(repo, limits or SpendLimits())
-        self._submitter = Submitter(repo, self._adapters, self._recovery, self.limits, clock=clock)
+        self._quotes = QuoteService(self._adapters)
+        self._submitter = Submitter(
+            repo,
+            self._adapters,
+            self._recovery,
+            self.limits,
+            clock=clock,
+            queue=CreateQueue(),
+            sent_with=self._quotes.spent,
+        )
         self._actions = Actions(repo, self._adapters, clock=clock)
         # The entry points, served by the modules beside (see each for what it promises).
-        self.quotes = self._adapters.quotes
-        self.balances = self._adapters.balances
+        self.quotes = self._quotes.quotes
+        self.balances = self._quotes.balances
         self.provider_names = self._adapters.names
         self.durations = self._adapters.durations
         self.can_confirm = self._adapters.can_confirm
         self.aclose = self._adapters.aclose
         self.submit = self._submitter.submit
+        self.join_create_line = self._submitter.join
+        self.leave_create_line = self._submitter.leave
         self.reconcile_submissions = self._recovery.reconcile_submissions
         self.confirm = self._actions.confirm
         self.confirm_submission = self._actions.confirm_submission

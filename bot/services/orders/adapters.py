@@ -4,17 +4,12 @@ account cannot act on it (and must never be asked to)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Mapping, Sequence
 
 from bot.domain import OrderState, ProviderName
-from bot.providers.errors import ProviderError
-from bot.providers.port import Balance, EnergyProvider, OrderRequest, Quote, Refusal
+from bot.providers.port import EnergyProvider, Quote
 from bot.services.orders.convert import tracked
 from bot.storage.repository import Order, Submission
-
-_T = TypeVar("_T")
 
 
 class Adapters:
@@ -52,35 +47,6 @@ class Adapters:
     def durations(self) -> list[int]:
         """Every rental duration (seconds) some configured provider serves, ascending."""
         return sorted({s for adapter in self.by_name.values() for s in adapter.durations})
-
-    async def quotes(
-        self, request: OrderRequest
-    ) -> dict[ProviderName, Quote | Refusal | ProviderError]:
-        """Every provider's answer to the request, fetched side by side."""
-
-        async def one(adapter: EnergyProvider) -> Quote | Refusal | ProviderError:
-            reason = adapter.check_request(request)
-            if reason is not None:
-                return Refusal(adapter.name, reason)
-            return await adapter.quote(request)
-
-        return dict(zip(self.names(), await self._each(one), strict=True))
-
-    async def balances(self) -> list[Balance | ProviderError]:
-        return await self._each(lambda adapter: adapter.balance())
-
-    async def _each(
-        self, ask: Callable[[EnergyProvider], Awaitable[_T]]
-    ) -> list[_T | ProviderError]:
-        """`ask` every provider side by side; a provider's error is its answer."""
-
-        async def one(adapter: EnergyProvider) -> _T | ProviderError:
-            try:
-                return await ask(adapter)
-            except ProviderError as exc:
-                return exc
-
-        return list(await asyncio.gather(*(one(a) for a in self.by_name.values())))
 
     async def aclose(self) -> None:
         """Close every provider's client (at shutdown)."""

@@ -99,9 +99,14 @@ class LimitGuard:
         user's lock."""
         lock = self._locks.setdefault(user_id, asyncio.Lock())
         async with lock:
-            daily = await self.daily_limit(user_id)
-            spent = 0 if daily is None else await self.spent_today(user_id, now)
-            refused = refusal(self._limits, daily, order_cost_sun(request), spent, now)
-            if refused is not None:
-                raise SpendLimitExceeded(refused)
+            await self.check(user_id, request, now)
             yield
+
+    async def check(self, user_id: int, request: OrderRequest, now: float) -> None:
+        """Raise SpendLimitExceeded if the order breaks a limit now (reserves nothing:
+        `reserve` checks again when the submission is recorded)."""
+        daily = await self.daily_limit(user_id)
+        spent = 0 if daily is None else await self.spent_today(user_id, now)
+        refused = refusal(self._limits, daily, order_cost_sun(request), spent, now)
+        if refused is not None:
+            raise SpendLimitExceeded(refused)

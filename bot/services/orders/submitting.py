@@ -19,6 +19,7 @@ from bot.services.orders.outcomes import (
     SubmitStatus,
 )
 from bot.services.orders.progress import StoredProgress, SubmitStopped
+from bot.services.orders.queue import CreateQueue, Ticket
 from bot.services.orders.receivers import answered, receiver_report
 from bot.services.orders.recovery import Recovery
 from bot.services.orders.states import move
@@ -27,6 +28,11 @@ from bot.storage.repository import Order, Repository, Submission
 log = logging.getLogger(__name__)
 
 _SENDING = SubmissionState.SENDING
+
+
+class SubmitNotSent(Exception):
+    """The bot began shutting down while the submission waited in line: nothing was
+    recorded and nothing sent."""
 
 
 class Submitter:
@@ -38,7 +44,11 @@ class Submitter:
         limits: LimitGuard,
         *,
         clock: Callable[[], float],
+        queue: CreateQueue | None = None,
+        sent_with: Callable[[EnergyProvider], None] = lambda adapter: None,
     ) -> None:
+        self._queue = queue if queue is not None else CreateQueue()
+        self._sent_with = sent_with  # an order went out with this adapter's key
         self._repo = repo
         self._limits = limits
         self._adapters = adapters
@@ -53,38 +63,58 @@ class Submitter:
         provider: ProviderName,
         request: OrderRequest,
         keep_going: Callable[[], bool] = lambda: True,
+        ticket: Ticket | None = None,
         auto_confirm: bool | None = None,
     ) -> SubmitOutcome:
-        """Record the submission first, then send it once. A lost answer is reconciled,
-        never retried: the history is searched and any orders found are adopted.
+        """Wait for the submission's turn in its key's create line, record it, then send
+        it once. A lost answer is reconciled, never retried: the history is searched and
+        any orders found are adopted.
 
-        `keep_going` is asked before each create request: once it says no (the bot is
-        shutting down), nothing more is sent and the rest is reported as not attempted.
+        `ticket` is the place taken when the user pressed (`join`); without one, the
+        place is taken now. `keep_going` is asked when the turn comes and before each
+        create request: once it says no (the bot is shutting down), nothing more is sent;
+        SubmitNotSent when nothing at all was (nothing is recorded then).
 
         Raises SpendLimitExceeded, with nothing recorded or sent, when the order would
-        break the user's per-order or daily limit.
+        break the user's per-order or daily limit: checked before waiting in line, and
+        again when the submission is recorded.
 
         `auto_confirm`: the summary's own choice for these orders (None: the user's
         /settings decide), stored before anything is sent."""
         adapter = self._adapters[provider]
-        now = self._clock()
-        async with self._limits.reserve(user_id, request, now):
-            sub = await self._repo.create_submission(
-                chat_id=chat_id,
-                user_id=user_id,
-                provider=provider,
-                key_id=adapter.key_id,
-                amount=request.amount,
-                duration_sec=request.duration_sec,
-                max_price=request.max_price,
-                deadline_sec=request.deadline_sec,
-                receivers=request.receivers,
-                now=now,
-            )
-        if auto_confirm is not None:
-            await self._repo.set_submission_auto_confirm(sub.id, auto_confirm)
-        with self._recovery.held(sub.id):
-            return await self._send(sub, adapter, request, keep_going)
+        ticket = ticket if ticket is not None else self._queue.join(adapter, request)
+        try:
+            await self._limits.check(user_id, request, self._clock())
+            await self._queue.wait_turn(ticket)
+            if not keep_going():
+                raise SubmitNotSent
+            async with self._limits.reserve(user_id, request, self._clock()):
+                sub = await self._repo.create_submission(
+                    chat_id=chat_id,
+                    user_id=user_id,
+                    provider=provider,
+                    key_id=adapter.key_id,
+                    amount=request.amount,
+                    duration_sec=request.duration_sec,
+                    max_price=request.max_price,
+                    deadline_sec=request.deadline_sec,
+                    receivers=request.receivers,
+                    now=self._clock(),
+                )
+            if auto_confirm is not None:
+                await self._repo.set_submission_auto_confirm(sub.id, auto_confirm)
+            with self._recovery.held(sub.id):
+                return await self._send(sub, adapter, request, keep_going, ticket)
+        finally:
+            self._queue.done(ticket)
+
+    def join(self, provider: ProviderName, request: OrderRequest) -> Ticket:
+        """A place in the create line of `provider`'s key, taken at the press."""
+        return self._queue.join(self._adapters[provider], request)
+
+    def leave(self, ticket: Ticket) -> None:
+        """Give the place up without submitting (submit gives it up by itself)."""
+        self._queue.done(ticket)
 
     async def _send(
         self,
@@ -92,19 +122,27 @@ class Submitter:
         adapter: EnergyProvider,
         request: OrderRequest,
         keep_going: Callable[[], bool],
+        ticket: Ticket,
     ) -> SubmitOutcome:
         progress = StoredProgress(self._repo, sub, self._clock, keep_going)
         try:
-            result = await adapter.submit(request, progress)
-        except SubmitStopped:
+            result: SubmitResult | SubmitStopped | ProviderError = await adapter.submit(
+                request, progress
+            )
+        except (SubmitStopped, ProviderError) as exc:
+            result = exc
+        finally:
+            # The create calls are over: the next in line may go while this one settles
+            # (a lost answer's history search included).
+            self._queue.done(ticket)
+            self._sent_with(adapter)
+        if isinstance(result, SubmitStopped):
             return await self._stopped(sub)
-        except ProviderUnavailable as exc:
-            if not exc.outcome_unknown:
-                return await self._failed(sub, exc)
-            log.warning("submission %s: outcome unknown (%s); reconciling", sub.id, exc.code)
-            return await self._lost(sub, exc)
-        except ProviderError as exc:
-            return await self._failed(sub, exc)
+        if isinstance(result, ProviderUnavailable) and result.outcome_unknown:
+            log.warning("submission %s: outcome unknown (%s); reconciling", sub.id, result.code)
+            return await self._lost(sub, result)
+        if isinstance(result, ProviderError):
+            return await self._failed(sub, result)
         return await self._settle_result(sub, result)
 
     async def _lost(self, sub: Submission, exc: ProviderError) -> SubmitOutcome:

@@ -4,6 +4,8 @@ submission when its Confirm is pressed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import t
@@ -16,22 +18,34 @@ from bot.telegram.handlers.wizard import SUMMARY, load_draft, save_draft
 _TOGGLE = WizardCommand("ac").pack()
 
 
-async def summary_toggle(
-    update: Update, context: Context, draft: Draft, chosen: str | None
-) -> bool | None:
-    """What the summary's switch shows (None: no switch, as when the chosen provider
-    cannot confirm or the chain is not read): the draft's own choice, else the user's."""
+@dataclass(frozen=True)
+class Toggle:
+    """What the summary's switch shows, read before the quotes decide the provider."""
+
+    enabled: bool  # the draft's own choice, else the user's /settings
+    providers: frozenset[str]  # those that can confirm: the switch shows for them only
+
+    def for_provider(self, chosen: str | None) -> bool | None:
+        return self.enabled if chosen in self.providers else None
+
+
+async def summary_toggle(update: Update, context: Context, draft: Draft) -> Toggle | None:
+    """None: no switch at all (the chain is not read, so nothing is confirmed by
+    itself)."""
     rt = context.services
-    if chosen is None or rt.after_match is None or not rt.after_match.chain_reads:
+    if rt.after_match is None or not rt.after_match.chain_reads:
         return None
-    if chosen not in rt.orders.provider_names() or not rt.orders.provider(chosen).supports_confirm:
-        return None
+    providers = frozenset(
+        name.value
+        for name in rt.orders.provider_names()
+        if rt.orders.provider(name).supports_confirm
+    )
     if draft.auto_confirm is not None:
-        return draft.auto_confirm
+        return Toggle(draft.auto_confirm, providers)
     user = update.effective_user
     if user is None or rt.user_settings is None:
-        return True
-    return await rt.user_settings.auto_confirm(user.id)
+        return Toggle(True, providers)
+    return Toggle(await rt.user_settings.auto_confirm(user.id), providers)
 
 
 async def toggle_auto_confirm(update: Update, context: Context) -> str:
@@ -46,7 +60,8 @@ async def toggle_auto_confirm(update: Update, context: Context) -> str:
         # An older summary's switch: the live summary's label would no longer be true.
         await query.answer(t(lang, "summary.stale"), show_alert=True)
         return SUMMARY
-    shown = await summary_toggle(update, context, draft, draft.provider)
+    toggle = await summary_toggle(update, context, draft)
+    shown = None if toggle is None else toggle.for_provider(draft.provider)
     if shown is None:
         await query.answer()
         return SUMMARY

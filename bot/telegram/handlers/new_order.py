@@ -48,6 +48,7 @@ from bot.telegram.handlers.submit import submit
 from bot.telegram.handlers.summary import (
     change_deadline,
     choose_provider,
+    retry_quotes,
     show_summary,
     summary_text,
 )
@@ -208,6 +209,7 @@ def conversation() -> ConversationHandler[Context]:
         CallbackQueryHandler(choose_provider, pattern=ProviderChoice.pattern()),
         CallbackQueryHandler(toggle_auto_confirm, pattern=WizardCommand.pattern("ac")),
         CallbackQueryHandler(use_suggested_amount, pattern=SuggestedAmount.pattern()),
+        CallbackQueryHandler(retry_quotes, pattern=WizardCommand.pattern("rq")),
         MessageHandler(text, summary_text),
     ]
     return ConversationHandler(

@@ -3,9 +3,14 @@ outcome (every receiver's when it is anything short of "all ordered")."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import math
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from telegram import Update
+from telegram import Message, Update
+from telegram.error import TelegramError
 
 from bot.domain import ProviderName
 from bot.i18n import Html, Lang, t
@@ -14,9 +19,12 @@ from bot.providers.port import OrderRequest, ReceiverStatus
 from bot.services.orders import (
     LimitKind,
     LimitRefusal,
+    Place,
     SpendLimitExceeded,
+    SubmitNotSent,
     SubmitOutcome,
     SubmitStatus,
+    Ticket,
 )
 from bot.telegram import keyboards
 from bot.telegram.callback_data import ConfirmOffer
@@ -34,6 +42,13 @@ from bot.telegram.long_text import chunk_lines, split_text
 from bot.telegram.render import error_text, order_line, provider_name
 from bot.telegram.submit_report import receiver_lines
 
+log = logging.getLogger(__name__)
+
+# At most one edit of a waiting message per this many seconds: Telegram allows about one
+# message per second per chat, and the line moves at most once per create call anyway.
+LINE_EDIT_SECONDS = 1.0
+_following: set[asyncio.Task[None]] = set()  # waiting messages still being edited
+
 
 def _bound_offer(draft: Draft, data: str) -> tuple[ProviderName, OrderRequest] | None:
     """The provider and request a Confirm press was shown with, if still valid."""
@@ -50,15 +65,36 @@ def _bound_offer(draft: Draft, data: str) -> tuple[ProviderName, OrderRequest] |
 async def submit(update: Update, context: Context) -> str | int:
     query = update.callback_query
     assert query is not None and query.data is not None
-    lang = await user_lang(update, context)
     draft = load_draft(update, context)
     bound = _bound_offer(draft, query.data)
     if bound is None:
+        lang = await user_lang(update, context)
         await query.answer(t(lang, "summary.stale"), show_alert=True)
         return SUMMARY
     provider, request = bound
+    rt = context.services
+    # The press's place in the create line, taken before anything is awaited: orders go
+    # out in press order, whatever each handler waits for next.
+    ticket = rt.orders.join_create_line(provider, request)
+    try:
+        return await _submit(update, context, provider, request, ticket)
+    finally:
+        rt.orders.leave_create_line(ticket)  # no-op once submit has had it
+
+
+async def _submit(
+    update: Update,
+    context: Context,
+    provider: ProviderName,
+    request: OrderRequest,
+    ticket: Ticket,
+) -> str | int:
+    query = update.callback_query
+    assert query is not None
+    lang = await user_lang(update, context)
     if not await ensure_allowed(update, context, lang):
         return END
+    draft = load_draft(update, context)
     draft.nonce = None  # one press, one submission
     save_draft(update, context, draft)
     user = update.effective_user
@@ -71,7 +107,13 @@ async def submit(update: Update, context: Context) -> str | int:
     await query.answer()
     await query.edit_message_reply_markup(None)
     rt = context.services
-    await reply(update, t(lang, "submit.sending"))
+    name = provider_name(lang, provider)
+    waiting = await reply(update, line_text(lang, name, ticket.place()))
+    # Ends by itself once its turn has come and "Submitting…" is shown (possibly after
+    # the outcome's own message: it is an edit of the message above).
+    follow = asyncio.create_task(follow_line(waiting, ticket, lambda p: line_text(lang, name, p)))
+    _following.add(follow)  # held until done: the loop keeps only weak references
+    follow.add_done_callback(_following.discard)
     try:
         outcome = await rt.orders.submit(
             chat_id=chat_id_of(update),
@@ -79,12 +121,22 @@ async def submit(update: Update, context: Context) -> str | int:
             provider=provider,
             request=request,
             keep_going=until_shutdown(context),
+            ticket=ticket,
             auto_confirm=draft.auto_confirm,
         )
     except SpendLimitExceeded as exc:
+        follow.cancel()
         await reply(update, limit_refused_text(lang, exc.refusal), keyboards.my_orders(lang))
         drop_draft(update, context)
         return END
+    except SubmitNotSent:
+        follow.cancel()
+        await reply(update, t(lang, "submit.not_sent"))
+        drop_draft(update, context)
+        return END
+    except BaseException:
+        follow.cancel()
+        raise
     if user.language_code is not None:
         await rt.chats.keep_language(user.id, lang)  # so pushes to this chat use it
     chunks = submit_reply(lang, outcome)
@@ -93,6 +145,42 @@ async def submit(update: Update, context: Context) -> str | int:
     await reply(update, chunks[-1], keyboards.my_orders(lang))
     drop_draft(update, context)
     return END
+
+
+def line_text(lang: Lang, provider: str, place: Place | None) -> str:
+    """The waiting message: the place in line and the expected wait, or "Submitting…"
+    once nothing is ahead."""
+    if place is None:
+        return t(lang, "submit.sending")
+    seconds = max(1, math.ceil(place.wait_seconds))
+    return t(lang, "submit.queued", provider=provider, place=place.position, seconds=seconds)
+
+
+async def follow_line(
+    message: Message, ticket: Ticket, text: Callable[[Place | None], str]
+) -> None:
+    """Edit the waiting message as the line moves, at most once per
+    `LINE_EDIT_SECONDS` (moves in between are shown together), until its turn."""
+    loop = asyncio.get_running_loop()
+    shown = message.text
+    edited_at = loop.time()
+    while True:
+        version = ticket.version
+        place = ticket.place()
+        wanted = text(place)
+        if wanted != shown:
+            await asyncio.sleep(max(0.0, edited_at + LINE_EDIT_SECONDS - loop.time()))
+            place = ticket.place()  # the latest, after the pause
+            wanted = text(place)
+        if wanted != shown:
+            try:
+                await message.edit_text(wanted)
+            except TelegramError as exc:
+                log.info("queue message edit failed: %s", exc)
+            shown, edited_at = wanted, loop.time()
+        if place is None:
+            return
+        await ticket.moved(version)
 
 
 def submit_reply(lang: Lang, outcome: SubmitOutcome) -> list[str]:
