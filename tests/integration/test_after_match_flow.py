@@ -4,6 +4,7 @@ switch, the automatic confirmation's push and the rental-ending notice's Rent ag
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -287,3 +288,27 @@ async def test_rent_again_in_another_chat_is_refused(
         assert not any("Order summary" in t for t in bot.texts(-100777))
         answers = bot.api.calls_of("answerCallbackQuery")
         assert "not valid here" in str(answers[-1].get("text"))
+
+
+async def test_a_summary_completed_in_place_carries_the_switch(
+    tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator
+) -> None:
+    sim.add_fault("estimate", "delay", seconds=1.5, count=1)
+    async with running_bot(_settings(tmp_path, sim, node)) as bot:
+        await bot.app.start()  # the summary completes itself in a task of the application
+        try:
+            await bot.command(f"/new 65000 1h 70 {A1}")
+            pending = bot.last()
+            assert not any("Confirm by itself" in label for label in labels(pending))
+            for _ in range(200):
+                if any("Confirm with" in label for label in labels(bot.last())):
+                    break
+                await asyncio.sleep(0.05)
+            done = bot.last()
+            assert done.message_id == pending.message_id  # edited in place
+            assert any("Confirm by itself after use: on" in label for label in labels(done))
+            await press_as_telegram_does(bot, done, "Confirm by itself after use")
+            off = bot.last()
+            assert any("Confirm by itself after use: off" in label for label in labels(off))
+        finally:
+            await bot.app.stop()
