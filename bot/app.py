@@ -39,6 +39,7 @@ from bot.domain import ProviderName
 from bot.money import trx_to_sun
 from bot.providers.registry import build_providers
 from bot.services.access import AccessService
+from bot.services.after_match import AfterMatch, UserSettings
 from bot.services.alerts_operator import OperatorAlerts, OperatorSettings
 from bot.services.chats import ChatService
 from bot.services.energy_need import EnergyNeedService
@@ -55,11 +56,13 @@ from bot.services.watch_book import WatchBook
 from bot.storage.persistence import SqlitePersistence
 from bot.storage.repository import Repository
 from bot.telegram import outbox
+from bot.telegram.auto_confirm_job import AfterMatchSchedule
 from bot.telegram.callback_data import (
     HistoryButton,
     LanguageChoice,
     OrderAction,
     PageButton,
+    SettingsButton,
     WatchButton,
     secret_from_token,
     wizard_pattern,
@@ -67,6 +70,7 @@ from bot.telegram.callback_data import (
 from bot.telegram.context import CONTEXT_TYPES, SERVICES_KEY, Context
 from bot.telegram.error_alerts import ErrorAlertHandler
 from bot.telegram.handlers import admin, basic, history, new_order, orders, watch
+from bot.telegram.handlers import settings as user_settings
 from bot.telegram.housekeeping_job import HousekeepingSchedule
 from bot.telegram.lifecycle import BotServices
 from bot.telegram.outbox import OutboxDispatcher
@@ -170,6 +174,15 @@ def build_runtime(
     )
     operator = _operator_settings(settings)
     chain = build_chain(settings, transport=chain_transport)
+    after_match = AfterMatch(
+        repo,
+        orders,
+        chain,
+        ending_lead_seconds=settings.rental_ending_notice_seconds,
+        clock=clock,
+        call_timeout=settings.tron_timeout_seconds + 1,
+        on_notices=outbox_ready.set,
+    )
     energy_need = EnergyNeedService(chain) if chain is not None else None
     savings = SavingsService(chain) if chain is not None else None
     watches = WatchBook(
@@ -200,6 +213,8 @@ def build_runtime(
             clock=clock,
         ),
         chain=chain,
+        after_match=after_match,
+        user_settings=UserSettings(repo, clock=clock),
         energy_need=energy_need,
         savings=savings,
         sizing=SizingService(chain, repo, need=energy_need, savings=savings),
@@ -285,6 +300,7 @@ def build_application(
             busy_interval=settings.poll_busy_interval_seconds,
         ),
         housekeeping=HousekeepingSchedule(_retention(settings), clock),
+        after_match=AfterMatchSchedule(settings.auto_confirm_interval_seconds),
         error_alerts=_error_alerts(runtime, settings),
         webhook=settings.telegram_webhook_url is not None,
         watch=WatchSchedule(settings.watch_interval_seconds),
@@ -307,6 +323,7 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(CommandHandler("orders", orders.list_orders))
     app.add_handler(CommandHandler("history", history.show_history))
     app.add_handler(CommandHandler("cancel", basic.cancel_outside))
+    app.add_handler(CommandHandler("settings", user_settings.show_settings))
     for name, callback in admin.COMMANDS.items():
         app.add_handler(CommandHandler(name, callback))
     for name, callback in watch.COMMANDS.items():
@@ -316,6 +333,9 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(CallbackQueryHandler(orders.turn_page, pattern=PageButton.pattern()))
     app.add_handler(CallbackQueryHandler(history.history_button, pattern=HistoryButton.pattern()))
     app.add_handler(CallbackQueryHandler(basic.set_language, pattern=LanguageChoice.pattern()))
+    app.add_handler(
+        CallbackQueryHandler(user_settings.settings_button, pattern=SettingsButton.pattern())
+    )
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, outbox.on_chat_migrated))
     app.add_handler(CallbackQueryHandler(new_order.stale_button, pattern=wizard_pattern()))
     app.add_handler(MessageHandler(private_text, basic.stray_text))

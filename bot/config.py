@@ -51,6 +51,11 @@ class Settings(ProviderSettings, ChainSettings, BaseSettings):
     outbox_retention_days: int = Field(default=30, ge=1, le=36_500)
     # How long closed orders (and their submissions) are kept for /orders and support.
     order_retention_days: int = Field(default=365, ge=1, le=36_500)
+    # After the match: how often matched TronSave orders are checked on the chain for
+    # automatic confirmation (and ending rentals looked for), and how long before a
+    # rental ends its user is told (0: not told).
+    auto_confirm_interval_seconds: float = Field(default=30.0, gt=0)
+    rental_ending_notice_seconds: int = Field(default=600, ge=0, le=86_400)
     # Run against local simulators of both providers started inside the bot (no keys, no TRX).
     sandbox: bool = False
 

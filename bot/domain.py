@@ -60,6 +60,11 @@ class NoticeKind(StrEnum):
     LOW_BALANCE = "low_balance"  # a provider's balance fell below its threshold
     BALANCE_RECOVERED = "balance_recovered"  # and is back at or above it
     PROVIDER_FAILING = "provider_failing"  # a provider failed repeatedly within a window
+    # After the match: confirmed by the bot once the rented energy was used; an automatic
+    # confirmation the provider refused or left unanswered; a rental about to end.
+    AUTO_CONFIRMED = "auto_confirmed"
+    AUTO_CONFIRM_FAILED = "auto_confirm_failed"
+    RENTAL_ENDING = "rental_ending"
     PROVIDER_RECOVERED = "provider_recovered"  # and its failing episode ended
     UNKNOWN_OUTCOMES = "unknown_outcomes"  # submissions or orders whose outcome stayed unknown
     BOT_ERRORS = "bot_errors"  # errors the bot caught (type and where), rate-limited

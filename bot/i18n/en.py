@@ -27,12 +27,14 @@ MESSAGES: Final[dict[str, str]] = {
         "/history — orders by day with charge, refund and net cost; CSV export\n"
         "/balance — provider balances and deposit addresses (with QR codes)\n"
         "/language — 中文 / English\n"
+        "/settings — automatic confirmation on or off\n"
         "/cancel — leave the order form\n"
         "Admins: /allow id, /deny id, /limit id TRX|off, /users, /audit\n\n"
         "Durations: 900 (seconds), 15m, 1h, 3d. Prices are in SUN per energy unit "
         "(1 TRX = 1,000,000 SUN).\n"
         "When an order is matched, use <b>Confirm now for a refund</b> after your transfer: "
-        "the rental ends early and the unused part is refunded."
+        "the rental ends early and the unused part is refunded. When the bot reads the chain, "
+        "it confirms by itself once your transfer used the energy (see /settings)."
     ),
     "stray.text": "I didn't get that. Send /new to rent energy, or /help.",
     "auth.denied": (
@@ -352,6 +354,46 @@ MESSAGES: Final[dict[str, str]] = {
     "admin.no_limit": "no limit",
     "admin.audit_title": "<b>Admin actions</b> (newest first, last {count}):",
     "admin.audit_line": "{at} UTC · <code>{admin}</code> · /{action} {target} {detail}",
+    # after the match: automatic confirmation, /settings, rentals ending
+    "command.settings": "Your settings (automatic confirmation)",
+    "settings.text": (
+        "⚙️ <b>Settings</b>\n\n"
+        "Automatic confirmation: <b>{auto_confirm}</b>\n"
+        "When a matched TronSave order's energy has been used (a USDT transfer from the "
+        "receiver after the delegation, and not enough energy left for another one), I "
+        "confirm it for you, so the unused part is refunded at once. Someone who rented "
+        "for several transfers keeps the rental until they are done or it ends. The "
+        "Confirm button stays, and each order's summary can switch this for that order."
+    ),
+    "settings.on": "on",
+    "settings.off": "off",
+    "settings.no_chain": "⚠️ This bot does not read the TRON chain (TRON_CHAIN_READS=false), "
+    "so nothing is confirmed automatically: use the Confirm button.",
+    "settings.saved": "Saved.",
+    "button.settings_auto_confirm_on": "🤖 Automatic confirmation: on (tap to turn off)",
+    "button.settings_auto_confirm_off": "🤖 Automatic confirmation: off (tap to turn on)",
+    "button.auto_confirm_on": "🤖 Confirm by itself after use: on",
+    "button.auto_confirm_off": "🤖 Confirm by itself after use: off",
+    "summary.auto_confirm_on": "This order is confirmed automatically once its energy is used.",
+    "summary.auto_confirm_off": "This order is not confirmed automatically: use its Confirm "
+    "button.",
+    "push.auto_confirmed": (
+        "🤖 <b>Confirmed automatically</b>: the rented energy was used (a transfer from the "
+        "receiver, and not enough left for another one).\n{orders}"
+    ),
+    "push.auto_confirm_failed": (
+        "⚠️ <b>Automatic confirmation did not go through</b>: the provider refused it or "
+        "did not answer, so I won't try again. /orders shows each order's state; while it "
+        "is active, confirm it yourself with the button.\n{orders}"
+    ),
+    "push.rental_ending": (
+        "⏰ <b>Rental ending soon</b>\n{orders}\n\n"
+        "Rent again for the same addresses, amount, duration and max price (you see the "
+        "summary and its price first), or confirm now for a refund."
+    ),
+    "push.rental_ends_at": "Ends at {at} UTC",
+    "button.rent_again": "🔁 Rent again",
+    "rent_again.gone": "That order is no longer on record. Send /new to rent energy.",
     # operator alerts: provider back, unknown outcomes, caught errors, daily summary
     "push.provider_recovered": "✅ <b>Provider back</b>",
     "operator.provider_recovered": "{provider} has had no failed poll cycle for {minutes} "

@@ -23,10 +23,12 @@ MESSAGES: Final[dict[str, str]] = {
         "/history — 按日查看订单的扣费、退款和净花费；可导出 CSV\n"
         "/balance — 服务商余额和充值地址（附二维码）\n"
         "/language — 中文 / English\n"
+        "/settings — 开启或关闭自动确认\n"
         "/cancel — 退出下单流程\n"
         "管理员：/allow ID、/deny ID、/limit ID TRX|off、/users、/audit\n\n"
         "时长：900（秒）、15m、1h、3d。价格单位为 SUN/能量（1 TRX = 1,000,000 SUN）。\n"
         "订单匹配后，完成转账再点 <b>立即确认以获退款</b>：租赁提前结束，未使用部分退款。"
+        "机器人读取链上数据时，转账用完能量后会自动确认（见 /settings）。"
     ),
     "stray.text": "没看懂。发送 /new 租用能量，或发送 /help 查看帮助。",
     "auth.denied": (
@@ -269,6 +271,40 @@ MESSAGES: Final[dict[str, str]] = {
     "admin.no_limit": "无限额",
     "admin.audit_title": "<b>管理操作</b>（最新在前，最近 {count} 条）：",
     "admin.audit_line": "{at} UTC · <code>{admin}</code> · /{action} {target} {detail}",
+    "command.settings": "我的设置（自动确认）",
+    "settings.text": (
+        "⚙️ <b>设置</b>\n\n"
+        "自动确认：<b>{auto_confirm}</b>\n"
+        "已匹配的 TronSave 订单的能量用完后（接收地址在委托后发出了 USDT 转账，且剩余能量不够"
+        "再转一笔），我会替你确认订单，未使用部分立即退款。租了多笔转账所需能量的用户，"
+        "会保留租赁直到用完或到期。确认按钮仍然保留；每个订单的确认页面也可以单独切换。"
+    ),
+    "settings.on": "开启",
+    "settings.off": "关闭",
+    "settings.no_chain": "⚠️ 本机器人未读取 TRON 链上数据（TRON_CHAIN_READS=false），"
+    "因此不会自动确认：请使用确认按钮。",
+    "settings.saved": "已保存。",
+    "button.settings_auto_confirm_on": "🤖 自动确认：开启（点此关闭）",
+    "button.settings_auto_confirm_off": "🤖 自动确认：关闭（点此开启）",
+    "button.auto_confirm_on": "🤖 用完后自动确认：开启",
+    "button.auto_confirm_off": "🤖 用完后自动确认：关闭",
+    "summary.auto_confirm_on": "此订单的能量用完后将自动确认。",
+    "summary.auto_confirm_off": "此订单不会自动确认：请使用它的确认按钮。",
+    "push.auto_confirmed": (
+        "🤖 <b>已自动确认</b>：租用的能量已用完（接收地址已转账，剩余能量不够再转一笔）。\n{orders}"
+    ),
+    "push.auto_confirm_failed": (
+        "⚠️ <b>自动确认未成功</b>：服务商拒绝或没有回应，我不会再试。/orders 可查看每个订单的"
+        "状态；订单仍在进行时，请用按钮自行确认。\n{orders}"
+    ),
+    "push.rental_ending": (
+        "⏰ <b>租赁即将到期</b>\n{orders}\n\n"
+        "可以用相同的地址、数量、时长和最高单价再租一次（会先显示确认页面和价格），"
+        "或者立即确认以获退款。"
+    ),
+    "push.rental_ends_at": "到期时间 {at} UTC",
+    "button.rent_again": "🔁 再租一次",
+    "rent_again.gone": "该订单已不在记录中。发送 /new 租用能量。",
     # operator alerts: provider back, unknown outcomes, caught errors, daily summary
     "push.provider_recovered": "✅ <b>服务商已恢复</b>",
     "operator.provider_recovered": "{provider} 已连续 {minutes} 分钟没有失败的轮询周期，本次故障结束。",

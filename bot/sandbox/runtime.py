@@ -4,7 +4,10 @@
 ports), each with its own throw-away API key, and yields the settings pointed at them; the
 simulators stop when the block ends. A newcomer needs nothing but a bot token: balances
 are pre-filled, TronSave orders match `TRONSAVE_MATCH_AFTER` seconds after creation (and a
-confirm refunds part of the unused rental), Feee orders are delivered at once.
+confirm refunds part of the unused rental), Feee orders are delivered at once. A TronSave
+match delegates its energy to the receiver on the node simulator (`delegation_link`): send
+a USDT transfer from the receiver through the node's control API and the bot confirms
+the order by itself.
 
 The simulators' automatic behaviour is on only here; constructed directly (tests, the
 `python -m bot.sandbox.*` commands) they leave everything to their control API.
@@ -24,6 +27,7 @@ from pydantic import SecretStr
 from bot.config import Settings
 from bot.money import SUN_PER_TRX
 from bot.sandbox.base import BaseSimulator
+from bot.sandbox.delegation_link import link_delegations
 from bot.sandbox.feee import FeeeSimulator
 from bot.sandbox.tron_node import TronNodeSimulator
 from bot.sandbox.tronsave import TronSaveSimulator
@@ -56,6 +60,9 @@ class Sandbox:
             ua_whitelist=[settings.feee_user_agent],
         )
         self.tron_node = TronNodeSimulator()
+        # A matched TronSave order delegates its energy on the node simulator, so a
+        # transfer from the receiver uses it and the bot can confirm it by itself.
+        link_delegations(self.tronsave, self.tron_node)
         self._all: tuple[BaseSimulator, ...] = (self.tronsave, self.feee, self.tron_node)
 
     def start(self) -> None:

@@ -8,6 +8,7 @@ documented and what is invented.
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import secrets
 import time
@@ -28,6 +29,10 @@ from bot.sandbox.tronsave_model import (
 )
 from bot.sandbox.values import as_int, as_str, derive_address, new_txid
 
+log = logging.getLogger(__name__)
+# receiver, amount, delegated (True) or delegation ended (False)
+DelegationListener = Callable[[str, int, bool], None]
+
 
 class TronSaveBook(OrderBookSimulator[TronSaveSettings, int, FastChargeOrder]):
     """The state behind the API; lifecycle rules run on the simulated clock. Keywords:
@@ -41,6 +46,8 @@ class TronSaveBook(OrderBookSimulator[TronSaveSettings, int, FastChargeOrder]):
         self._id_counter = itertools.count(secrets.randbelow(1 << 20))
         self._id_random = secrets.token_hex(5)
         self._delegator = derive_address("tronsave-sim:delegator")
+        # Told of every delegation and its end (see `bot.sandbox.delegation_link`).
+        self._delegation_listeners: list[DelegationListener] = []
 
     def now(self) -> float:
         return time.time() + self._settings.clock_offset
@@ -106,6 +113,13 @@ class TronSaveBook(OrderBookSimulator[TronSaveSettings, int, FastChargeOrder]):
                     act(order, now)
                     done.append(order.id)
             return done
+
+    def add_delegation_listener(self, listener: DelegationListener) -> None:
+        """`listener(receiver, amount, delegated)` is called (under this simulator's lock)
+        when an order's energy is delegated (True) and when the delegation ends on a
+        confirm or at the rental's end (False). A failing listener is logged, never fatal."""
+        with self._lock:
+            self._delegation_listeners.append(listener)
 
     def set_status(self, order_id: str, status: str) -> dict[str, object]:
         """Force any status word (e.g. one the docs do not list); no other side effect."""
@@ -219,6 +233,14 @@ class TronSaveBook(OrderBookSimulator[TronSaveSettings, int, FastChargeOrder]):
         order.resource_order_request_id = self._object_id()
         order.matched_resource_order_id = self._object_id()
         order.updated_at = at
+        self._tell_delegation(order, delegated=True)
+
+    def _tell_delegation(self, order: FastChargeOrder, *, delegated: bool) -> None:
+        for listener in self._delegation_listeners:
+            try:
+                listener(order.receiver, order.amount, delegated)
+            except Exception:
+                log.exception("delegation listener failed for order %s", order.id)
 
     def _repay(self, order: FastChargeOrder, amount: int, by: str, at: float) -> None:
         order.repay_amount = amount
@@ -239,6 +261,7 @@ class TronSaveBook(OrderBookSimulator[TronSaveSettings, int, FastChargeOrder]):
         order.updated_at = at
         order.finished = True
         self._open.pop(order.id, None)
+        self._tell_delegation(order, delegated=False)
 
     def _tick_locked(self) -> None:
         now = self.now()
@@ -276,6 +299,7 @@ class TronSaveBook(OrderBookSimulator[TronSaveSettings, int, FastChargeOrder]):
         refund = int(order.charge_amount * unused * self._settings.confirm_refund_ratio)
         order.status = COMPLETED
         self._repay(order, refund, "Confirmed", now)
+        self._tell_delegation(order, delegated=False)
         return None
 
     def _cancel_one(self, order: FastChargeOrder, now: float) -> str | None:

@@ -9,16 +9,19 @@ over 24 h and the receiver may hold energy of its own.
 
 The service only decides; `OrderService.confirm` does the confirming. The chain is
 asked at the node's pace (the client's shared `Pacer`), a few orders per cycle in turn,
-within a time budget (`turns.py`): an order not reached is looked at next cycle.
+within a time budget (`turns.py`): an order not reached is looked at next cycle. Every
+chain call has its own timeout and every order its own error boundary, so one hung call
+or one unreadable order costs that order this cycle, never the others.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.chain.address import is_valid_address
 from bot.chain.errors import ChainError
@@ -27,9 +30,11 @@ from bot.chain.port import ChainReader
 from bot.services.turns import Turns
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 DEFAULT_ORDERS_PER_CYCLE = 20
 DEFAULT_BUDGET_SECONDS = 20.0
+DEFAULT_CALL_TIMEOUT = 15.0  # one chain read, the client's retries included
 # One page (200 transfers) is plenty to see "at least one since the match".
 HISTORY_PAGES = 1
 
@@ -113,11 +118,18 @@ class AutoConfirmService:
         *,
         orders_per_cycle: int = DEFAULT_ORDERS_PER_CYCLE,
         budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+        call_timeout: float = DEFAULT_CALL_TIMEOUT,
         clock: Callable[[], float],
     ) -> None:
+        if call_timeout <= 0:
+            raise ValueError("call_timeout must be positive")
         self._chain = chain
         self._store = store
         self._clock = clock
+        # An order takes at most two calls; a call kept within a third of the budget
+        # lets every cycle finish at least one order, so one hanging every time never
+        # holds the others back (a turn not finished is taken first again next cycle).
+        self._call_timeout = min(call_timeout, budget_seconds / 3)
         self._turns = Turns[int](orders_per_cycle, budget_seconds, name="orders_per_cycle")
 
     async def cycle(self) -> list[ConfirmDecision]:
@@ -127,7 +139,13 @@ class AutoConfirmService:
         decisions: list[ConfirmDecision] = []
 
         async def check(order_id: int) -> None:
-            decisions.append(await self._check(candidates[order_id]))
+            candidate = candidates[order_id]
+            try:
+                decisions.append(await self._check(candidate))
+            except Exception:
+                # One order's surprise must not cost the others their turn.
+                log.exception("auto-confirm: order %s could not be checked", order_id)
+                decisions.append(ConfirmDecision(candidate, Verdict.UNKNOWN))
 
         if not await self._turns.take(candidates, check):
             log.info("auto-confirm: budget spent after %d orders", len(decisions))
@@ -145,21 +163,34 @@ class AutoConfirmService:
             log.warning("auto-confirm: order %s has no valid receiver", candidate.order_id)
             return decide(candidate, None, None, now)
         try:
-            transfers = await self._chain.outgoing_usdt_transfers(
-                candidate.receiver, int(candidate.matched_at * 1000), max_pages=HISTORY_PAGES
+            transfers = await self._read(
+                self._chain.outgoing_usdt_transfers(
+                    candidate.receiver, int(candidate.matched_at * 1000), max_pages=HISTORY_PAGES
+                )
             )
-        except ChainError as exc:
-            log.info("auto-confirm: order %s history not read (%s)", candidate.order_id, exc.code)
+        except (ChainError, TimeoutError) as exc:
+            log.info(
+                "auto-confirm: order %s history not read (%s)", candidate.order_id, _code(exc)
+            )
             return decide(candidate, None, None, now)
         first = decide(candidate, transfers, None, now)
         if first.verdict is not Verdict.UNKNOWN:
             return first  # no transfer yet: the energy need not be read
         try:
-            resources = await self._chain.account_resources(candidate.receiver)
-        except ChainError as exc:
-            log.info("auto-confirm: order %s energy not read (%s)", candidate.order_id, exc.code)
+            resources = await self._read(self._chain.account_resources(candidate.receiver))
+        except (ChainError, TimeoutError) as exc:
+            log.info("auto-confirm: order %s energy not read (%s)", candidate.order_id, _code(exc))
             return first
         return decide(candidate, transfers, resources, self._clock())
+
+    async def _read(self, call: Awaitable[_T]) -> _T:
+        """One chain read within its own timeout: a hung call is given up, not awaited."""
+        async with asyncio.timeout(self._call_timeout):
+            return await call
+
+
+def _code(exc: Exception) -> str:
+    return exc.code if isinstance(exc, ChainError) else "TIMEOUT"
 
 
 # --- rental ending soon ------------------------------------------------------------------
@@ -170,21 +201,29 @@ class RentalEnd:
     order_id: int
     chat_id: int
     ends_at: float
+    submission_id: int = 0
+    duration_sec: int = 0  # 0: not known
+
+    def lead(self, lead_seconds: float) -> float:
+        """At most half the rental before its end: a rental shorter than the lead time
+        is not told "ending soon" the moment it starts."""
+        return min(lead_seconds, self.duration_sec / 2) if self.duration_sec else lead_seconds
 
 
 def ending_soon(rentals: Sequence[RentalEnd], now: float, lead_seconds: float) -> list[RentalEnd]:
-    """Rentals still running that end within `lead_seconds`."""
-    return [r for r in rentals if now < r.ends_at <= now + lead_seconds]
+    """Rentals still running that end within their lead time."""
+    return [r for r in rentals if now < r.ends_at <= now + r.lead(lead_seconds)]
 
 
 class RentalEndingStore(Protocol):
     async def matched_rentals_ending_before(self, until: float) -> Sequence[RentalEnd]:
-        """Matched orders whose rental ends at or before `until`."""
+        """Matched orders whose rental ends at or before `until`, not reported yet."""
         ...
 
-    async def mark_ending_reported(self, order_id: int) -> bool:
-        """Record that the user was told; True only the first time (compare-and-set),
-        so a notice is sent once even across restarts."""
+    async def report_endings(self, rentals: Sequence[RentalEnd], now: float) -> list[RentalEnd]:
+        """Record that the users are told, with their pushes, in one transaction; returns
+        only those not reported before (compare-and-set), so a notice is sent once even
+        across restarts."""
         ...
 
 
@@ -199,11 +238,8 @@ class RentalEndingService:
         self._clock = clock
 
     async def due(self) -> list[RentalEnd]:
-        """The rentals to tell about now, each once."""
+        """The rentals told about now, each once."""
         now = self._clock()
         rentals = await self._store.matched_rentals_ending_before(now + self._lead)
-        due: list[RentalEnd] = []
-        for rental in ending_soon(rentals, now, self._lead):
-            if await self._store.mark_ending_reported(rental.order_id):
-                due.append(rental)
-        return due
+        soon = ending_soon(rentals, now, self._lead)
+        return await self._store.report_endings(soon, now) if soon else []

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from bot.bounded import KeyedRateLimit
 from bot.chain.port import ChainReader
 from bot.services.access import AccessService
+from bot.services.after_match import AfterMatch, UserSettings
 from bot.services.alerts_operator import OperatorAlerts
 from bot.services.chats import ChatService
 from bot.services.energy_need import EnergyNeedService
@@ -64,6 +65,9 @@ class Runtime:
     access: AccessService | None = None
     # Read-only TRON network access; None when TRON_CHAIN_READS is off.
     chain: ChainReader | None = None
+    # Automatic confirmation and rental-ending notices (their job), and /settings.
+    after_match: AfterMatch | None = None
+    user_settings: UserSettings | None = None
     # Sizing an order to its transfers, and what renting saves; None without chain reads
     # (`sizing` then says so, so the summary can tell what it did not check).
     energy_need: EnergyNeedService | None = None

@@ -202,6 +202,30 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX watched_addresses_user ON watched_addresses (user_id);
     """,
+    # After the match: each user's settings (automatic confirmation on unless turned
+    # off), a submission's own choice from its summary, and per order the automatic
+    # confirmation claimed before its call (never made twice, across restarts too), how
+    # it ended with the energy left and burn price read for it (the saving shown), and
+    # the rental-ending notice sent once.
+    """
+    CREATE TABLE user_settings (
+        user_id INTEGER PRIMARY KEY,
+        auto_confirm INTEGER NOT NULL DEFAULT 1,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE submission_auto_confirm (
+        submission_id INTEGER PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE,
+        enabled INTEGER NOT NULL
+    );
+    CREATE TABLE order_after_match (
+        order_id INTEGER PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,
+        confirm_claimed_at REAL,
+        confirm_outcome TEXT,
+        energy_left INTEGER,
+        energy_fee INTEGER,
+        ending_reported_at REAL
+    );
+    """,
 )
 
 

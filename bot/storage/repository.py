@@ -15,6 +15,7 @@ from typing import Self
 import aiosqlite
 
 from bot.storage.access import AccessStore
+from bot.storage.after_match import AfterMatchStore
 from bot.storage.chats import ChatStore
 from bot.storage.limits import LimitStore
 from bot.storage.migrations import migrate
@@ -71,6 +72,7 @@ class Repository(
     OperatorAlertStore,
     LimitStore,
     AccessStore,
+    AfterMatchStore,
     ReportStore,
     WatchStore,
 ):

@@ -14,6 +14,9 @@ already in live chats keep working:
     lang:<menu|en|zh|auto>       the language menu and choices
     a:<verb>:<id>:<tag>          an order action; signed
     h:<page>  h:csv              a page of /history, or its CSV export
+    w:ac                         the summary's automatic-confirmation toggle
+    set:<setting>                switch a /settings choice (e.g. set:ac)
+    ra:<submission>:<tag>        "Rent again" under a rental-ending notice; signed
     h:<page|csv>:<chat id>       the same of another chat (an admin's /history <id>)
     wa:<verb>:<id>:<tag>         a watched address: stop its auto-rent, unwatch it; signed
 
@@ -51,6 +54,8 @@ class Prefix(StrEnum):
     ORDER_ACTION = "a"
     HISTORY = "h"
     WATCH = "wa"
+    SETTINGS = "set"
+    RENT_AGAIN = "ra"
 
 
 def _checked(data: str) -> str:
@@ -81,13 +86,14 @@ def _head_pattern(*head: str, exact: bool = False) -> str:
 
 # -- the wizard ----------------------------------------------------------------------
 
-WizardCommandName = Literal["new", "stop", "dl", "rq"]
-_COMMANDS: tuple[WizardCommandName, ...] = ("new", "stop", "dl", "rq")
+WizardCommandName = Literal["new", "stop", "dl", "rq", "ac"]
+_COMMANDS: tuple[WizardCommandName, ...] = ("new", "stop", "dl", "rq", "ac")
 
 
 @dataclass(frozen=True)
 class WizardCommand:
-    """Start the wizard, leave it, change the summary's deadline, or ask its quotes again."""
+    """Start the wizard, leave it, change the summary's deadline, ask its quotes again
+    ("rq"), or switch its automatic confirmation ("ac")."""
 
     command: WizardCommandName
 
@@ -307,6 +313,62 @@ class HistoryButton:
     @staticmethod
     def pattern() -> str:
         return _head_pattern(Prefix.HISTORY)
+
+
+# -- after the match ------------------------------------------------------------------
+
+SettingName = Literal["ac"]  # automatic confirmation
+_SETTINGS: tuple[SettingName, ...] = ("ac",)
+
+
+@dataclass(frozen=True)
+class SettingsButton:
+    """Switch one /settings choice of the pressing user."""
+
+    setting: SettingName
+
+    def pack(self) -> str:
+        return _pack(Prefix.SETTINGS, self.setting)
+
+    @classmethod
+    def unpack(cls, data: str) -> Self | None:
+        setting = _one_of(_after(data, Prefix.SETTINGS), _SETTINGS)
+        return None if setting is None else cls(setting)
+
+    @staticmethod
+    def pattern() -> str:
+        return _head_pattern(Prefix.SETTINGS)
+
+
+@dataclass(frozen=True)
+class RentAgain:
+    """A summary prefilled from an ending rental's submission. Signed like an order
+    action: it shows the submission's receivers, so only its own chat may open it."""
+
+    submission_id: int
+
+    def pack(self, secret: bytes, chat_id: int) -> str:
+        payload = SEP.join((Prefix.RENT_AGAIN, str(self.submission_id)))
+        return _pack(payload, _tag(secret, chat_id, payload))
+
+    @classmethod
+    def unpack(cls, secret: bytes, chat_ids: Sequence[int], data: str) -> Self | None:
+        parts = data.split(SEP)
+        if len(parts) != 3 or parts[0] != Prefix.RENT_AGAIN:
+            return None
+        if not parts[1].isdecimal() or len(parts[1]) > _MAX_TARGET_DIGITS:
+            return None
+        if not parts[2].isascii():
+            return None
+        payload = SEP.join(parts[:2])
+        for chat_id in chat_ids:
+            if hmac.compare_digest(parts[2], _tag(secret, chat_id, payload)):
+                return cls(int(parts[1]))
+        return None
+
+    @staticmethod
+    def pattern() -> str:
+        return _head_pattern(Prefix.RENT_AGAIN)
 
 
 def _chat_id(text: str) -> int | None:

@@ -126,6 +126,8 @@ class Draft:
     provider: str | None = None  # the provider chosen on the summary
     nonce: str | None = None  # the live summary's; None once pressed or made void
     offer: Offer | None = None
+    # The summary's automatic-confirmation toggle; None: the user's /settings decide.
+    auto_confirm: bool | None = None
 
     def answer(self, step: str, value: Any) -> None:
         """Store a parsed answer to `step` (one of `STEPS`)."""
@@ -150,6 +152,8 @@ class Draft:
             data["provider"] = self.provider
         if self.nonce is not None:
             data["nonce"] = self.nonce
+        if self.auto_confirm is not None:
+            data["auto_confirm"] = self.auto_confirm
         if self.offer is not None:
             data["offer"] = {
                 "nonce": self.offer.nonce,
@@ -165,7 +169,12 @@ class Draft:
             provider=_text(data.get("provider")),
             nonce=_text(data.get("nonce")),
             offer=_offer(data.get("offer")),
+            auto_confirm=_flag(data.get("auto_confirm")),
         )
+
+
+def _flag(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
 
 
 def _offer(data: object) -> Offer | None:

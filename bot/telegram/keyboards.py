@@ -15,6 +15,8 @@ from bot.telegram.callback_data import (
     OrderAction,
     PageButton,
     ProviderChoice,
+    RentAgain,
+    SettingsButton,
     StepChoice,
     SuggestedAmount,
     WatchButton,
@@ -100,10 +102,17 @@ def step_question(lang: Lang, step: str, durations: Iterable[int]) -> InlineKeyb
 
 
 def summary(
-    lang: Lang, usable: Sequence[Quote], chosen: str | None, nonce: str, *, retry: bool = False
+    lang: Lang,
+    usable: Sequence[Quote],
+    chosen: str | None,
+    nonce: str,
+    *,
+    retry: bool = False,
+    auto_confirm: bool | None = None,
 ) -> InlineKeyboardMarkup:
     """A provider choice when more than one can serve, Confirm for the chosen one (if
-    any), Try again when a quote failed, Deadline and Cancel."""
+    any), Try again when a quote failed, the automatic-confirmation switch (unless
+    None), Deadline and Cancel."""
     rows: Rows = []
     if len(usable) > 1:
         rows.append(
@@ -131,6 +140,8 @@ def summary(
         )
     if retry:
         rows.append([_button(t(lang, "button.retry_quote"), WizardCommand("rq").pack())])
+    if auto_confirm is not None:
+        rows.append([auto_confirm_toggle(lang, auto_confirm)])
     rows.append(
         [
             _button(t(lang, "button.deadline"), WizardCommand("dl").pack()),
@@ -187,6 +198,26 @@ def history_nav(
     rows: Rows = [nav] if nav else []
     rows.append([_button(t(lang, "button.export_csv"), HistoryButton(None, chat).pack())])
     return InlineKeyboardMarkup(rows)
+
+
+# -- after the match -----------------------------------------------------------------
+
+
+def auto_confirm_toggle(lang: Lang, enabled: bool) -> InlineKeyboardButton:
+    """The summary's switch for this order's automatic confirmation."""
+    key = "button.auto_confirm_on" if enabled else "button.auto_confirm_off"
+    return _button(t(lang, key), WizardCommand("ac").pack())
+
+
+def settings_menu(lang: Lang, auto_confirm: bool) -> InlineKeyboardMarkup:
+    key = "button.settings_auto_confirm_on" if auto_confirm else "button.settings_auto_confirm_off"
+    return InlineKeyboardMarkup([[_button(t(lang, key), SettingsButton("ac").pack())]])
+
+
+def rent_again(
+    lang: Lang, secret: bytes, chat_id: int, submission_id: int
+) -> InlineKeyboardButton:
+    return _button(t(lang, "button.rent_again"), RentAgain(submission_id).pack(secret, chat_id))
 
 
 # -- chain sizing ----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from telegram.ext import Application
 from bot.healthcheck import last_cycle_seconds, write_heartbeat
 from bot.services.runtime import Runtime
 from bot.telegram import (
+    auto_confirm_job,
     error_alerts,
     housekeeping_job,
     menus,
@@ -37,6 +38,7 @@ class BotServices:
     dispatcher: OutboxDispatcher
     poll: poll_job.PollSchedule
     housekeeping: housekeeping_job.HousekeepingSchedule
+    after_match: auto_confirm_job.AfterMatchSchedule | None = None
     # Errors the bot logs, alerted to the operator chat; None without one.
     error_alerts: ErrorAlertHandler | None = None
     webhook: bool = False  # updates come by webhook: the watchdog asks getMe
@@ -58,6 +60,8 @@ class BotServices:
             watchdog.schedule_watchdog(app.job_queue, webhook=self.webhook)
             if self.runtime.operator is not None:
                 operator_job.schedule_operator_alerts(app.job_queue)
+            if self.after_match is not None and self.runtime.after_match is not None:
+                auto_confirm_job.schedule_after_match(app.job_queue, self.after_match, delay=2.0)
             settle_job.schedule_settlements(app.job_queue)
             if self.watch is not None and self.runtime.watcher is not None:
                 watch_job.schedule_watch(app.job_queue, self.watch, self.watch.interval)

@@ -43,13 +43,15 @@ from telegram.error import (
 
 from bot.domain import NoticeKind
 from bot.i18n import Html, Lang, resolve_lang, t
+from bot.services.orders import ActionReport, ActionStatus
 from bot.services.runtime import Runtime
 from bot.storage.repository import Notification, Order, Submission
 from bot.telegram import keyboards
 from bot.telegram.context import Context
+from bot.telegram.handlers.orders import confirm_result_line
 from bot.telegram.long_text import TELEGRAM_LIMIT, chunk_lines, plain, split_text
 from bot.telegram.operator_render import OPERATOR_KINDS, operator_text
-from bot.telegram.render import money_lines, num, order_line, short_address
+from bot.telegram.render import money_lines, num, order_line, short_address, utc_time
 from bot.telegram.send_pacing import background_sends
 from bot.telegram.submit_report import receiver_lines
 from bot.telegram.watch_render import WATCH_KINDS, render_watch
@@ -122,7 +124,7 @@ async def render(  # noqa: PLR0911 (one return per kind of notice)
         if level >= PLAIN:
             return Rendered([plain(p) for p in parts], None, html=False)
         return Rendered(parts, None)
-    lines = Html("\n".join(_detail(lang, kind, o) for o in orders))
+    lines = Html("\n".join(await _order_lines(rt, lang, kind, orders)))
     text = t(
         lang,
         f"push.{kind.value}",
@@ -134,6 +136,8 @@ async def render(  # noqa: PLR0911 (one return per kind of notice)
     markup = _buttons(
         rt, lang, note.chat_id, orders, subject.submission_orders, sub.id if sub else None, level
     )
+    if kind is NoticeKind.RENTAL_ENDING and sub is not None:
+        markup = with_rent_again(rt, lang, note.chat_id, sub.id, markup)
     if level >= PLAIN:
         if markup is not None:
             text += "\n\n" + t(lang, "push.buttons_unavailable")
@@ -162,8 +166,20 @@ def _addresses(lang: Lang, addresses: Sequence[str] | None) -> Html:
     return Html("\n".join(lines))
 
 
+async def _order_lines(
+    rt: Runtime, lang: Lang, kind: NoticeKind, orders: list[Order]
+) -> list[str]:
+    if kind is not NoticeKind.AUTO_CONFIRMED:
+        return [_detail(lang, kind, o) for o in orders]
+    # The manual Confirm's result for each order: refund, net cost, saving made.
+    usage = await rt.after_match.usage(orders) if rt.after_match is not None else None
+    return [confirm_result_line(lang, ActionReport(o, ActionStatus.DONE), usage) for o in orders]
+
+
 def _detail(lang: Lang, kind: NoticeKind, order: Order) -> str:
     parts: list[str] = [order_line(lang, order)]
+    if kind is NoticeKind.RENTAL_ENDING and order.ends_at is not None:
+        parts.append(t(lang, "push.rental_ends_at", at=utc_time(order.ends_at)))
     if kind is NoticeKind.MATCHED and order.delegate_txid:
         parts.append(
             t(
@@ -208,6 +224,15 @@ def _buttons(  # noqa: PLR0917 (one private call site)
             ]
         )
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def with_rent_again(
+    rt: Runtime, lang: Lang, chat_id: int, submission_id: int, markup: InlineKeyboardMarkup | None
+) -> InlineKeyboardMarkup:
+    """A rental-ending notice's buttons: its Confirm buttons, then "Rent again"."""
+    rows = [list(row) for row in markup.inline_keyboard] if markup is not None else []
+    rows.append([keyboards.rent_again(lang, rt.callback_secret, chat_id, submission_id)])
+    return InlineKeyboardMarkup(rows)
 
 
 class OutboxDispatcher:

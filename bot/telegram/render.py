@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot.domain import OrderState
 from bot.i18n import Html, Lang, t
 from bot.money import format_trx
@@ -90,3 +92,8 @@ def error_text(lang: Lang, failure: ProviderError | Refusal) -> str:
         detail=clip(detail, 300),
         field=clip(field),
     )
+
+
+def utc_time(epoch: float) -> str:
+    """A moment as the bot shows it: UTC, to the minute."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M")

@@ -58,7 +58,11 @@ async def test_post_init_and_post_shutdown_start_and_stop_the_one_object(
         assert services.dispatcher._task is not None
         assert not services.dispatcher._task.done()
         assert app.job_queue is not None
-        assert {j.name for j in app.job_queue.jobs()} >= {"order-poller", "housekeeping"}
+        assert {j.name for j in app.job_queue.jobs()} >= {
+            "order-poller",
+            "housekeeping",
+            "after-match",
+        }
         await app.post_shutdown(app)
         assert calls == ["start", "stop"]
         assert services.dispatcher._task.done()

@@ -292,6 +292,7 @@ async def test_the_command_menu_is_set_in_both_languages(bot: Bot) -> None:
         "watch",
         "autorent",
         "language",
+        "settings",
         "help",
         "cancel",
     ]

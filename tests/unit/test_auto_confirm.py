@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -192,7 +193,7 @@ async def test_orders_are_checked_in_turn_within_the_per_cycle_limit(chain: Fake
 
 
 async def test_the_time_budget_leaves_the_rest_for_next_cycle(chain: FakeChain) -> None:
-    chain.delay = 0.05
+    chain.delay = 0.03  # within each call's share of the budget (0.04 s)
     store = Store([candidate(i) for i in range(1, 11)])
     service = AutoConfirmService(chain, store, budget_seconds=0.12, clock=lambda: T0 + 60)
     first = [d.candidate.order_id for d in await service.cycle()]
@@ -232,17 +233,25 @@ class EndingStore:
         self.asked_until.append(until)
         return [r for r in self.rentals if r.ends_at <= until]
 
-    async def mark_ending_reported(self, order_id: int) -> bool:
-        if order_id in self.reported:
-            return False
-        self.reported.add(order_id)
-        return True
+    async def report_endings(self, rentals: Sequence[RentalEnd], now: float) -> list[RentalEnd]:
+        fresh = [r for r in rentals if r.order_id not in self.reported]
+        self.reported.update(r.order_id for r in fresh)
+        return fresh
 
 
 def test_ending_soon_selects_within_the_lead_time() -> None:
     rentals = [RentalEnd(1, 1, T0 + 100), RentalEnd(2, 1, T0 + 900), RentalEnd(3, 1, T0)]
     assert [r.order_id for r in ending_soon(rentals, T0, 600)] == [1]
     assert [r.order_id for r in ending_soon(rentals, T0, 900)] == [1, 2]  # at the edge
+
+
+def test_a_rental_shorter_than_the_lead_time_is_told_at_half_time() -> None:
+    short = RentalEnd(1, 1, T0 + 600, duration_sec=600)  # started at T0
+    assert ending_soon([short], T0 + 1, 900) == []  # not the moment it starts
+    assert ending_soon([short], T0 + 299, 900) == []
+    assert ending_soon([short], T0 + 300, 900) == [short]
+    long = RentalEnd(2, 1, T0 + 3_600, duration_sec=3_600)
+    assert ending_soon([long], T0 + 2_700, 900) == [long]  # the full lead time
 
 
 async def test_each_ending_rental_is_reported_once() -> None:
@@ -324,3 +333,24 @@ async def test_the_pieces_together_against_the_simulator(
     )
     assert made is not None
     assert made.saving_sun == 130_285 * 100 - 7_000_000
+
+
+async def test_an_order_hanging_every_cycle_never_starves_the_others(chain: FakeChain) -> None:
+    """Each call's timeout is kept within the cycle's budget: an order whose history
+    never comes back costs its own turn, and the next order is still read."""
+    hung = derive_address("confirm:hung")
+    chain.add(hung)
+    chain.send(RECV, PAYEE, T0 + 10, energy=64_285)
+    original = chain.outgoing_usdt_transfers
+
+    async def hanging(address: str, since_ms: int, *, max_pages: int = 5) -> list[Trc20Transfer]:
+        if address == hung:
+            await asyncio.Event().wait()
+        return await original(address, since_ms, max_pages=max_pages)
+
+    chain.outgoing_usdt_transfers = hanging  # type: ignore[method-assign]
+    store = Store([candidate(1, receiver=hung), candidate(2)])
+    service = AutoConfirmService(chain, store, budget_seconds=0.3, clock=lambda: T0 + 60)
+    for _ in range(2):
+        verdicts = {d.candidate.order_id: d.verdict for d in await service.cycle()}
+        assert verdicts == {1: Verdict.UNKNOWN, 2: Verdict.CONFIRM}

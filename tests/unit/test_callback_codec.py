@@ -125,7 +125,7 @@ def test_forged_or_foreign_order_actions_are_refused() -> None:
 
 
 def test_each_prefix_is_listed_once() -> None:
-    assert [p.value for p in Prefix] == ["w", "l", "lang", "a", "h", "wa"]
+    assert [p.value for p in Prefix] == ["w", "l", "lang", "a", "h", "wa", "set", "ra"]
     assert len(set(Prefix)) == len(Prefix)
 
 

@@ -218,3 +218,41 @@ def test_command_line_options_follow_the_settings() -> None:
     assert node.config()["energy_penalty"] == 8
     with pytest.raises(SystemExit):
         cli.build(TronSaveSimulator, "t", 0, ["--no-such-option", "1"])
+
+
+def test_a_sandbox_match_delegates_energy_on_the_node_and_a_confirm_takes_it_back(
+    sandbox: Sandbox,
+) -> None:
+    settings = sandbox.apply(_settings(sandbox=True))
+    node = sandbox.tron_node
+    assert node.account(A1) is None
+    with _tronsave(settings) as client:
+        created = client.post(
+            "/v0/fast-charge-order-request",
+            json={
+                "amount": 65_000,
+                "duration_sec": 3_600,
+                "max_price_accept": 100,
+                "receivers": [A1],
+                "deadline": 300,
+            },
+        ).json()
+        [order_id] = created["order_ids"]
+        sandbox.tronsave.advance_clock(TRONSAVE_MATCH_AFTER)
+        sandbox.tronsave.state()  # the match rule runs
+        account = node.account(A1)
+        assert account is not None
+        assert account["activated"] is True
+        assert account["available_energy"] == 65_000
+        # A transfer from the receiver (to a USDT holder) uses the rented energy only.
+        payee = address_from_bytes(b"\x72" * 20)
+        node.set_account(payee, usdt=1)
+        spent = node.transfer_usdt(A1, payee, 1_000_000)
+        assert spent["energy_burned"] == 0
+        confirmed = client.post(
+            "/v0/fast-charge-order-confirmation", json={"order_ids": [order_id]}
+        ).json()
+    assert confirmed["confirmation_results"][0]["is_success"] is True
+    after = node.account(A1)
+    assert after is not None
+    assert after["energy_limit"] == 0

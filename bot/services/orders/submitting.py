@@ -64,6 +64,7 @@ class Submitter:
         request: OrderRequest,
         keep_going: Callable[[], bool] = lambda: True,
         ticket: Ticket | None = None,
+        auto_confirm: bool | None = None,
     ) -> SubmitOutcome:
         """Wait for the submission's turn in its key's create line, record it, then send
         it once. A lost answer is reconciled, never retried: the history is searched and
@@ -76,7 +77,10 @@ class Submitter:
 
         Raises SpendLimitExceeded, with nothing recorded or sent, when the order would
         break the user's per-order or daily limit: checked before waiting in line, and
-        again when the submission is recorded."""
+        again when the submission is recorded.
+
+        `auto_confirm`: the summary's own choice for these orders (None: the user's
+        /settings decide), stored before anything is sent."""
         adapter = self._adapters[provider]
         ticket = ticket if ticket is not None else self._queue.join(adapter, request)
         try:
@@ -97,6 +101,8 @@ class Submitter:
                     receivers=request.receivers,
                     now=self._clock(),
                 )
+            if auto_confirm is not None:
+                await self._repo.set_submission_auto_confirm(sub.id, auto_confirm)
             with self._recovery.held(sub.id):
                 return await self._send(sub, adapter, request, keep_going, ticket)
         finally:

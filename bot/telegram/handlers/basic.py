@@ -27,6 +27,7 @@ COMMANDS = (
     "watch",
     "autorent",
     "language",
+    "settings",
     "help",
     "cancel",
 )

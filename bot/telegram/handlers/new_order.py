@@ -35,12 +35,15 @@ from bot.parsing import InputError, parse_amount
 from bot.telegram.callback_data import (
     ConfirmOffer,
     ProviderChoice,
+    RentAgain,
     StepChoice,
     SuggestedAmount,
     WizardCommand,
 )
 from bot.telegram.context import Context, ensure_allowed, user_lang
 from bot.telegram.draft import AMOUNT, DEADLINE, DURATION, PAYEE, PRICE, RECEIVERS, STEPS, Draft
+from bot.telegram.handlers.after_match import rent_again
+from bot.telegram.handlers.auto_confirm_toggle import toggle_auto_confirm
 from bot.telegram.handlers.submit import submit
 from bot.telegram.handlers.summary import (
     change_deadline,
@@ -204,6 +207,7 @@ def conversation() -> ConversationHandler[Context]:
         CallbackQueryHandler(submit, pattern=ConfirmOffer.pattern()),
         CallbackQueryHandler(change_deadline, pattern=WizardCommand.pattern("dl")),
         CallbackQueryHandler(choose_provider, pattern=ProviderChoice.pattern()),
+        CallbackQueryHandler(toggle_auto_confirm, pattern=WizardCommand.pattern("ac")),
         CallbackQueryHandler(use_suggested_amount, pattern=SuggestedAmount.pattern()),
         CallbackQueryHandler(retry_quotes, pattern=WizardCommand.pattern("rq")),
         MessageHandler(text, summary_text),
@@ -212,6 +216,7 @@ def conversation() -> ConversationHandler[Context]:
         entry_points=[
             CommandHandler("new", start_new),
             CallbackQueryHandler(start_new, pattern=WizardCommand.pattern("new")),
+            CallbackQueryHandler(rent_again, pattern=RentAgain.pattern()),
         ],
         states=states,
         fallbacks=[

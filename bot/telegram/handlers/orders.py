@@ -96,6 +96,14 @@ def _report_line(
     return "\n".join([line, *extra])
 
 
+def confirm_result_line(
+    lang: Lang, report: ActionReport, usage: UsageSnapshot | None = None
+) -> str:
+    """One order's Confirm result, as the button's reply shows it (refund, net cost and
+    the saving made); the automatic confirmation's push shows the same."""
+    return _report_line(lang, report, "confirm", usage)
+
+
 def _report_lines(
     lang: Lang, reports: list[ActionReport], verb: str, usage: UsageSnapshot | None = None
 ) -> list[str]:

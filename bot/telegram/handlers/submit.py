@@ -122,6 +122,7 @@ async def _submit(
             request=request,
             keep_going=until_shutdown(context),
             ticket=ticket,
+            auto_confirm=draft.auto_confirm,
         )
     except SpendLimitExceeded as exc:
         follow.cancel()

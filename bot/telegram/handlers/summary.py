@@ -31,6 +31,7 @@ from bot.telegram import keyboards
 from bot.telegram.callback_data import ProviderChoice
 from bot.telegram.context import Context, user_lang
 from bot.telegram.draft import DEADLINE, Offer
+from bot.telegram.handlers import auto_confirm_toggle
 from bot.telegram.handlers.summary_sizing import (
     SizingTask,
     sizing_result,
@@ -110,6 +111,7 @@ def _view(
     nonce: str,
     *,
     sizing: Sizing,
+    toggle: auto_confirm_toggle.Toggle | None = None,
 ) -> _View:
     """`answers` None: no answer came in time (told as a failed quote)."""
     usable: dict[str, Quote] = {}
@@ -135,7 +137,10 @@ def _view(
     chain = sizing_section(lang, sizing, usable.get(chosen or ""), chosen)
     notes.append(chain.text)
     text = summary_message(lang, request, "\n\n".join(blocks), notes)
-    markup = keyboards.summary(lang, list(usable.values()), chosen, nonce, retry=failed)
+    auto_confirm = None if toggle is None else toggle.for_provider(chosen)
+    markup = keyboards.summary(
+        lang, list(usable.values()), chosen, nonce, retry=failed, auto_confirm=auto_confirm
+    )
     return _View(text, keyboards.with_rows_first(markup, chain.rows), chosen)
 
 
@@ -148,12 +153,13 @@ async def show_summary(update: Update, context: Context, lang: Lang) -> str:
     save_draft(update, context, draft)
     sizing = start_sizing(context, draft.answers)  # the chain checks, beside the quotes
     fetching = asyncio.ensure_future(context.services.orders.quotes(request))
+    toggle = await auto_confirm_toggle.summary_toggle(update, context, draft)
     # Read even if nobody waits for it any more (given up), so an error is not "lost".
     fetching.add_done_callback(lambda f: f.cancelled() or f.exception())
     done, _ = await asyncio.wait({fetching}, timeout=QUOTE_PATIENCE_SECONDS)
     if fetching in done:
         answers, chain = _named(fetching.result()), await sizing_result(sizing)
-        view = _view(lang, request, answers, draft.provider, nonce, sizing=chain)
+        view = _view(lang, request, answers, draft.provider, nonce, sizing=chain, toggle=toggle)
         if _bind(update, context, nonce, request, view):
             await _send(update, split_text(view.text), view.markup)
         return SUMMARY
@@ -168,7 +174,9 @@ async def show_summary(update: Update, context: Context, lang: Lang) -> str:
     live_markup = keyboards.summary(lang, [], None, nonce)
     live = await reply(update, "\n".join(lines[cut:]), live_markup)
     context.application.create_task(
-        _complete(update, context, _Pending(lang, request, nonce, fetching, sizing, live, cut)),
+        _complete(
+            update, context, _Pending(lang, request, nonce, fetching, sizing, live, cut, toggle)
+        ),
         update=update,
         name=f"summary:{live.chat_id}:{live.message_id}",
     )
@@ -205,6 +213,7 @@ class _Pending:
     sizing: SizingTask | None
     live: Message
     cut: int  # lines of the summary sent before the live message
+    toggle: auto_confirm_toggle.Toggle | None = None
 
 
 async def _complete(update: Update, context: Context, pending: _Pending) -> None:
@@ -225,7 +234,15 @@ async def _complete(update: Update, context: Context, pending: _Pending) -> None
             log.exception("summary quotes failed in chat %s", live.chat_id)
     wanted = load_draft(update, context).provider
     sizing = await sizing_result(pending.sizing)
-    view = _view(pending.lang, pending.request, answers, wanted, pending.nonce, sizing=sizing)
+    view = _view(
+        pending.lang,
+        pending.request,
+        answers,
+        wanted,
+        pending.nonce,
+        sizing=sizing,
+        toggle=pending.toggle,
+    )
     bound = _bind(update, context, pending.nonce, pending.request, view)
     if bound and update.effective_user is not None:
         app.mark_data_for_update_persistence(user_ids=update.effective_user.id)
