@@ -58,7 +58,7 @@ def test_100_receivers_split_into_messages_that_fit_and_lose_nothing(lang: Lang)
 
 
 def test_chunk_lines_keeps_lines_whole_and_in_order_within_the_limit() -> None:
-    # Only what any correct splitter guarantees (the lead may keep another version).
+    # Only what any correct splitter guarantees (the splitting itself may change).
     lines = ["aaaa", "bbbb", "cc", "d" * 8]
     chunks = chunk_lines(lines, limit=9)
     assert all(len(c) <= 9 for c in chunks)

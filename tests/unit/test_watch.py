@@ -279,7 +279,7 @@ class Placer:
         self.calls.append(watch.watch_id)
         result = self.results.pop(0) if self.results else PlaceResult(PlaceStatus.PLACED)
         if self.store is not None and result.status is PlaceStatus.PLACED:
-            # The order is open until the rental arrives (the lead's repository knows).
+            # The order stays open until the rental arrives (as the repository tells).
             current = self.store.items[watch.watch_id]
             self.store.items[watch.watch_id] = replace(current, open_auto_order=True)
         return result
