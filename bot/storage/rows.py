@@ -6,6 +6,7 @@ its columns in any order and a column added by a migration cannot shift the othe
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -213,11 +214,17 @@ def from_row(
     convert = convert or {}
     names = set(row.keys())
     values = {
-        f.name: convert.get(f.name, _same)(row[f.name])
-        for f in fields(row_type)
-        if f.name in names
+        name: convert.get(name, _same)(row[name])
+        for name in _field_names(row_type)
+        if name in names
     }
     return row_type(**values)
+
+
+@functools.cache
+def _field_names(row_type: type[DataclassInstance]) -> tuple[str, ...]:
+    # `fields()` builds its answer anew each call; a poll cycle maps thousands of rows.
+    return tuple(f.name for f in fields(row_type))
 
 
 def _same(value: object) -> object:

@@ -63,12 +63,14 @@ class _Chunker:
         return self.limit - self.size - utf16_len(self._closing())
 
     def _track(self, token: str) -> None:
-        match = _TAG.fullmatch(token)
+        self._track_tag(_TAG.fullmatch(token))
+
+    def _track_tag(self, match: re.Match[str] | None) -> None:
         if match is None or match[3]:  # text, entity or self-closing tag
             return
         name = match[2].lower()
         if not match[1]:
-            self.open.append((name, token))
+            self.open.append((name, match[0]))
         elif self.open and self.open[-1][0] == name:
             self.open.pop()
 
@@ -93,9 +95,14 @@ class _Chunker:
 
     def line(self, line: str) -> None:
         sep = "" if self.fresh else "\n"
-        if self._cost(sep + line) <= self.room():
-            for token in _TOKEN.findall(sep + line):
-                self._add(token)
+        text = sep + line
+        if self._cost(text) <= self.room():
+            # A whole line is one part: only its tags need tracking (a tag never holds a
+            # `<`, so these are the tags the token-by-token cut would see).
+            self.parts.append(text)
+            self.size += utf16_len(text)
+            for match in _TAG.finditer(text):
+                self._track_tag(match)
             self.fresh = False
             return
         if not self.fresh:

@@ -4,7 +4,7 @@ the provider simulators on 127.0.0.1. Tests talk to it as a Telegram user would.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,5 +166,24 @@ async def running_bot(
         try:
             yield Bot(app, api)
         finally:
-            await app.update_persistence()
-            await app.post_shutdown(app)
+            await _bounded("update_persistence", app.update_persistence())
+            await _bounded("post_shutdown", app.post_shutdown(app))
+
+
+# A stop that hangs fails its test, naming every task still waiting and where, instead of
+# holding the whole run (a hang seen rarely in full runs; see _bounded's message).
+STOP_TIMEOUT = 30.0
+
+
+async def _bounded(what: str, step: Awaitable[None]) -> None:
+    try:
+        async with asyncio.timeout(STOP_TIMEOUT):
+            await step
+    except TimeoutError as exc:
+        stacks = []
+        for task in asyncio.all_tasks():
+            frames = task.get_stack(limit=8)
+            where = " <- ".join(f"{f.f_code.co_filename}:{f.f_lineno}" for f in frames)
+            stacks.append(f"{task.get_name()}: {where}")
+        message = f"{what} did not finish in {STOP_TIMEOUT} s:\n" + "\n".join(stacks)
+        raise AssertionError(message) from exc
