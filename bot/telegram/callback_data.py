@@ -242,27 +242,18 @@ class OrderAction:
     target: int
 
     def pack(self, secret: bytes, chat_id: int) -> str:
-        payload = SEP.join((Prefix.ORDER_ACTION, self.verb, str(self.target)))
-        return _pack(payload, _tag(secret, chat_id, payload))
+        return _signed(secret, chat_id, Prefix.ORDER_ACTION, self.verb, str(self.target))
 
     @classmethod
     def unpack(cls, secret: bytes, chat_ids: Sequence[int], data: str) -> Self | None:
         """The action, or None if the data is malformed or was signed for none of
         `chat_ids` (a group upgraded to a supergroup is known under both ids, and the
         buttons signed for its old id keep working in the new one)."""
-        parts = data.split(SEP)
-        if len(parts) != 4 or parts[0] != Prefix.ORDER_ACTION:
+        fields = _verified(secret, chat_ids, data, Prefix.ORDER_ACTION, 2)
+        if fields is None:
             return None
-        verb = _one_of(parts[1], _VERBS)
-        if verb is None or not parts[2].isdecimal() or len(parts[2]) > _MAX_TARGET_DIGITS:
-            return None
-        if not parts[3].isascii():  # compare_digest raises TypeError on non-ASCII str
-            return None
-        payload = SEP.join(parts[:3])
-        for chat_id in chat_ids:
-            if hmac.compare_digest(parts[3], _tag(secret, chat_id, payload)):
-                return cls(verb, int(parts[2]))
-        return None
+        verb, target = _one_of(fields[0], _VERBS), _target(fields[1])
+        return None if verb is None or target is None else cls(verb, target)
 
     @staticmethod
     def pattern() -> str:
@@ -276,6 +267,36 @@ def secret_from_token(token: str) -> bytes:
 def _tag(secret: bytes, chat_id: int, payload: str) -> str:
     mac = hmac.new(secret, f"{chat_id}|{payload}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac[:_SIG_BYTES]).decode().rstrip("=")
+
+
+def _signed(secret: bytes, chat_id: int, *fields: str) -> str:
+    """`fields` and their tag for `chat_id`, as one button's data."""
+    payload = SEP.join(fields)
+    return _pack(payload, _tag(secret, chat_id, payload))
+
+
+def _verified(
+    secret: bytes, chat_ids: Sequence[int], data: str, prefix: str, count: int
+) -> list[str] | None:
+    """The `count` fields after `prefix` of data signed for one of `chat_ids` (a group
+    upgraded to a supergroup is known under both ids), or None."""
+    parts = data.split(SEP)
+    if len(parts) != count + 2 or parts[0] != prefix:
+        return None
+    tag = parts[-1]
+    if not tag.isascii():  # compare_digest raises TypeError on non-ASCII str
+        return None
+    payload = SEP.join(parts[:-1])
+    if any(hmac.compare_digest(tag, _tag(secret, chat_id, payload)) for chat_id in chat_ids):
+        return parts[1:-1]
+    return None
+
+
+def _target(text: str) -> int | None:
+    """A database id in button data, or None."""
+    if not text.isdecimal() or len(text) > _MAX_TARGET_DIGITS:
+        return None
+    return int(text)
 
 
 # -- the history ----------------------------------------------------------------------
@@ -348,23 +369,13 @@ class RentAgain:
     submission_id: int
 
     def pack(self, secret: bytes, chat_id: int) -> str:
-        payload = SEP.join((Prefix.RENT_AGAIN, str(self.submission_id)))
-        return _pack(payload, _tag(secret, chat_id, payload))
+        return _signed(secret, chat_id, Prefix.RENT_AGAIN, str(self.submission_id))
 
     @classmethod
     def unpack(cls, secret: bytes, chat_ids: Sequence[int], data: str) -> Self | None:
-        parts = data.split(SEP)
-        if len(parts) != 3 or parts[0] != Prefix.RENT_AGAIN:
-            return None
-        if not parts[1].isdecimal() or len(parts[1]) > _MAX_TARGET_DIGITS:
-            return None
-        if not parts[2].isascii():
-            return None
-        payload = SEP.join(parts[:2])
-        for chat_id in chat_ids:
-            if hmac.compare_digest(parts[2], _tag(secret, chat_id, payload)):
-                return cls(int(parts[1]))
-        return None
+        fields = _verified(secret, chat_ids, data, Prefix.RENT_AGAIN, 1)
+        target = None if fields is None else _target(fields[0])
+        return None if target is None else cls(target)
 
     @staticmethod
     def pattern() -> str:
@@ -422,24 +433,15 @@ class WatchButton:
     watch_id: int
 
     def pack(self, secret: bytes, chat_id: int) -> str:
-        payload = SEP.join((Prefix.WATCH, self.verb, str(self.watch_id)))
-        return _pack(payload, _tag(secret, chat_id, payload))
+        return _signed(secret, chat_id, Prefix.WATCH, self.verb, str(self.watch_id))
 
     @classmethod
     def unpack(cls, secret: bytes, chat_ids: Sequence[int], data: str) -> Self | None:
-        parts = data.split(SEP)
-        if len(parts) != 4 or parts[0] != Prefix.WATCH:
+        fields = _verified(secret, chat_ids, data, Prefix.WATCH, 2)
+        if fields is None:
             return None
-        verb = _one_of(parts[1], _WATCH_VERBS)
-        if verb is None or not parts[2].isdecimal() or len(parts[2]) > _MAX_TARGET_DIGITS:
-            return None
-        if not parts[3].isascii():
-            return None
-        payload = SEP.join(parts[:3])
-        for chat_id in chat_ids:
-            if hmac.compare_digest(parts[3], _tag(secret, chat_id, payload)):
-                return cls(verb, int(parts[2]))
-        return None
+        verb, target = _one_of(fields[0], _WATCH_VERBS), _target(fields[1])
+        return None if verb is None or target is None else cls(verb, target)
 
     @staticmethod
     def pattern() -> str:

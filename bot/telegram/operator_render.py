@@ -24,44 +24,21 @@ def _provider(lang: Lang, value: str) -> str:
     return t(lang, f"provider.{value}") if value in set(ProviderName) else value
 
 
-def _low_balance(lang: Lang, alert: Mapping[str, str]) -> str:
-    return t(
-        lang,
-        "operator.low_balance",
-        provider=_provider(lang, alert.get("provider", "?")),
-        balance=alert.get("balance", "?"),
-        threshold=alert.get("threshold", "?"),
-    )
+def _provider_alert(key: str, *names: str) -> Callable[[Lang, Mapping[str, str]], str]:
+    """A provider alert's body: `key` with the provider's name and the figures `names`
+    from the payload ("?" for one missing)."""
+
+    def body(lang: Lang, alert: Mapping[str, str]) -> str:
+        figures = {name: alert.get(name, "?") for name in names}
+        return t(lang, key, provider=_provider(lang, alert.get("provider", "?")), **figures)
+
+    return body
 
 
-def _balance_recovered(lang: Lang, alert: Mapping[str, str]) -> str:
-    return t(
-        lang,
-        "operator.balance_recovered",
-        provider=_provider(lang, alert.get("provider", "?")),
-        balance=alert.get("balance", "?"),
-        threshold=alert.get("threshold", "?"),
-    )
-
-
-def _provider_failing(lang: Lang, alert: Mapping[str, str]) -> str:
-    return t(
-        lang,
-        "operator.provider_failing",
-        provider=_provider(lang, alert.get("provider", "?")),
-        count=alert.get("count", "?"),
-        minutes=alert.get("minutes", "?"),
-        code=alert.get("code", "?"),
-    )
-
-
-def _provider_recovered(lang: Lang, alert: Mapping[str, str]) -> str:
-    return t(
-        lang,
-        "operator.provider_recovered",
-        provider=_provider(lang, alert.get("provider", "?")),
-        minutes=alert.get("minutes", "?"),
-    )
+_low_balance = _provider_alert("operator.low_balance", "balance", "threshold")
+_balance_recovered = _provider_alert("operator.balance_recovered", "balance", "threshold")
+_provider_failing = _provider_alert("operator.provider_failing", "count", "minutes", "code")
+_provider_recovered = _provider_alert("operator.provider_recovered", "minutes")
 
 
 def _count(alert: Mapping[str, str], key: str) -> int:
