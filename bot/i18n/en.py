@@ -634,4 +634,6 @@ MESSAGES: Final[dict[str, str]] = {
         "expected wait: about {seconds} s."
     ),
     "submit.not_sent": "The bot is restarting: nothing was ordered. Send /new to order again.",
+    "push.shared": "{count} orders · {provider} · {amount} energy each",
+    "push.order": "#{id} · <code>{receiver}</code>",
 }

@@ -498,4 +498,6 @@ MESSAGES: Final[dict[str, str]] = {
         "⏳ 向 {provider} 的订单逐个提交。你排在第 {place} 位，预计等待约 {seconds} 秒。"
     ),
     "submit.not_sent": "机器人正在重启：未下任何订单。请发送 /new 重新下单。",
+    "push.shared": "{count} 笔订单 · {provider} · 每笔 {amount} 能量",
+    "push.order": "#{id} · <code>{receiver}</code>",
 }

@@ -36,15 +36,20 @@ class NoticeService:
     async def subject(self, payload: NoticePayload) -> NoticeSubject:
         sub = await self._repo.get_submission(payload.submission_id)
         language = await self._repo.get_user_lang(sub.user_id) if sub is not None else None
-        orders = (
-            await self._repo.orders_by_ids(payload.order_ids)
-            if payload.order_ids is not None
-            else await self._repo.orders_of_submission(payload.submission_id)
-        )
-        in_submission = (
-            await self._repo.orders_of_submission(sub.id) if sub is not None else orders
-        )
-        return NoticeSubject(sub, language, orders, in_submission)
+        in_submission = await self._repo.orders_of_submission(payload.submission_id)
+        if payload.order_ids is None:
+            return NoticeSubject(sub, language, in_submission, in_submission)
+        # The orders a notice names are its submission's: read once, picked here; one
+        # that is not (moved or pruned since) is read by its id.
+        wanted = set(payload.order_ids)
+        orders = [o for o in in_submission if o.id in wanted]
+        if len(orders) < len(wanted):
+            found = {o.id for o in orders}
+            orders = sorted(
+                [*orders, *await self._repo.orders_by_ids([i for i in wanted if i not in found])],
+                key=lambda o: o.id,
+            )
+        return NoticeSubject(sub, language, orders, in_submission if sub is not None else orders)
 
     async def chat_language(self, chat_id: int) -> str | None:
         """The language chosen in a private chat (its user's), None if none was."""

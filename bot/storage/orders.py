@@ -8,7 +8,7 @@ import aiosqlite
 
 from bot.domain import OPEN_STATES, ProviderName
 from bot.storage import rows
-from bot.storage.base import Param, Store, marks
+from bot.storage.base import CHUNK, Param, Store, marks
 from bot.storage.outbox import insert_notification
 from bot.storage.rows import NewNotification, Order, OrderChanges, Transition
 
@@ -98,9 +98,17 @@ class OrderStore(Store):
         """
         won: list[Transition] = []
         async with self._tx() as db:
+            # Compared and set inside one write transaction: nothing can change the rows
+            # between the read and the writes. One read and a few statements for the whole
+            # batch: a poll cycle may apply thousands of transitions.
+            stored = await _stored_states(db, [tr.order.id for tr in transitions])
             for tr in transitions:
-                if await _compare_and_set(db, tr):
+                if stored.get(tr.order.id) == (tr.order.state.value, tr.order.raw_status):
                     won.append(tr)
+                    # A later transition of the same order compares with this one's result.
+                    stored[tr.order.id] = (tr.state.value, tr.raw_status)
+            for sql, params in _update_runs(won):
+                await db.executemany(sql, params)
             if notifications is not None and won:
                 for note in notifications(won):
                     await insert_notification(db, note, now)
@@ -117,18 +125,41 @@ class OrderStore(Store):
             )
 
 
-async def _compare_and_set(db: aiosqlite.Connection, tr: Transition) -> bool:
-    sets, values = _set_list(tr.changes)
-    cur = await db.execute(
-        f"UPDATE orders SET {', '.join(['state = ?', 'raw_status = ?', *sets])}"
-        " WHERE id = ? AND state = ? AND raw_status IS ?",
-        (
+async def _stored_states(
+    db: aiosqlite.Connection, order_ids: Sequence[int]
+) -> dict[int, tuple[str, str | None]]:
+    """Each order's stored (state, raw status)."""
+    stored: dict[int, tuple[str, str | None]] = {}
+    for start in range(0, len(order_ids), CHUNK):
+        chunk = list(order_ids[start : start + CHUNK])
+        async with db.execute(
+            f"SELECT id, state, raw_status FROM orders WHERE id IN ({marks(len(chunk))})", chunk
+        ) as cur:
+            for row in await cur.fetchall():
+                stored[int(row["id"])] = (str(row["state"]), row["raw_status"])
+    return stored
+
+
+def _update_runs(won: Sequence[Transition]) -> list[tuple[str, list[list[Param]]]]:
+    """The winners' UPDATEs, consecutive ones of the same columns as one statement (in
+    order, so two transitions of one order are written as they were compared)."""
+    runs: list[tuple[str, list[list[Param]]]] = []
+    for tr in won:
+        sets, values = _set_list(tr.changes)
+        sql = (
+            f"UPDATE orders SET {', '.join(['state = ?', 'raw_status = ?', *sets])}"
+            " WHERE id = ? AND state = ? AND raw_status IS ?"
+        )
+        params: list[Param] = [
             tr.state.value,
             tr.raw_status,
             *values,
             tr.order.id,
             tr.order.state.value,
             tr.order.raw_status,
-        ),
-    )
-    return cur.rowcount == 1
+        ]
+        if runs and runs[-1][0] == sql:
+            runs[-1][1].append(params)
+        else:
+            runs.append((sql, [params]))
+    return runs

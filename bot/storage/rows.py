@@ -6,12 +6,11 @@ its columns in any order and a column added by a migration cannot shift the othe
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, Final, Generic, TypeVar
 
 import pydantic
 
@@ -206,25 +205,48 @@ def columns(row_type: type[DataclassInstance], prefix: str = "") -> str:
     return ", ".join(prefix + f.name for f in fields(row_type))
 
 
-def from_row(
-    row_type: type[_Row], row: sqlite3.Row, convert: Mapping[str, Convert] | None = None
-) -> _Row:
-    """Build `row_type` from the row's columns of the same names; `convert` turns stored
-    values (text, JSON) into the field's type."""
-    convert = convert or {}
-    names = set(row.keys())
-    values = {
-        name: convert.get(name, _same)(row[name])
-        for name in _field_names(row_type)
-        if name in names
-    }
-    return row_type(**values)
+class RowReader(Generic[_Row]):
+    """Builds `row_type` from rows by column name; `convert` turns stored values (text,
+    JSON) into the field's type. Where each field sits is worked out once per distinct
+    SELECT list (the code has a handful), not per row: a poll cycle maps thousands."""
+
+    def __init__(self, row_type: type[_Row], convert: Mapping[str, Convert] | None = None) -> None:
+        self._type = row_type
+        self._names = tuple(f.name for f in fields(row_type))
+        self._convert = dict(convert or {})
+        self._plans: dict[tuple[str, ...], _Plan] = {}
+
+    def __call__(self, row: sqlite3.Row) -> _Row:
+        keys = tuple(row.keys())
+        plan = self._plans.get(keys) or self._plan(keys)
+        values = [row[i] for i in plan.positions]
+        for i, convert in plan.converts:
+            values[i] = convert(values[i])
+        if plan.complete:
+            return self._type(*values)
+        return self._type(**dict(zip(plan.names, values, strict=True)))
+
+    def _plan(self, keys: tuple[str, ...]) -> _Plan:
+        at = {name: i for i, name in enumerate(keys)}
+        names = tuple(n for n in self._names if n in at)
+        plan = _Plan(
+            names=names,
+            positions=tuple(at[n] for n in names),
+            converts=tuple(
+                (i, self._convert[n]) for i, n in enumerate(names) if n in self._convert
+            ),
+            complete=names == self._names,
+        )
+        self._plans[keys] = plan
+        return plan
 
 
-@functools.cache
-def _field_names(row_type: type[DataclassInstance]) -> tuple[str, ...]:
-    # `fields()` builds its answer anew each call; a poll cycle maps thousands of rows.
-    return tuple(f.name for f in fields(row_type))
+@dataclass(frozen=True)
+class _Plan:
+    names: tuple[str, ...]  # the fields the SELECT list has, in field order
+    positions: tuple[int, ...]  # each one's column
+    converts: tuple[tuple[int, Convert], ...]  # (index in names, converter)
+    complete: bool  # every field there: built positionally
 
 
 def _same(value: object) -> object:
@@ -275,21 +297,10 @@ NOTIFICATION_COLUMNS: Final = columns(Notification)
 RECEIVER_COLUMNS: Final = columns(ReceiverRecord)
 
 
-def order(row: sqlite3.Row) -> Order:
-    return from_row(Order, row, _ORDER)
+order: Final = RowReader(Order, _ORDER)
+submission: Final = RowReader(Submission, _SUBMISSION)
+notification: Final = RowReader(Notification, _NOTIFICATION)
 
 
-def submission(row: sqlite3.Row) -> Submission:
-    return from_row(Submission, row, _SUBMISSION)
-
-
-def notification(row: sqlite3.Row) -> Notification:
-    return from_row(Notification, row, _NOTIFICATION)
-
-
-def receiver_record(row: sqlite3.Row) -> ReceiverRecord:
-    return from_row(ReceiverRecord, row)
-
-
-def watch(row: sqlite3.Row) -> Watch:
-    return from_row(Watch, row, _WATCH)
+receiver_record: Final = RowReader(ReceiverRecord)
+watch: Final = RowReader(Watch, _WATCH)

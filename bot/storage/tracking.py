@@ -100,16 +100,18 @@ class TrackingStore(Store):
         self, configured: Iterable[tuple[ProviderName, str]]
     ) -> list[Order]:
         """Open orders whose (provider, key_id) is not configured and not yet reported."""
-        keys = set(configured)
+        # Filtered here, not after reading: every cycle asks, and nearly all open orders
+        # belong to a configured key.
+        keys = sorted(set(configured))
+        others = "".join(" AND NOT (o.provider = ? AND o.key_id = ?)" for _ in keys)
         found = await self._fetchall(
             f"SELECT {rows.columns(Order, 'o.')} FROM orders o"
             " LEFT JOIN order_watch w ON w.order_id = o.id"
             f" WHERE o.state IN ({marks(len(OPEN_STATE_VALUES))})"
-            " AND w.key_missing_reported_at IS NULL ORDER BY o.id",
-            OPEN_STATE_VALUES,
+            f" AND w.key_missing_reported_at IS NULL{others} ORDER BY o.id",
+            [*OPEN_STATE_VALUES, *(v for provider, key in keys for v in (provider.value, key))],
         )
-        orders = [rows.order(r) for r in found]
-        return [o for o in orders if (o.provider, o.key_id) not in keys]
+        return [rows.order(r) for r in found]
 
     async def key_back(self, provider: ProviderName, key_id: str) -> None:
         """The key is configured again: a later removal is reported afresh."""

@@ -41,7 +41,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.domain import NoticeKind
+from bot.domain import NoticeKind, OrderState
 from bot.i18n import Html, Lang, resolve_lang, t
 from bot.services.orders import ActionReport, ActionStatus
 from bot.services.runtime import Runtime
@@ -51,7 +51,14 @@ from bot.telegram.context import Context
 from bot.telegram.handlers.orders import confirm_result_line
 from bot.telegram.long_text import TELEGRAM_LIMIT, chunk_lines, plain, split_text
 from bot.telegram.operator_render import OPERATOR_KINDS, operator_text
-from bot.telegram.render import money_lines, num, order_line, short_address, utc_time
+from bot.telegram.render import (
+    money_lines,
+    num,
+    order_line,
+    provider_name,
+    short_address,
+    utc_time,
+)
 from bot.telegram.send_pacing import background_sends
 from bot.telegram.submit_report import receiver_lines
 from bot.telegram.watch_render import WATCH_KINDS, render_watch
@@ -170,14 +177,52 @@ async def _order_lines(
     rt: Runtime, lang: Lang, kind: NoticeKind, orders: list[Order]
 ) -> list[str]:
     if kind is not NoticeKind.AUTO_CONFIRMED:
-        return [_detail(lang, kind, o) for o in orders]
+        return _shared_lines(lang, kind, orders) or [_detail(lang, kind, o) for o in orders]
     # The manual Confirm's result for each order: refund, net cost, saving made.
     usage = await rt.after_match.usage(orders) if rt.after_match is not None else None
     return [confirm_result_line(lang, ActionReport(o, ActionStatus.DONE), usage) for o in orders]
 
 
-def _detail(lang: Lang, kind: NoticeKind, order: Order) -> str:
-    parts: list[str] = [order_line(lang, order)]
+# The state each push announces: orders in it that are still there share it.
+_ANNOUNCED: Final = {
+    NoticeKind.MATCHED: OrderState.MATCHED,
+    NoticeKind.EXPIRED: OrderState.EXPIRED,
+    NoticeKind.COMPLETED: OrderState.COMPLETED,
+    NoticeKind.CANCELLED: OrderState.CANCELLED,
+    NoticeKind.FAILED: OrderState.FAILED,
+}
+
+
+def _shared_lines(lang: Lang, kind: NoticeKind, orders: list[Order]) -> list[str] | None:
+    """Orders of one submission share provider and amount, and in their push its state:
+    said once above the list, each line then names the order and its receiver only (100
+    receivers fit one message). None when the orders differ (states moved on since)."""
+    state = _ANNOUNCED.get(kind)
+    if state is None or len(orders) < 2:
+        return None
+    first = orders[0]
+    if any(
+        o.provider is not first.provider or o.amount != first.amount or o.state is not state
+        for o in orders
+    ):
+        return None
+    head = t(
+        lang,
+        "push.shared",
+        count=len(orders),
+        provider=provider_name(lang, first.provider),
+        amount=num(first.amount),
+    )
+    return [head, *(_detail(lang, kind, o, shared=True) for o in orders)]
+
+
+def _detail(lang: Lang, kind: NoticeKind, order: Order, *, shared: bool = False) -> str:
+    line = (
+        t(lang, "push.order", id=order.id, receiver=short_address(order.receiver))
+        if shared
+        else order_line(lang, order)
+    )
+    parts: list[str] = [line]
     if kind is NoticeKind.RENTAL_ENDING and order.ends_at is not None:
         parts.append(t(lang, "push.rental_ends_at", at=utc_time(order.ends_at)))
     if kind is NoticeKind.MATCHED and order.delegate_txid:

@@ -35,6 +35,22 @@ async def test_a_notice_names_its_orders_and_knows_the_whole_submission(
     assert [o.id for o in whole.orders] == [first.id, second.id]
 
 
+async def test_an_order_named_from_outside_the_submission_is_still_read(
+    repo: Repository,
+) -> None:
+    clock = Clock(2_000_000.0)
+    fake = FakeProvider(clock=clock)
+    svc = OrderService(repo, {fake.name: fake}, clock=clock)
+    one = await svc.submit(chat_id=4, user_id=20, provider=ProviderName.TRONSAVE, request=TWO)
+    other = await svc.submit(chat_id=4, user_id=20, provider=ProviderName.TRONSAVE, request=TWO)
+    mine, stray = one.orders[1], other.orders[0]
+    payload = NoticePayload(one.submission.id, order_ids=(stray.id, mine.id))
+    subject = await NoticeService(repo).subject(payload)
+    assert sorted([o.id for o in subject.orders]) == [o.id for o in subject.orders]
+    assert {o.id for o in subject.orders} == {mine.id, stray.id}
+    assert [o.id for o in subject.submission_orders] == [o.id for o in one.orders]
+
+
 async def test_a_notice_of_a_pruned_submission_has_no_submission_nor_language(
     repo: Repository,
 ) -> None:

@@ -386,6 +386,42 @@ async def test_apply_notifies_only_winners(repo: Repository) -> None:
     assert [n.payload for n in notes] == [NoticePayload(1, order_ids=(a.id, c.id))]
 
 
+async def test_apply_two_transitions_of_one_order_compare_in_turn(repo: Repository) -> None:
+    (order,) = await _orders(repo, "p1")
+    first = Transition(order, OrderState.MATCHED, "matched", OrderChanges(matched_at=5.0))
+    stale = Transition(order, OrderState.CANCELLED, "cancelled", OrderChanges(closed_at=6.0))
+    moved = Order(**{**order.__dict__, "state": OrderState.MATCHED, "raw_status": "matched"})
+    follow = Transition(moved, OrderState.COMPLETED, "done", OrderChanges(closed_at=7.0))
+    assert await repo.apply([first, stale, follow], now=8.0) == [first, follow]
+    stored = await stored_order(repo, order.id)
+    assert stored is not None
+    assert (stored.state, stored.raw_status) == (OrderState.COMPLETED, "done")
+    assert (stored.matched_at, stored.closed_at) == (5.0, 7.0)
+
+
+async def test_apply_writes_each_orders_own_columns_across_a_large_batch(
+    repo: Repository,
+) -> None:
+    orders = await _orders(repo, *(f"p{i}" for i in range(1_203)))
+    batch = [
+        Transition(o, OrderState.MATCHED, "matched", OrderChanges(matched_at=float(i)))
+        if i % 3
+        else Transition(o, OrderState.EXPIRED, "expired", OrderChanges(closed_at=float(i)))
+        for i, o in enumerate(orders)
+    ]
+    stale_read = batch[600]
+    assert await repo.apply([stale_read], now=1.0) == [stale_read]
+    won = await repo.apply(batch, now=2.0)
+    assert won == batch[:600] + batch[601:]
+    stored = {o.id: o for o in await repo.orders_by_ids([o.id for o in orders])}
+    for i, o in enumerate(orders):
+        got = stored[o.id]
+        if i % 3:
+            assert (got.state, got.matched_at, got.closed_at) == (OrderState.MATCHED, i, None)
+        else:
+            assert (got.state, got.matched_at, got.closed_at) == (OrderState.EXPIRED, None, i)
+
+
 async def test_apply_without_winners_does_not_call_notifier(repo: Repository) -> None:
     (order,) = await _orders(repo, "p1")
     notifier = Notifier(fail=True)
