@@ -17,7 +17,7 @@ from bot.domain import OrderState, PlacedOrder, ProviderName
 from bot.providers.errors import FailureReason, ProviderError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TrackedOrder:
     """What tracking, confirming, cancelling and settling need to know of a stored order."""
 
@@ -29,7 +29,7 @@ class TrackedOrder:
     provider_created_at: float | None = None  # the provider's clock, if known
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SubmissionQuery:
     """A submission whose answer was lost, as `recover` needs it to match the history."""
 
@@ -47,7 +47,7 @@ class SubmissionQuery:
     offset_high: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderRequest:
     amount: int  # energy units per receiver
     duration_sec: int
@@ -56,7 +56,7 @@ class OrderRequest:
     deadline_sec: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Quote:
     provider: ProviderName
     unit_price_sun: int
@@ -73,7 +73,7 @@ class Quote:
         return None if self.balance_sun is None else self.balance_sun >= self.total_sun
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PriceQuote:
     """A provider's price for ONE receiver of `amount` energy for `duration_sec`, whatever
     the receiver count or max price: the part of a quote every chat asking for the same
@@ -88,7 +88,7 @@ class PriceQuote:
     balance_sun: int | None = None  # the balance, when the price answer carries it
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Refusal:
     """The provider cannot serve this request at all, for `reason`."""
 
@@ -106,7 +106,7 @@ class ReceiverStatus(StrEnum):
     NOT_ATTEMPTED = "not_attempted"  # never sent: an earlier receiver stopped the loop
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReceiverResult:
     """One receiver's outcome. `position` indexes `OrderRequest.receivers`; None for an
     order the provider returned that cannot be tied to a receiver."""
@@ -131,7 +131,7 @@ class SubmitProgress(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SubmitResult:
     """Every receiver's outcome, in request order, and the error that stopped the rest."""
 
@@ -143,7 +143,7 @@ class SubmitResult:
         return [r.order for r in self.receivers if r.order is not None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatusUpdate:
     provider_order_id: str
     state: OrderState
@@ -155,7 +155,7 @@ class StatusUpdate:
     provider_created_at: float | None = None  # creation time on the provider's clock
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unreadable:
     """The provider gave no usable answer about this one order (it refused it alone, or
     its record lacks what the state depends on). `transient`: the question was not
@@ -166,7 +166,7 @@ class Unreadable:
     transient: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ActionOutcome:
     """Result of confirming or cancelling one order."""
 
@@ -176,7 +176,7 @@ class ActionOutcome:
     refund_sun: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Settlement:
     """Money facts for one order, learnt after the fact (e.g. from TronSave history)."""
 
@@ -185,7 +185,7 @@ class Settlement:
     refund_sun: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Balance:
     provider: ProviderName
     balance_sun: int

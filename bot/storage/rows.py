@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Submission:
     id: int
     chat_id: int
@@ -44,7 +44,7 @@ class Submission:
     offset_high: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Order:
     id: int
     submission_id: int
@@ -73,7 +73,7 @@ class Order:
 NewOrder = PlacedOrder
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReceiverRecord:
     """One receiver's stored progress (`outcome` is a ReceiverStatus value, or "sending")."""
 
@@ -85,7 +85,7 @@ class ReceiverRecord:
     error_detail: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReceiverUpdate:
     """A receiver's new outcome, with the order it produced (if any) to store with it."""
 
@@ -100,7 +100,7 @@ class ReceiverUpdate:
 RECEIVER_SENDING = "sending"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderChanges:
     """Facts about an order learnt later. Only the fields set (not None) are written: a
     change never erases what is stored, and state and identity are not among them."""
@@ -120,7 +120,7 @@ class OrderChanges:
         return {name: value for name, value in values if value is not None}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Transition:
     """Move one order from the state it was read in to a new one (compare-and-set)."""
 
@@ -130,7 +130,7 @@ class Transition:
     changes: OrderChanges = field(default_factory=OrderChanges)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoticePayload:
     """What a queued push refers to; stored as JSON, read back when it is rendered."""
 
@@ -159,7 +159,7 @@ class NoticePayload:
 _PAYLOAD: Final = pydantic.TypeAdapter(NoticePayload)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Notification:
     """A queued push. `kind` or `payload` is None when the stored value is not one this
     version knows (e.g. written by a newer bot): rendering it fails, so it uses up its
@@ -176,14 +176,14 @@ class Notification:
     parts: tuple[str, ...] = ()  # a long push's texts as first sent, for resuming it
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NewNotification:
     chat_id: int
     kind: NoticeKind
     payload: NoticePayload
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Watch:
     """Tracking health of one order (the `order_watch` row)."""
 
@@ -241,7 +241,7 @@ class RowReader(Generic[_Row]):
         return plan
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Plan:
     names: tuple[str, ...]  # the fields the SELECT list has, in field order
     positions: tuple[int, ...]  # each one's column

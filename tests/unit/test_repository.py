@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import fields
@@ -390,7 +391,7 @@ async def test_apply_two_transitions_of_one_order_compare_in_turn(repo: Reposito
     (order,) = await _orders(repo, "p1")
     first = Transition(order, OrderState.MATCHED, "matched", OrderChanges(matched_at=5.0))
     stale = Transition(order, OrderState.CANCELLED, "cancelled", OrderChanges(closed_at=6.0))
-    moved = Order(**{**order.__dict__, "state": OrderState.MATCHED, "raw_status": "matched"})
+    moved = dataclasses.replace(order, state=OrderState.MATCHED, raw_status="matched")
     follow = Transition(moved, OrderState.COMPLETED, "done", OrderChanges(closed_at=7.0))
     assert await repo.apply([first, stale, follow], now=8.0) == [first, follow]
     stored = await stored_order(repo, order.id)
@@ -426,7 +427,7 @@ async def test_apply_without_winners_does_not_call_notifier(repo: Repository) ->
     (order,) = await _orders(repo, "p1")
     notifier = Notifier(fail=True)
     stale = Transition(
-        Order(**{**order.__dict__, "state": OrderState.MATCHED}), OrderState.COMPLETED, "done"
+        dataclasses.replace(order, state=OrderState.MATCHED), OrderState.COMPLETED, "done"
     )
     assert await repo.apply([stale], now=1.0, notifications=notifier) == []
     assert notifier.calls == []
