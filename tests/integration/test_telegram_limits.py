@@ -15,7 +15,7 @@ from bot.domain import NoticeKind, OrderState, ProviderName
 from bot.sandbox.feee import FeeeSimulator
 from bot.sandbox.tronsave import TronSaveSimulator
 from bot.storage.repository import NewNotification, NewOrder, NoticePayload, OrderChanges
-from bot.telegram import outbox
+from bot.telegram import outbox, push_render
 from bot.telegram.callback_data import OrderAction
 from bot.telegram.long_text import utf16_len
 from bot.telegram.outbox import MAX_ATTEMPTS, OutboxDispatcher
@@ -438,7 +438,7 @@ async def test_every_push_kind_of_100_orders_renders_within_the_limit(bot: Bot, 
     notes = await repo.unsent_notifications()
     assert len(notes) == len(NoticeKind)
     for note in notes:
-        rendered = await outbox.render(bot.rt, note)
+        rendered = await push_render.render(bot.rt, note)
         assert rendered.parts
         assert all(utf16_len(part) <= 4096 for part in rendered.parts), note.kind
         markup = rendered.markup

@@ -23,7 +23,7 @@ from bot.storage.repository import (
     Repository,
     Transition,
 )
-from bot.telegram.outbox import render
+from bot.telegram.push_render import render
 from bot.telegram.render import short_address
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock

@@ -7,7 +7,7 @@ import pytest
 
 from bot.i18n import Html, Lang, t
 from bot.telegram.long_text import split_text, utf16_len
-from bot.telegram.outbox import _addresses
+from bot.telegram.push_render import _addresses
 from bot.tron_address import address_from_bytes
 
 ADDRESSES = [address_from_bytes(n.to_bytes(20, "big")) for n in range(1, 101)]

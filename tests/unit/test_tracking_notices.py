@@ -20,7 +20,7 @@ from bot.storage.repository import (
     Repository,
     Transition,
 )
-from bot.telegram.outbox import render
+from bot.telegram.push_render import render
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock
 from tests.support.fake_provider import FakeProvider
