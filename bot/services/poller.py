@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -28,9 +28,14 @@ from bot.providers.errors import (
 )
 from bot.providers.port import EnergyProvider, StatusUpdate, Unreadable
 from bot.services.orders import OrderService, tracked
+from bot.services.poll_grouping import (
+    by_submission,
+    by_submission_batches,
+    group_notices,
+    order_notices,
+    take_chunk,
+)
 from bot.storage.repository import (
-    NewNotification,
-    NoticePayload,
     Order,
     OrderChanges,
     Transition,
@@ -39,24 +44,12 @@ from bot.storage.repository import (
 
 log = logging.getLogger(__name__)
 
-# States whose entry is announced, and how.
-_NOTICE = {
-    OrderState.MATCHED: NoticeKind.MATCHED,
-    OrderState.EXPIRED: NoticeKind.EXPIRED,
-    OrderState.COMPLETED: NoticeKind.COMPLETED,
-    OrderState.CANCELLED: NoticeKind.CANCELLED,
-    OrderState.FAILED: NoticeKind.FAILED,
-    OrderState.UNKNOWN: NoticeKind.STATUS,
-}
-
 
 # An order whose answers stay unreadable this many times in a row is reported to its chat
 # (once) and from then on asked about at most every UNREADABLE_RETRY_SECONDS, alone, until
 # an answer reads again: it neither freezes the others nor costs a request every cycle.
 UNREADABLE_AFTER = 3
 UNREADABLE_RETRY_SECONDS = 600.0
-# Orders named in one one-off notice (unreadable, key missing): keeps each push short.
-_ORDERS_PER_NOTICE = 20
 _COMMIT_BATCH = 200  # orders per transaction when a chunk's answer changes many
 
 
@@ -158,16 +151,13 @@ class Poller:
         # Chunks never split a submission, so its orders' changes make one push; each
         # chunk is committed (and its pushes released) before the next request. The size
         # is read before each chunk: the adapter may have learnt a smaller one meanwhile.
-        groups = deque(_by_submission(healthy))
+        groups = deque(by_submission(healthy))
         suspect_chunks = deque([o] for o in suspects)
         while groups or suspect_chunks:
             if not keep_going():
                 report.errors["stopped"] = "SHUTDOWN"
                 return
-            if groups:
-                chunk = _take_chunk(groups, adapter.track_batch)
-            else:
-                chunk = suspect_chunks.popleft()
+            chunk = take_chunk(groups, adapter.track_batch) if groups else suspect_chunks.popleft()
             if not await self._track_chunk(adapter, chunk, watches, report, keep_going):
                 report.errors["stopped"] = "SHUTDOWN"
                 return
@@ -284,7 +274,7 @@ class Poller:
         await self._repo.readable_again(readable)
         if to_report:
             fresh = await self._repo.report_unreadable(
-                to_report, now=now, notifications=_order_notices(NoticeKind.UNREADABLE)
+                to_report, now=now, notifications=order_notices(NoticeKind.UNREADABLE)
             )
             if fresh:
                 self.on_notices()
@@ -317,7 +307,7 @@ class Poller:
         if not stray:
             return
         fresh = await self._repo.report_key_missing(
-            stray, now=self._clock(), notifications=_order_notices(NoticeKind.KEY_MISSING)
+            stray, now=self._clock(), notifications=order_notices(NoticeKind.KEY_MISSING)
         )
         if fresh:
             log.warning(
@@ -380,73 +370,10 @@ class Poller:
     async def _commit(self, transitions: Sequence[Transition], report: CycleReport) -> None:
         # In transactions of whole submissions (one push each), a few hundred orders at a
         # time: the first pushes go out while the rest of a large answer is written.
-        for batch in _by_submission_batches(transitions, _COMMIT_BATCH):
-            won = await self._repo.apply(batch, now=self._clock(), notifications=_group_notices)
+        for batch in by_submission_batches(transitions, _COMMIT_BATCH):
+            won = await self._repo.apply(batch, now=self._clock(), notifications=group_notices)
             report.changed += len(won)
             if any(
                 t.state is not t.order.state or t.raw_status != t.order.raw_status for t in won
             ):
                 self.on_notices()
-
-
-def _by_submission_batches(transitions: Sequence[Transition], size: int) -> list[list[Transition]]:
-    by_submission: defaultdict[int, list[Transition]] = defaultdict(list)
-    for tr in transitions:
-        by_submission[tr.order.submission_id].append(tr)
-    batches: list[list[Transition]] = []
-    for group in by_submission.values():
-        if batches and len(batches[-1]) + len(group) <= size:
-            batches[-1].extend(group)
-        else:
-            batches.append(list(group))
-    return batches
-
-
-def _by_submission(orders: Sequence[Order]) -> list[list[Order]]:
-    by_submission: defaultdict[int, list[Order]] = defaultdict(list)
-    for order in orders:
-        by_submission[order.submission_id].append(order)
-    return list(by_submission.values())
-
-
-def _take_chunk(groups: deque[list[Order]], size: int) -> list[Order]:
-    """Whole submissions from the front of `groups`, up to `size` orders (a larger
-    submission alone: the adapter splits its requests and answers for all of it)."""
-    chunk = list(groups.popleft())
-    while groups and len(chunk) + len(groups[0]) <= size:
-        chunk.extend(groups.popleft())
-    return chunk
-
-
-def _group_notices(won: list[Transition]) -> list[NewNotification]:
-    """One push per submission and kind, naming every order that changed with it."""
-    groups: defaultdict[tuple[int, int, NoticeKind], list[int]] = defaultdict(list)
-    for tr in won:
-        kind = _NOTICE.get(tr.state)
-        announce = tr.state is not tr.order.state or (
-            tr.state is OrderState.UNKNOWN and tr.raw_status != tr.order.raw_status
-        )
-        if kind is None or not announce:
-            continue
-        groups[(tr.order.chat_id, tr.order.submission_id, kind)].append(tr.order.id)
-    return [
-        NewNotification(chat, kind, NoticePayload(sub, order_ids=tuple(ids)))
-        for (chat, sub, kind), ids in groups.items()
-    ]
-
-
-def _order_notices(kind: NoticeKind) -> Callable[[list[Order]], list[NewNotification]]:
-    """One notice per chat and submission (at most _ORDERS_PER_NOTICE orders each)."""
-
-    def build(orders: list[Order]) -> list[NewNotification]:
-        groups: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
-        for order in orders:
-            groups[(order.chat_id, order.submission_id)].append(order.id)
-        step = _ORDERS_PER_NOTICE
-        return [
-            NewNotification(chat, kind, NoticePayload(sub, order_ids=tuple(ids[i : i + step])))
-            for (chat, sub), ids in groups.items()
-            for i in range(0, len(ids), step)
-        ]
-
-    return build
