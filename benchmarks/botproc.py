@@ -36,6 +36,10 @@ class BenchmarkError(Exception):
     """The run could not complete (the bot died, a wait timed out); says why."""
 
 
+class WaitTimedOut(BenchmarkError):
+    """What the run waited for did not come in time: the bot was too slow, not broken."""
+
+
 @dataclass(frozen=True)
 class CycleRecord:
     ended_at: float  # when the line arrived
@@ -121,7 +125,7 @@ class BotUnderTest:
                 tail = "" if self.proc is None else self.proc.log()[-3000:]
                 raise BenchmarkError(f"the bot exited (code {code}) while {what}\n{tail}")
             if time.monotonic() > deadline:
-                raise BenchmarkError(f"timed out after {timeout:.0f} s {what}")
+                raise WaitTimedOut(f"timed out after {timeout:.0f} s {what}")
             time.sleep(0.02)
 
     def stop(self) -> None:

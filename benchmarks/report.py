@@ -229,7 +229,8 @@ def print_notes(load: SummaryLoad | PushLoad, runs: dict[str, RunResult], out: T
     """Errors and warnings of each run, under its table."""
     for name, run in runs.items():
         if run.error is not None:
-            print(f"{name}: FAILED: {run.error}", file=out)
+            status = "cut off" if run.cut_off else "FAILED"
+            print(f"{name}: {status}: {run.error}", file=out)
         for text, count in sorted(run.warnings.items(), key=lambda w: -w[1])[:3]:
             print(f"{name}: bot log {count} × {_one_line(text)}", file=out)
         if run.telegram_429_rules:

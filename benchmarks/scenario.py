@@ -13,7 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.botproc import TOKEN, TRONSAVE_KEY, BenchmarkError, BotUnderTest, CycleRecord
+from benchmarks.botproc import (
+    TOKEN,
+    TRONSAVE_KEY,
+    BenchmarkError,
+    BotUnderTest,
+    CycleRecord,
+    WaitTimedOut,
+)
 from benchmarks.measure import BenchTronSave, Hit, Latencies, TimedTelegram
 from bot.domain import ProviderName
 from bot.net.pacing import key_fingerprint
@@ -83,6 +90,7 @@ class RunResult:
     stop_seconds: float | None = None  # SIGTERM to exit
     exit_code: int | None = None
     error: str | None = None
+    cut_off: bool = False  # the error is a wait's limit: the figures are lower bounds
 
 
 def receivers_of(chat: int, count: int) -> list[str]:
@@ -138,6 +146,7 @@ def run_summaries(load: SummaryLoad, config: Mapping[str, str], *, pace: Pace) -
             )
         except BenchmarkError as exc:
             result.error = str(exc)
+            result.cut_off = isinstance(exc, WaitTimedOut)
         finally:
             bot.stop()
             confirms = tg.confirm_times()
@@ -196,6 +205,7 @@ def run_pushes(load: PushLoad, config: Mapping[str, str], *, pace: Pace) -> RunR
             )
         except BenchmarkError as exc:
             result.error = str(exc)
+            result.cut_off = isinstance(exc, WaitTimedOut)
         finally:
             bot.stop()
             pushes = tg.push_times()
