@@ -13,12 +13,16 @@ from tests.support.fake_provider import FakeProvider
 TWO = OrderRequest(65_000, 900, 70, ("TAddrOne", "TAddrTwo"), 300)
 
 
+def order_service(repo: Repository) -> tuple[OrderService, Clock]:
+    clock = Clock(2_000_000.0)
+    fake = FakeProvider(clock=clock)
+    return OrderService(repo, {fake.name: fake}, clock=clock), clock
+
+
 async def test_a_notice_names_its_orders_and_knows_the_whole_submission(
     repo: Repository,
 ) -> None:
-    clock = Clock(2_000_000.0)
-    fake = FakeProvider(clock=clock)
-    svc = OrderService(repo, {fake.name: fake}, clock=clock)
+    svc, _ = order_service(repo)
     outcome = await svc.submit(chat_id=4, user_id=20, provider=ProviderName.TRONSAVE, request=TWO)
     first, second = outcome.orders
     await repo.set_user_lang(20, "zh")
@@ -38,9 +42,7 @@ async def test_a_notice_names_its_orders_and_knows_the_whole_submission(
 async def test_an_order_named_from_outside_the_submission_is_still_read(
     repo: Repository,
 ) -> None:
-    clock = Clock(2_000_000.0)
-    fake = FakeProvider(clock=clock)
-    svc = OrderService(repo, {fake.name: fake}, clock=clock)
+    svc, _ = order_service(repo)
     one = await svc.submit(chat_id=4, user_id=20, provider=ProviderName.TRONSAVE, request=TWO)
     other = await svc.submit(chat_id=4, user_id=20, provider=ProviderName.TRONSAVE, request=TWO)
     mine, stray = one.orders[1], other.orders[0]
@@ -61,9 +63,7 @@ async def test_a_notice_of_a_pruned_submission_has_no_submission_nor_language(
 
 
 async def test_a_deferred_notice_waits_and_a_sent_one_is_gone(repo: Repository) -> None:
-    clock = Clock(2_000_000.0)
-    fake = FakeProvider(clock=clock)
-    svc = OrderService(repo, {fake.name: fake}, clock=clock)
+    svc, clock = order_service(repo)
     outcome = await svc.submit(chat_id=4, user_id=20, provider=ProviderName.TRONSAVE, request=TWO)
     sub = outcome.submission
     await repo.set_submission_state(

@@ -9,11 +9,7 @@ import pytest
 from bot.domain import NoticeKind, OrderState, ProviderName
 from bot.i18n import Lang, t
 from bot.providers.port import OrderRequest
-from bot.services.chats import ChatService
-from bot.services.history import HistoryService
-from bot.services.notices import NoticeService
 from bot.services.orders import OrderService
-from bot.services.poller import Poller
 from bot.services.runtime import Runtime
 from bot.storage.repository import (
     NewNotification,
@@ -28,6 +24,7 @@ from bot.telegram.render import short_address
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock
 from tests.support.fake_provider import FakeProvider
+from tests.support.runtime import push_runtime
 
 HUNDRED = OrderRequest(
     65_000, 900, 70, tuple(address_from_bytes(bytes([i, 7]) * 10) for i in range(100)), 300
@@ -55,17 +52,7 @@ async def matched_push(repo: Repository, lang: Lang, request: OrderRequest) -> R
             )
         ],
     )
-    return Runtime(
-        repo=repo,
-        orders=svc,
-        poller=Poller(svc, deadline_grace=60, clock=clock),
-        chats=ChatService(repo),
-        history=HistoryService(repo),
-        notices=NoticeService(repo),
-        allowed_user_ids=frozenset({20}),
-        default_deadline=300,
-        callback_secret=b"secret",
-    )
+    return push_runtime(repo, svc, clock)
 
 
 async def rendered_text(rt: Runtime) -> list[str]:

@@ -7,12 +7,7 @@ import pytest
 
 from bot.domain import NoticeKind, OrderState, ProviderName
 from bot.providers.port import OrderRequest
-from bot.services.chats import ChatService
-from bot.services.history import HistoryService
-from bot.services.notices import NoticeService
 from bot.services.orders import ActionStatus, OrderService
-from bot.services.poller import Poller
-from bot.services.runtime import Runtime
 from bot.storage.repository import (
     NewNotification,
     NoticePayload,
@@ -24,26 +19,13 @@ from bot.telegram.push_render import render
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock
 from tests.support.fake_provider import FakeProvider
+from tests.support.runtime import push_runtime
 from tests.support.storage import payload_of
 
 TELEGRAM_LIMIT = 4096
 MANY = OrderRequest(
     65_000, 900, 70, tuple(address_from_bytes(bytes([i, 9]) * 10) for i in range(60)), 300
 )
-
-
-def runtime(repo: Repository, svc: OrderService, clock: Clock) -> Runtime:
-    return Runtime(
-        repo=repo,
-        orders=svc,
-        poller=Poller(svc, deadline_grace=60, clock=clock),
-        chats=ChatService(repo),
-        history=HistoryService(repo),
-        notices=NoticeService(repo),
-        allowed_user_ids=frozenset({20}),
-        default_deadline=300,
-        callback_secret=b"secret",
-    )
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -63,7 +45,7 @@ async def test_key_missing_notices_render_short_and_without_buttons(
     await repo.apply(matched, now=clock.now)
     other = FakeProvider(clock=clock, key_id="key-b")
     svc_b = OrderService(repo, {other.name: other}, clock=clock)
-    rt = runtime(repo, svc_b, clock)
+    rt = push_runtime(repo, svc_b, clock)
     await rt.poller.run_cycle()
     notes = await repo.unsent_notifications()
     assert {n.kind for n in notes} == {NoticeKind.KEY_MISSING}
@@ -116,7 +98,7 @@ async def test_unreadable_notice_renders(repo: Repository, lang: str) -> None:
         request=OrderRequest(65_000, 900, 70, MANY.receivers[:2], 300),
     )
     await repo.set_user_lang(20, lang)
-    rt = runtime(repo, svc, clock)
+    rt = push_runtime(repo, svc, clock)
     await repo.report_unreadable(
         outcome.orders[:1],
         now=clock.now,
