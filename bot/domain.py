@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
+from typing import Final
 
 
 class ProviderName(StrEnum):
@@ -74,6 +76,19 @@ class NoticeKind(StrEnum):
     WATCH_RECOVERED = "watch_recovered"  # and is back above it
     AUTO_RENT = "auto_rent"  # auto-rent tried to place its order: what came of it
     AUTO_RENT_STOPPED = "auto_rent_stopped"  # auto-rent stops spending, and why
+
+
+# The order states whose entry is announced, and by which push.
+STATE_NOTICES: Final = MappingProxyType(
+    {
+        OrderState.MATCHED: NoticeKind.MATCHED,
+        OrderState.EXPIRED: NoticeKind.EXPIRED,
+        OrderState.COMPLETED: NoticeKind.COMPLETED,
+        OrderState.CANCELLED: NoticeKind.CANCELLED,
+        OrderState.FAILED: NoticeKind.FAILED,
+        OrderState.UNKNOWN: NoticeKind.STATUS,
+    }
+)
 
 
 @dataclass(frozen=True)

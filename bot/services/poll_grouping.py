@@ -7,18 +7,9 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 
-from bot.domain import NoticeKind, OrderState
+from bot.domain import STATE_NOTICES, NoticeKind, OrderState
 from bot.storage.repository import NewNotification, NoticePayload, Order, Transition
 
-# States whose entry is announced, and how.
-_NOTICE = {
-    OrderState.MATCHED: NoticeKind.MATCHED,
-    OrderState.EXPIRED: NoticeKind.EXPIRED,
-    OrderState.COMPLETED: NoticeKind.COMPLETED,
-    OrderState.CANCELLED: NoticeKind.CANCELLED,
-    OrderState.FAILED: NoticeKind.FAILED,
-    OrderState.UNKNOWN: NoticeKind.STATUS,
-}
 # Orders named in one one-off notice (unreadable, key missing): keeps each push short.
 ORDERS_PER_NOTICE = 20
 
@@ -56,7 +47,7 @@ def group_notices(won: list[Transition]) -> list[NewNotification]:
     """One push per submission and kind, naming every order that changed with it."""
     groups: defaultdict[tuple[int, int, NoticeKind], list[int]] = defaultdict(list)
     for tr in won:
-        kind = _NOTICE.get(tr.state)
+        kind = STATE_NOTICES.get(tr.state)
         announce = tr.state is not tr.order.state or (
             tr.state is OrderState.UNKNOWN and tr.raw_status != tr.order.raw_status
         )

@@ -11,7 +11,7 @@ from typing import Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.domain import NoticeKind, OrderState
+from bot.domain import STATE_NOTICES, NoticeKind, OrderState
 from bot.i18n import Html, Lang, resolve_lang, t
 from bot.services.orders import ActionReport, ActionStatus
 from bot.services.runtime import Runtime
@@ -123,13 +123,10 @@ async def _order_lines(
     return [confirm_result_line(lang, ActionReport(o, ActionStatus.DONE), usage) for o in orders]
 
 
-# The state each push announces: orders in it that are still there share it.
+# The state each push announces (a status push's orders share none): orders in it that
+# are still there share it.
 _ANNOUNCED: Final = {
-    NoticeKind.MATCHED: OrderState.MATCHED,
-    NoticeKind.EXPIRED: OrderState.EXPIRED,
-    NoticeKind.COMPLETED: OrderState.COMPLETED,
-    NoticeKind.CANCELLED: OrderState.CANCELLED,
-    NoticeKind.FAILED: OrderState.FAILED,
+    kind: state for state, kind in STATE_NOTICES.items() if state is not OrderState.UNKNOWN
 }
 
 
