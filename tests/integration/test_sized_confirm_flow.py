@@ -4,17 +4,20 @@ payee, kept with the submission, is what "covers another transfer" is measured b
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.chain.models import TRANSFER_ENERGY_TO_NON_HOLDER
+from bot.config import Settings
 from bot.sandbox.delegation_link import link_delegations
 from bot.sandbox.tron_node import TronNodeSimulator
 from bot.sandbox.tronsave import TronSaveSimulator
 from bot.tron_address import address_from_bytes
 from tests.integration.harness import TS_KEY, Bot, make_settings, running_bot
+from tests.support.fake_bot_api import buttons
 from tests.support.simulators import sim_counts
 
 A1 = address_from_bytes(b"\x41" * 20)
@@ -37,11 +40,8 @@ def node(sim: TronSaveSimulator) -> Iterator[TronNodeSimulator]:
         yield simulator
 
 
-@pytest.fixture
-async def bot(
-    tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator
-) -> AsyncIterator[Bot]:
-    settings = make_settings(
+def _settings(tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator) -> Settings:
+    return make_settings(
         tmp_path,
         tronsave_api_key=TS_KEY,
         tronsave_base_url=sim.base_url,
@@ -49,7 +49,13 @@ async def bot(
         tron_node_url=node.base_url,
         tron_requests_per_second=1000,
     )
-    async with running_bot(settings) as running:
+
+
+@pytest.fixture
+async def bot(
+    tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator
+) -> AsyncIterator[Bot]:
+    async with running_bot(_settings(tmp_path, sim, node)) as running:
         yield running
 
 
@@ -105,3 +111,26 @@ async def test_an_order_without_a_payee_still_waits_as_before(
     node.set_account(FRESH, usdt=0)  # swept
     await after_match(bot)
     assert sim_counts(sim).get("confirm", 0) == 0
+
+
+async def test_a_summary_completed_in_place_keeps_the_sized_transfer(
+    tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator
+) -> None:
+    sim.add_fault("estimate", "delay", seconds=1.5, count=1)
+    async with running_bot(_settings(tmp_path, sim, node)) as bot:
+        await bot.app.start()  # the summary completes itself in a task of the application
+        try:
+            await bot.command(f"/new {AMOUNT} 1h 70 {A1} to {FRESH}")
+            pending = bot.last()
+            for _ in range(200):
+                if any("Confirm with" in str(b.get("text")) for b in buttons(bot.last())):
+                    break
+                await asyncio.sleep(0.05)
+            assert bot.last().message_id == pending.message_id  # edited in place
+            await bot.press(bot.last(), "Confirm with")
+            assert "Submitted to TronSave" in (bot.last().text or "")
+            submission = await bot.rt.repo.get_submission(1)
+        finally:
+            await bot.app.stop()
+    assert submission is not None
+    assert (submission.payee, submission.transfer_energy) == (FRESH, TRANSFER_ENERGY_TO_NON_HOLDER)
