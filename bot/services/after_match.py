@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.chain.errors import ChainError
+from bot.chain.models import TRANSFER_ENERGY_TO_HOLDER
 from bot.chain.port import ChainReader
 from bot.domain import NoticeKind, OrderState
 from bot.providers.errors import ProviderError
@@ -75,9 +76,13 @@ def delegated_since(order: Order) -> float:
     return min(seen, order.ends_at - order.duration_sec)
 
 
-def candidate(order: Order) -> ConfirmCandidate | None:
+def candidate(
+    order: Order, payee: str | None = None, transfer_energy: int | None = None
+) -> ConfirmCandidate | None:
+    """`payee` / `transfer_energy`: the transfer its submission was sized for, if any."""
     if order.receiver is None:
         return None
+    figure = transfer_energy if payee is not None and (transfer_energy or 0) > 0 else None
     return ConfirmCandidate(
         order_id=order.id,
         chat_id=order.chat_id,
@@ -85,6 +90,8 @@ def candidate(order: Order) -> ConfirmCandidate | None:
         amount=order.delivered_amount or order.amount,
         matched_at=delegated_since(order),
         ends_at=order.ends_at,
+        next_transfer_energy=figure or TRANSFER_ENERGY_TO_HOLDER,
+        payee=payee if figure else None,
     )
 
 
@@ -101,7 +108,7 @@ class _Candidates:
             if not self._orders.provider(name).supports_confirm:
                 continue
             for row in await self._repo.auto_confirm_orders(name):
-                made = candidate(row.order)
+                made = candidate(row.order, row.payee, row.transfer_energy)
                 if made is not None:
                     found.append(made)
         return found

@@ -4,8 +4,10 @@ A rental is confirmed (ended early, the unused part refunded) only once its ener
 been used: at least one USDT transfer sent by the receiver after the match, and the
 energy left no longer covers another transfer. Someone who rented for several transfers
 keeps the rental while the energy left covers one more, until the rental ends on its
-own. The transfer history is the proof of use, not a drop in energy: energy recovers
-over 24 h and the receiver may hold energy of its own.
+own. "Another transfer" is one to a holder, or to the payee the order was sized for
+while that measure stays true (`another_transfer_energy`). The transfer history is the
+proof of use, not a drop in energy: energy recovers over 24 h and the receiver may hold
+energy of its own.
 
 The service only decides; `OrderService.confirm` does the confirming. The chain is
 asked at the node's pace (the client's shared `Pacer`), a few orders per cycle in turn,
@@ -49,9 +51,16 @@ class ConfirmCandidate:
     amount: int
     matched_at: float  # epoch seconds: when the delegation was seen
     ends_at: float | None
-    # The smallest energy another transfer may need: the holder figure unless the
-    # order was sized to a payee (then its figure). Smaller never confirms too early.
+    # The energy of one transfer the order was sized for: the payee's figure kept with
+    # the submission, else the holder figure (`another_transfer_energy` says when a
+    # larger one is trusted).
     next_transfer_energy: int = TRANSFER_ENERGY_TO_HOLDER
+    payee: str | None = None  # the payee it was sized for; None: not sized
+
+    @property
+    def measures_payee(self) -> bool:
+        """Whether the payee's balance decides the figure (a figure above the holder's)."""
+        return self.payee is not None and self.next_transfer_energy > TRANSFER_ENERGY_TO_HOLDER
 
 
 class Verdict(StrEnum):
@@ -77,13 +86,38 @@ class ConfirmDecision:
         return self.candidate.amount - min(self.candidate.amount, self.energy_left)
 
 
+def another_transfer_energy(
+    candidate: ConfirmCandidate, sent: Sequence[Trc20Transfer], payee_holds: bool | None
+) -> int:
+    """The energy "another transfer" is measured by, never one that confirms too early.
+
+    A figure at or below the holder's only keeps the rental longer, so it is used as it
+    is. A larger one (a payee holding no USDT: a new balance slot costs about twice) is
+    what the next transfer costs only while the receiver keeps to that payee and the
+    payee still holds none: after the first transfer a payee that kept the USDT is a
+    holder (its next transfer costs the holder figure), and a receiver that also sent
+    elsewhere may send there again. Otherwise, or when the balance could not be read,
+    the holder figure rules as without sizing. A payee swept after each deposit (an
+    exchange's deposit address) thus gets its rental confirmed once what is left cannot
+    pay another transfer to it.
+    """
+    figure = candidate.next_transfer_energy
+    if not candidate.measures_payee:
+        return figure
+    only_to_payee = all(t.payee == candidate.payee for t in sent)
+    return figure if only_to_payee and payee_holds is False else TRANSFER_ENERGY_TO_HOLDER
+
+
 def decide(
     candidate: ConfirmCandidate,
     transfers: Sequence[Trc20Transfer] | None,
     resources: AccountResources | None,
     now: float,
+    *,
+    payee_holds: bool | None = None,
 ) -> ConfirmDecision:
-    """The pure decision. `transfers` / `resources` None: could not be read."""
+    """The pure decision. `transfers` / `resources` None: could not be read;
+    `payee_holds` None: the payee's USDT balance was not read (or not needed)."""
     if candidate.ends_at is not None and now >= candidate.ends_at:
         return ConfirmDecision(candidate, Verdict.RENTAL_ENDED)
     if transfers is None:
@@ -98,7 +132,7 @@ def decide(
     if resources is None:
         return ConfirmDecision(candidate, Verdict.UNKNOWN, len(sent))
     left = resources.available_energy
-    if left >= candidate.next_transfer_energy:
+    if left >= another_transfer_energy(candidate, sent, payee_holds):
         return ConfirmDecision(candidate, Verdict.COVERS_ANOTHER, len(sent), left)
     return ConfirmDecision(candidate, Verdict.CONFIRM, len(sent), left)
 
@@ -126,10 +160,10 @@ class AutoConfirmService:
         self._chain = chain
         self._store = store
         self._clock = clock
-        # An order takes at most two calls; a call kept within a third of the budget
+        # An order takes at most three calls; a call kept within a quarter of the budget
         # lets every cycle finish at least one order, so one hanging every time never
         # holds the others back (a turn not finished is taken first again next cycle).
-        self._call_timeout = min(call_timeout, budget_seconds / 3)
+        self._call_timeout = min(call_timeout, budget_seconds / 4)
         self._turns = Turns[int](orders_per_cycle, budget_seconds, name="orders_per_cycle")
 
     async def cycle(self) -> list[ConfirmDecision]:
@@ -181,7 +215,30 @@ class AutoConfirmService:
         except (ChainError, TimeoutError) as exc:
             log.info("auto-confirm: order %s energy not read (%s)", candidate.order_id, _code(exc))
             return first
-        return decide(candidate, transfers, resources, self._clock())
+        return await self._measured(candidate, transfers, resources)
+
+    async def _measured(
+        self,
+        candidate: ConfirmCandidate,
+        transfers: Sequence[Trc20Transfer],
+        resources: AccountResources,
+    ) -> ConfirmDecision:
+        decision = decide(candidate, transfers, resources, self._clock())
+        payee = candidate.payee
+        kept = decision.verdict is Verdict.COVERS_ANOTHER
+        if not kept or payee is None or not candidate.measures_payee:
+            return decision
+        # Kept by the holder figure: the payee's balance may show that its own (larger)
+        # figure is what the next transfer costs.
+        payee_holds = await self._payee_holds(candidate, payee)
+        return decide(candidate, transfers, resources, self._clock(), payee_holds=payee_holds)
+
+    async def _payee_holds(self, candidate: ConfirmCandidate, payee: str) -> bool | None:
+        try:
+            return await self._read(self._chain.usdt_balance(payee)) > 0
+        except (ChainError, TimeoutError) as exc:
+            log.info("auto-confirm: order %s payee not read (%s)", candidate.order_id, _code(exc))
+            return None
 
     async def _read(self, call: Awaitable[_T]) -> _T:
         """One chain read within its own timeout: a hung call is given up, not awaited."""

@@ -80,6 +80,20 @@ class TransferNeed:
     basis: NeedBasis
 
 
+# The bases that measured the payee's transfer (the chain said so); the assumed holder
+# figure (no payee given) and an unknown one are no measure of anything.
+PAYEE_BASES = frozenset({NeedBasis.SIMULATED, NeedBasis.PAYEE_HOLDER, NeedBasis.PAYEE_NON_HOLDER})
+
+
+@dataclass(frozen=True, slots=True)
+class SizedTransfer:
+    """The transfer an order was sized for: to `payee`, `energy` each (kept with the
+    submission for automatic confirmation)."""
+
+    payee: str
+    energy: int
+
+
 @dataclass(frozen=True, slots=True)
 class ReceiverNeed:
     receiver: str
@@ -106,6 +120,15 @@ class NeedReport:
         return any(r.available_energy is not None for r in self.receivers) or (
             self.transfer.basis not in (NeedBasis.UNKNOWN, NeedBasis.ASSUMED_HOLDER)
         )
+
+    @property
+    def sized_transfer(self) -> SizedTransfer | None:
+        """The payee's transfer as the chain measured it; None without a payee or a
+        figure read for it."""
+        energy = self.transfer.energy
+        if self.payee is None or energy is None or self.transfer.basis not in PAYEE_BASES:
+            return None
+        return SizedTransfer(self.payee, energy)
 
     @property
     def suggested_amount(self) -> int | None:

@@ -25,6 +25,7 @@ from bot.services.energy_need import (
     EnergyNeedService,
     NeedReport,
     NeedRequest,
+    SizedTransfer,
 )
 from bot.services.savings import Savings, SavingsService, expected, realised
 from bot.storage.repository import Order, Repository
@@ -65,6 +66,11 @@ class Sizing:
     @property
     def reachable(self) -> bool:
         return self.report is not None and (self.report.reachable or self.energy_fee is not None)
+
+    @property
+    def sized_transfer(self) -> SizedTransfer | None:
+        """The payee's transfer the order is sized for, kept with its submission."""
+        return None if self.report is None else self.report.sized_transfer
 
     def suggested_amount(self, minimum: int) -> int | None:
         """One amount for every receiver, at least the provider's minimum; None when no

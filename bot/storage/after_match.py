@@ -23,6 +23,9 @@ class AutoConfirmOrder:
 
     order: Order
     user_id: int
+    # The transfer its submission was sized for (None: not sized).
+    payee: str | None = None
+    transfer_energy: int | None = None
 
 
 _O = rows.columns(Order, "o.")
@@ -70,7 +73,8 @@ class AfterMatchStore(Store):
         """Matched orders of `provider` with a receiver, not claimed yet, whose automatic
         confirmation is on: the submission's choice if it made one, else the user's."""
         found = await self._fetchall(
-            f"SELECT {_O}, s.user_id AS submitter FROM orders o"
+            f"SELECT {_O}, s.user_id AS submitter, s.payee AS sized_payee,"
+            " s.transfer_energy AS sized_energy FROM orders o"
             " JOIN submissions s ON s.id = o.submission_id"
             " LEFT JOIN submission_auto_confirm c ON c.submission_id = s.id"
             " LEFT JOIN user_settings u ON u.user_id = s.user_id"
@@ -80,7 +84,15 @@ class AfterMatchStore(Store):
             " AND COALESCE(c.enabled, u.auto_confirm, 1) = 1 ORDER BY o.id",
             (provider.value, OrderState.MATCHED.value),
         )
-        return [AutoConfirmOrder(rows.order(r), int(r["submitter"])) for r in found]
+        return [
+            AutoConfirmOrder(
+                rows.order(r),
+                int(r["submitter"]),
+                None if r["sized_payee"] is None else str(r["sized_payee"]),
+                None if r["sized_energy"] is None else int(r["sized_energy"]),
+            )
+            for r in found
+        ]
 
     async def claim_auto_confirm(
         self,

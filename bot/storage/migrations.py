@@ -226,6 +226,12 @@ MIGRATIONS: tuple[str, ...] = (
         ending_reported_at REAL
     );
     """,
+    # The transfer a submission was sized for (its payee and the energy of one), read by
+    # automatic confirmation; NULL when not sized, as every older submission reads.
+    """
+    ALTER TABLE submissions ADD COLUMN payee TEXT;
+    ALTER TABLE submissions ADD COLUMN transfer_energy INTEGER;
+    """,
 )
 
 

@@ -42,6 +42,10 @@ class Submission:
     answer_by: float | None = None
     offset_low: float | None = None
     offset_high: float | None = None
+    # The transfer the order was sized for: its payee and the energy of one (None: not
+    # sized, or stored before the bot kept it).
+    payee: str | None = None
+    transfer_energy: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

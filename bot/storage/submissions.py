@@ -100,12 +100,16 @@ class SubmissionStore(Store):
         deadline_sec: int,
         receivers: Sequence[str],
         now: float,
+        payee: str | None = None,
+        transfer_energy: int | None = None,
     ) -> Submission:
+        """`payee` / `transfer_energy`: the transfer the order was sized for (None: not
+        sized)."""
         async with self._tx() as db:
             cur = await db.execute(
                 "INSERT INTO submissions (chat_id, user_id, provider, key_id, amount,"
                 " duration_sec, max_price, deadline_sec, receivers, state, created_at,"
-                " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                " updated_at, payee, transfer_energy) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     chat_id,
                     user_id,
@@ -119,6 +123,8 @@ class SubmissionStore(Store):
                     SubmissionState.SENDING.value,
                     now,
                     now,
+                    payee,
+                    transfer_energy,
                 ),
             )
             sub_id = cur.lastrowid

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.providers.port import OrderRequest
+from bot.services.energy_need import SizedTransfer
 
 AMOUNT, DURATION, PRICE, RECEIVERS, DEADLINE = (
     "amount",
@@ -118,6 +119,9 @@ class Offer:
     nonce: str
     provider: str | None
     request: OrderRequest
+    # The payee's transfer the summary sized the order for (None: not sized); a draft
+    # saved before offers kept it loads without one.
+    sized: SizedTransfer | None = None
 
 
 @dataclass
@@ -160,6 +164,9 @@ class Draft:
                 "provider": self.offer.provider,
                 "request": Answers.of(self.offer.request).to_dict(),
             }
+            if self.offer.sized is not None:
+                sized = {"payee": self.offer.sized.payee, "energy": self.offer.sized.energy}
+                data["offer"]["sized"] = sized
         return data
 
     @staticmethod
@@ -187,4 +194,13 @@ def _offer(data: object) -> Offer | None:
         frozen = Answers.from_dict(request).request()
     except ValueError:
         return None
-    return Offer(nonce, _text(data.get("provider")), frozen)
+    return Offer(nonce, _text(data.get("provider")), frozen, _sized(data.get("sized")))
+
+
+def _sized(data: object) -> SizedTransfer | None:
+    if not isinstance(data, Mapping):
+        return None
+    payee, energy = _text(data.get("payee")), data.get("energy")
+    if payee is None or isinstance(energy, bool) or not isinstance(energy, int) or energy <= 0:
+        return None
+    return SizedTransfer(payee, energy)

@@ -10,6 +10,7 @@ from dataclasses import replace
 from bot.domain import ProviderName, SubmissionState
 from bot.providers.errors import FailureReason, ProviderError, ProviderUnavailable
 from bot.providers.port import EnergyProvider, OrderRequest, ReceiverStatus, SubmitResult
+from bot.services.energy_need import SizedTransfer
 from bot.services.orders.adapters import Adapters
 from bot.services.orders.limits import LimitGuard
 from bot.services.orders.outcomes import (
@@ -65,6 +66,7 @@ class Submitter:
         keep_going: Callable[[], bool] = lambda: True,
         ticket: Ticket | None = None,
         auto_confirm: bool | None = None,
+        sized: SizedTransfer | None = None,
     ) -> SubmitOutcome:
         """Wait for the submission's turn in its key's create line, record it, then send
         it once. A lost answer is reconciled, never retried: the history is searched and
@@ -80,7 +82,9 @@ class Submitter:
         again when the submission is recorded.
 
         `auto_confirm`: the summary's own choice for these orders (None: the user's
-        /settings decide), stored before anything is sent."""
+        /settings decide), stored before anything is sent. `sized`: the payee's transfer
+        the summary sized the order for, stored with the submission (automatic
+        confirmation measures "another transfer" by it)."""
         adapter = self._adapters[provider]
         ticket = ticket if ticket is not None else self._queue.join(adapter, request)
         try:
@@ -100,6 +104,8 @@ class Submitter:
                     deadline_sec=request.deadline_sec,
                     receivers=request.receivers,
                     now=self._clock(),
+                    payee=None if sized is None else sized.payee,
+                    transfer_energy=None if sized is None else sized.energy,
                 )
             if auto_confirm is not None:
                 await self._repo.set_submission_auto_confirm(sub.id, auto_confirm)

@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from bot.domain import ProviderName
 from bot.i18n import Html, Lang, t
 from bot.money import format_trx
-from bot.providers.port import OrderRequest, ReceiverStatus
+from bot.providers.port import ReceiverStatus
 from bot.services.orders import (
     LimitKind,
     LimitRefusal,
@@ -29,7 +29,7 @@ from bot.services.orders import (
 from bot.telegram import keyboards
 from bot.telegram.callback_data import ConfirmOffer
 from bot.telegram.context import Context, chat_id_of, ensure_allowed, until_shutdown, user_lang
-from bot.telegram.draft import Draft
+from bot.telegram.draft import Draft, Offer
 from bot.telegram.handlers.wizard import (
     END,
     SUMMARY,
@@ -50,14 +50,14 @@ LINE_EDIT_SECONDS = 1.0
 _following: set[asyncio.Task[None]] = set()  # waiting messages still being edited
 
 
-def _bound_offer(draft: Draft, data: str) -> tuple[ProviderName, OrderRequest] | None:
-    """The provider and request a Confirm press was shown with, if still valid."""
+def _bound_offer(draft: Draft, data: str) -> tuple[ProviderName, Offer] | None:
+    """The provider and offer a Confirm press was shown with, if still valid."""
     button = ConfirmOffer.unpack(data)
     offer = None if button is None else draft.bound_offer(button.provider, button.nonce)
     if offer is None or offer.provider is None:
         return None
     try:
-        return ProviderName(offer.provider), offer.request
+        return ProviderName(offer.provider), offer
     except ValueError:
         return None
 
@@ -71,13 +71,14 @@ async def submit(update: Update, context: Context) -> str | int:
         lang = await user_lang(update, context)
         await query.answer(t(lang, "summary.stale"), show_alert=True)
         return SUMMARY
-    provider, request = bound
+    provider, offer = bound
+    request = offer.request
     rt = context.services
     # The press's place in the create line, taken before anything is awaited: orders go
     # out in press order, whatever each handler waits for next.
     ticket = rt.orders.join_create_line(provider, request)
     try:
-        return await _submit(update, context, provider, request, ticket)
+        return await _submit(update, context, provider, offer, ticket)
     finally:
         rt.orders.leave_create_line(ticket)  # no-op once submit has had it
 
@@ -86,7 +87,7 @@ async def _submit(
     update: Update,
     context: Context,
     provider: ProviderName,
-    request: OrderRequest,
+    offer: Offer,
     ticket: Ticket,
 ) -> str | int:
     query = update.callback_query
@@ -119,10 +120,11 @@ async def _submit(
             chat_id=chat_id_of(update),
             user_id=user.id,
             provider=provider,
-            request=request,
+            request=offer.request,
             keep_going=until_shutdown(context),
             ticket=ticket,
             auto_confirm=draft.auto_confirm,
+            sized=offer.sized,
         )
     except SpendLimitExceeded as exc:
         follow.cancel()

@@ -25,6 +25,7 @@ from bot.domain import ProviderName
 from bot.i18n import Html, Lang, t
 from bot.providers.errors import ProviderError
 from bot.providers.port import OrderRequest, Quote, Refusal
+from bot.services.energy_need import SizedTransfer
 from bot.services.orders import QuoteAnswer, preferred_quote
 from bot.services.sizing import Sizing
 from bot.telegram import keyboards
@@ -101,6 +102,7 @@ class _View:
     text: str
     markup: InlineKeyboardMarkup
     chosen: str | None
+    sized: SizedTransfer | None = None  # the payee's transfer the order is sized for
 
 
 def _view(
@@ -141,7 +143,8 @@ def _view(
     markup = keyboards.summary(
         lang, list(usable.values()), chosen, nonce, retry=failed, auto_confirm=auto_confirm
     )
-    return _View(text, keyboards.with_rows_first(markup, chain.rows), chosen)
+    rows = keyboards.with_rows_first(markup, chain.rows)
+    return _View(text, rows, chosen, sizing.sized_transfer)
 
 
 async def show_summary(update: Update, context: Context, lang: Lang) -> str:
@@ -197,7 +200,7 @@ def _bind(
         return False
     draft.provider = view.chosen
     # What this summary's Confirm submits, frozen now: later buttons change the draft.
-    draft.offer = Offer(nonce, view.chosen, request)
+    draft.offer = Offer(nonce, view.chosen, request, view.sized)
     save_draft(update, context, draft)
     return True
 
