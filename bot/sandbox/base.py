@@ -1,8 +1,5 @@
 """Plumbing shared by the simulators: routing, faults, clock, log, run-time settings.
 
-(About 400 lines on purpose: the one lock, the request pipeline and the control API it
-guards read best in one place; the HTTP server, values and CLI are already split out.)
-
 A simulator subclasses `BaseSimulator`, lists its API routes and implements a few hooks
 (authentication and rate limiting, error bodies, order state). This module handles the
 rest, identically for every provider:
@@ -29,9 +26,10 @@ Request pipeline for an API route: route lookup (404 hook) -> `_gate` (auth, rat
 -> "drop" fault -> handler -> "error500" fault -> "delay" fault (sleep after the commit,
 outside the lock). Requests refused by `_gate` do not consume faults.
 
-`ConfiguredSimulator` adds settings kept in a frozen dataclass: the constructor takes them
-as keywords, `configure()` and the command line (`bot.sandbox.cli`) change them through
-the same coercers. `bot.sandbox.order_book.OrderBookSimulator` adds a balance and orders.
+The one lock, the request pipeline and the control API it guards are kept together here;
+the HTTP server is in `bot.sandbox.server`, fault rules and the request log in
+`bot.sandbox.traffic`, settings (`bot.sandbox.configured.ConfiguredSimulator`) and the
+command line (`bot.sandbox.cli`) in their own modules.
 """
 
 from __future__ import annotations
@@ -41,16 +39,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
-from dataclasses import fields, replace
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    ClassVar,
-    Generic,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Self, cast
 
 from bot.sandbox.server import ApiError, ControlRoute, Request, Response, Route, Server
 from bot.sandbox.traffic import (
@@ -60,25 +49,12 @@ from bot.sandbox.traffic import (
     Fault,
     FaultMode,
     RequestLog,
-    WindowLimiter,
 )
-from bot.sandbox.values import (
-    Coercer,
-    as_float,
-    as_int,
-    as_str,
-    body_object,
-    coerce_changes,
-    derive_address,
-)
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
+from bot.sandbox.values import as_float, as_int, as_str, body_object, derive_address
 
 # Re-exported: tests and benchmarks build requests and addresses through this module.
 __all__ = [
     "BaseSimulator",
-    "ConfiguredSimulator",
     "Request",
     "Response",
     "derive_address",
@@ -371,43 +347,3 @@ class BaseSimulator(ABC):
 
     @abstractmethod
     def _reset_locked(self) -> None: ...
-
-
-SettingsT = TypeVar("SettingsT", bound="DataclassInstance")
-
-
-class ConfiguredSimulator(BaseSimulator, Generic[SettingsT]):
-    """Settings in a frozen dataclass, given as keywords (`TronSaveSimulator(unit_price=70)`),
-    changed at run time through `coercers` (which also read the command line's text), and
-    back to the constructor's on `reset()`. An unknown name is refused with ValueError."""
-
-    settings_type: ClassVar[type[Any]]
-    coercers: ClassVar[Mapping[str, Coercer]]
-
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, **changes: object) -> None:
-        super().__init__(host=host, port=port)
-        coerced = self._apply_extra(coerce_changes(changes, self.coercers))
-        self._initial: SettingsT = self.settings_type(**coerced)
-        self._settings: SettingsT = self._initial
-        self._limiter = WindowLimiter()
-        self._init_state()
-        self._register_routes()
-
-    def _init_state(self) -> None:
-        """Set up the subclass's own state (the settings are there already)."""
-
-    def _config_locked(self) -> dict[str, object]:
-        return {f.name: getattr(self._settings, f.name) for f in fields(self._settings)}
-
-    def _configure_locked(self, changes: Mapping[str, object]) -> None:
-        self._settings = replace(
-            self._settings, **self._apply_extra(coerce_changes(changes, self.coercers))
-        )
-
-    def _apply_extra(self, coerced: dict[str, Any]) -> dict[str, Any]:
-        """Take the values that are not settings out of `coerced`; returns the rest."""
-        return coerced
-
-    def _reset_locked(self) -> None:
-        self._settings = self._initial
-        self._limiter.clear()

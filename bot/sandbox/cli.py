@@ -16,7 +16,8 @@ from dataclasses import MISSING, fields
 from types import FrameType
 from typing import Any, TypeVar
 
-from bot.sandbox.base import BaseSimulator, ConfiguredSimulator
+from bot.sandbox.base import BaseSimulator
+from bot.sandbox.configured import ConfiguredSimulator
 from bot.sandbox.values import as_optional_str_set, as_str_set
 
 logger = logging.getLogger("bot.sandbox")

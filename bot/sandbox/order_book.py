@@ -6,7 +6,7 @@ from abc import abstractmethod
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
-from bot.sandbox.base import ConfiguredSimulator, SettingsT
+from bot.sandbox.configured import ConfiguredSimulator, SettingsT
 
 
 class _Shiftable(Protocol):

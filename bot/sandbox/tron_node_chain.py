@@ -7,7 +7,7 @@ is simplified.
 
 from __future__ import annotations
 
-from bot.sandbox.base import ConfiguredSimulator
+from bot.sandbox.configured import ConfiguredSimulator
 from bot.sandbox.tron_node_model import (
     COERCERS,
     Limit,

@@ -15,7 +15,7 @@ from typing import cast
 import pytest
 from pydantic import SecretStr
 
-import bot.providers.tronsave.adapter as adapter_module
+import bot.providers.tronsave.history_search as history_search
 from bot.domain import OrderState
 from bot.net.pacing import Pacer
 from bot.providers.clock import ClockOffset
@@ -182,7 +182,7 @@ async def test_a_search_that_cannot_finish_is_reported_incomplete(
     provider: TronSaveProvider, sim: TronSaveSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sim.configure(history_max_page_size=1)
-    monkeypatch.setattr(adapter_module, "_MAX_PAGES", 2)
+    monkeypatch.setattr(history_search, "_MAX_PAGES", 2)
     sub = await _lost_create(provider, sim, A1)
     for n in range(5):
         sim.place_foreign(receiver=derive_address(f"noise:{n}"), **PARAMS)

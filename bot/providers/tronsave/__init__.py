@@ -1,4 +1,5 @@
-"""TronSave Fast Charge: client, models, status and code mapping, adapter, settings.
+"""TronSave Fast Charge: client, models, status and code mapping, adapter (its history
+searches and tracking sizes beside it), settings.
 
 `build` is the one way in: it makes the configured adapter with TronSave's pacing.
 """
