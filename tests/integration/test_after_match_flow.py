@@ -275,6 +275,30 @@ async def test_an_ending_rental_is_told_once_and_rent_again_opens_the_summary(
         assert {o["receiver"] for o in again} == {A1, A2}
 
 
+async def test_rent_again_sizes_for_the_payee_the_old_order_was_sized_for(
+    tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator
+) -> None:
+    settings = _settings(tmp_path, sim, node, rental_ending_notice_seconds=600)
+    async with running_bot(settings) as bot:
+        await bot.command(f"/new 65000 1h 70 {A1} to {PAYEE}")
+        await bot.press(bot.last(), "Confirm with")
+        sim.match()
+        await bot.poll()
+        first = await bot.rt.repo.get_submission(1)
+        assert first is not None
+        assert first.payee == PAYEE
+        await near_its_end(bot, seconds=500)
+        await after_match(bot)
+        await bot.press(bot.last(), "Rent again")
+        summary = bot.last().text or ""
+        assert "Order summary" in summary
+        assert PAYEE[:6] in summary.split("On chain", 1)[-1]
+        await bot.press(bot.last(), "Confirm with")
+        again = await bot.rt.repo.get_submission(2)
+        assert again is not None
+        assert (again.payee, again.transfer_energy) == (first.payee, first.transfer_energy)
+
+
 async def test_rent_again_in_another_chat_is_refused(
     tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator
 ) -> None:

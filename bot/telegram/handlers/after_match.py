@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 async def rent_again(update: Update, context: Context) -> str | int:
-    """The ending rental's receivers, amount, duration and max price, through the
+    """The ending rental's receivers, amount, duration, max price and payee, through the
     summary (the matching deadline is the default one)."""
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -45,7 +45,8 @@ async def rent_again(update: Update, context: Context) -> str | int:
             price=sub.max_price,
             receivers=list(sub.receivers),
             deadline=rt.default_deadline,
-            payee="",  # not asked again: the summary sizes for a holder, as when skipped
+            # The payee the old order was sized for, if any: sized the same way again.
+            payee=sub.payee or "",
         ),
         provider=sub.provider.value,
     )
