@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
 from bot.domain import OrderState
 from bot.sandbox.delegation_link import link_delegations
 from bot.sandbox.tron_node import TronNodeSimulator
@@ -19,6 +18,8 @@ from bot.sandbox.tronsave import TronSaveSimulator
 from bot.storage.repository import OrderChanges
 from bot.tron_address import address_from_bytes
 from tests.integration.harness import ALICE, BOB, TS_KEY, Bot, make_settings, running_bot
+from tests.integration.linked import after_match, linked_settings
+from tests.integration.linked import order_and_match as matched
 from tests.support.fake_bot_api import SentMessage, buttons, find_button
 from tests.support.simulators import sim_counts, sim_orders
 from tests.support.storage import stored_order
@@ -44,33 +45,12 @@ def node(sim: TronSaveSimulator) -> Iterator[TronNodeSimulator]:
         yield simulator
 
 
-def _settings(
-    tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator, **more: object
-) -> Settings:
-    return make_settings(
-        tmp_path,
-        tronsave_api_key=TS_KEY,
-        tronsave_base_url=sim.base_url,
-        tron_chain_reads=True,
-        tron_node_url=node.base_url,
-        tron_requests_per_second=1000,
-        **more,
-    )
-
-
 @pytest.fixture
 async def bot(
     tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator
 ) -> AsyncIterator[Bot]:
-    async with running_bot(_settings(tmp_path, sim, node)) as running:
+    async with running_bot(linked_settings(tmp_path, sim, node)) as running:
         yield running
-
-
-async def after_match(bot: Bot) -> None:
-    """One after-match cycle (what its job runs), then the pushes it queued."""
-    assert bot.rt.after_match is not None
-    await bot.rt.after_match.run_cycle()
-    await bot.settle()
 
 
 async def press_as_telegram_does(bot: Bot, message: SentMessage, label: str) -> None:
@@ -103,14 +83,7 @@ def labels(message: SentMessage) -> list[str]:
 async def order_and_match(
     bot: Bot, sim: TronSaveSimulator, *receivers: str, amount: int = 65_000
 ) -> SentMessage:
-    await bot.command(f"/new {amount} 1h 70 {' '.join(receivers)}")
-    await bot.press(bot.last(), "Confirm with")
-    assert "Submitted to TronSave" in (bot.last().text or "")
-    sim.match()
-    await bot.poll()
-    push = bot.last()
-    assert "Energy delivered" in (push.text or "")
-    return push
+    return await matched(bot, sim, f"/new {amount} 1h 70 {' '.join(receivers)}")
 
 
 async def test_a_transfer_after_the_match_confirms_by_itself_with_the_refund(
@@ -243,7 +216,7 @@ async def test_without_chain_reads_there_is_no_switch_and_nothing_is_confirmed(
 async def test_an_ending_rental_is_told_once_and_rent_again_opens_the_summary(
     tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator
 ) -> None:
-    settings = _settings(tmp_path, sim, node, rental_ending_notice_seconds=600)
+    settings = linked_settings(tmp_path, sim, node, rental_ending_notice_seconds=600)
     async with running_bot(settings) as bot:
         await order_and_match(bot, sim, A1, A2)
         await after_match(bot)  # an hour to go: not yet
@@ -278,7 +251,7 @@ async def test_an_ending_rental_is_told_once_and_rent_again_opens_the_summary(
 async def test_rent_again_sizes_for_the_payee_the_old_order_was_sized_for(
     tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator
 ) -> None:
-    settings = _settings(tmp_path, sim, node, rental_ending_notice_seconds=600)
+    settings = linked_settings(tmp_path, sim, node, rental_ending_notice_seconds=600)
     async with running_bot(settings) as bot:
         await bot.command(f"/new 65000 1h 70 {A1} to {PAYEE}")
         await bot.press(bot.last(), "Confirm with")
@@ -302,7 +275,7 @@ async def test_rent_again_sizes_for_the_payee_the_old_order_was_sized_for(
 async def test_rent_again_in_another_chat_is_refused(
     tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator
 ) -> None:
-    settings = _settings(tmp_path, sim, node, rental_ending_notice_seconds=600)
+    settings = linked_settings(tmp_path, sim, node, rental_ending_notice_seconds=600)
     async with running_bot(settings) as bot:
         await order_and_match(bot, sim, A1)
         await near_its_end(bot, seconds=500)
@@ -318,7 +291,7 @@ async def test_a_summary_completed_in_place_carries_the_switch(
     tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator
 ) -> None:
     sim.add_fault("estimate", "delay", seconds=1.5, count=1)
-    async with running_bot(_settings(tmp_path, sim, node)) as bot:
+    async with running_bot(linked_settings(tmp_path, sim, node)) as bot:
         await bot.app.start()  # the summary completes itself in a task of the application
         try:
             await bot.command(f"/new 65000 1h 70 {A1}")

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from bot.chain.models import TRANSFER_ENERGY_TO_NON_HOLDER
-from bot.config import Settings
 from bot.sandbox.delegation_link import link_delegations
 from bot.sandbox.tron_node import TronNodeSimulator
 from bot.sandbox.tronsave import TronSaveSimulator
 from bot.tron_address import address_from_bytes
-from tests.integration.harness import TS_KEY, Bot, make_settings, running_bot
+from tests.integration.harness import TS_KEY, Bot, running_bot
+from tests.integration.linked import after_match, linked_settings, order_and_match
 from tests.support.fake_bot_api import buttons
 from tests.support.simulators import sim_counts
 
@@ -40,38 +40,12 @@ def node(sim: TronSaveSimulator) -> Iterator[TronNodeSimulator]:
         yield simulator
 
 
-def _settings(tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator) -> Settings:
-    return make_settings(
-        tmp_path,
-        tronsave_api_key=TS_KEY,
-        tronsave_base_url=sim.base_url,
-        tron_chain_reads=True,
-        tron_node_url=node.base_url,
-        tron_requests_per_second=1000,
-    )
-
-
 @pytest.fixture
 async def bot(
     tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator
 ) -> AsyncIterator[Bot]:
-    async with running_bot(_settings(tmp_path, sim, node)) as running:
+    async with running_bot(linked_settings(tmp_path, sim, node)) as running:
         yield running
-
-
-async def order_and_match(bot: Bot, sim: TronSaveSimulator, command: str) -> None:
-    await bot.command(command)
-    await bot.press(bot.last(), "Confirm with")
-    assert "Submitted to TronSave" in (bot.last().text or "")
-    sim.match()
-    await bot.poll()
-    assert "Energy delivered" in (bot.last().text or "")
-
-
-async def after_match(bot: Bot) -> None:
-    assert bot.rt.after_match is not None
-    await bot.rt.after_match.run_cycle()
-    await bot.settle()
 
 
 async def test_an_order_sized_to_a_non_holder_is_confirmed_after_its_transfer(
@@ -117,7 +91,7 @@ async def test_a_summary_completed_in_place_keeps_the_sized_transfer(
     tmp_path: Path, sim: TronSaveSimulator, node: TronNodeSimulator
 ) -> None:
     sim.add_fault("estimate", "delay", seconds=1.5, count=1)
-    async with running_bot(_settings(tmp_path, sim, node)) as bot:
+    async with running_bot(linked_settings(tmp_path, sim, node)) as bot:
         await bot.app.start()  # the summary completes itself in a task of the application
         try:
             await bot.command(f"/new {AMOUNT} 1h 70 {A1} to {FRESH}")

@@ -4,7 +4,6 @@ offer), and the energy automatic confirmation counts as "another transfer"."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -42,18 +41,6 @@ T0 = 1_800_000_000.0
 NON_HOLDER = SizedTransfer(PAYEE, TRANSFER_ENERGY_TO_NON_HOLDER)
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "bot.db"
-
-
-@pytest.fixture
-async def repo(db_path: Path) -> AsyncIterator[Repository]:
-    repository = await Repository.open(db_path)
-    yield repository
-    await repository.close()
-
-
 async def _submission(repo: Repository, **sized: object) -> int:
     sub = await repo.create_submission(
         chat_id=10,
@@ -85,8 +72,8 @@ async def test_the_sized_transfer_is_stored_with_the_submission(repo: Repository
     assert (plain.payee, plain.transfer_energy) == (None, None)
 
 
-async def test_submissions_stored_before_the_migration_read_as_not_sized(db_path: Path) -> None:
-    db_path.parent.mkdir(parents=True)
+async def test_submissions_stored_before_the_migration_read_as_not_sized(tmp_path: Path) -> None:
+    db_path = tmp_path / "bot.sqlite3"
     with sqlite3.connect(db_path) as conn:
         conn.executescript(
             "\n".join(MIGRATIONS[:-1]) + f"\nPRAGMA user_version = {len(MIGRATIONS) - 1};"
