@@ -253,10 +253,6 @@ class _Plan:
     complete: bool  # every field there: built positionally
 
 
-def _same(value: object) -> object:
-    return value
-
-
 def _receivers(value: object) -> tuple[str, ...]:
     return tuple(json.loads(str(value)))
 
