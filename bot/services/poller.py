@@ -50,6 +50,10 @@ log = logging.getLogger(__name__)
 # an answer reads again: it neither freezes the others nor costs a request every cycle.
 UNREADABLE_AFTER = 3
 UNREADABLE_RETRY_SECONDS = 600.0
+# Orders asked about alone in one cycle. Each costs a request at the provider's pace, so a
+# provider refusing many records must not hold up tracking the others for minutes: the
+# ones due longest (then those with the fewest failures) go first, the rest next cycle.
+SUSPECTS_PER_CYCLE = 5
 _COMMIT_BATCH = 200  # orders per transaction when a chunk's answer changes many
 
 
@@ -147,6 +151,8 @@ class Poller:
                 healthy.append(order)
             elif watch.next_poll_at is None or now >= watch.next_poll_at:
                 suspects.append(order)  # asked about alone, so it cannot spoil a chunk
+        suspects.sort(key=lambda o: _suspect_rank(watches[o.id], o))
+        suspects = suspects[:SUSPECTS_PER_CYCLE]
         report.tracked += len(healthy) + len(suspects)
         # Chunks never split a submission, so its orders' changes make one push; each
         # chunk is committed (and its pushes released) before the next request. The size
@@ -377,3 +383,9 @@ class Poller:
                 t.state is not t.order.state or t.raw_status != t.order.raw_status for t in won
             ):
                 self.on_notices()
+
+
+def _suspect_rank(watch: Watch, order: Order) -> tuple[float, int, int]:
+    """Due longest first (an order not yet slowed down is due now), then the fewest
+    failures, so every suspect takes its turn."""
+    return (watch.next_poll_at or 0.0, watch.failures, order.id)

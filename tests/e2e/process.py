@@ -9,6 +9,7 @@ when the test ends.
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -119,9 +120,12 @@ class BotLauncher:
         *,
         timeout: float = START_TIMEOUT,
         ready_call: str = "getUpdates",
+        listening: int | None = None,
     ) -> BotProcess:
         """Start `python -m bot` and return once it polls the fake Bot API (or made
-        `ready_call`, e.g. "setWebhook" in webhook mode)."""
+        `ready_call`, e.g. "setWebhook" in webhook mode) and, with `listening`, once that
+        port on 127.0.0.1 takes connections (PTB sets the webhook before its server
+        listens, so an update posted at once could find nobody there)."""
         before = self.tg.method_counts().get(ready_call, 0)
         log_path = self.workdir / f"bot-{len(self.processes) + 1}.log"
         proc = launch_bot(env, cwd=self.workdir, log_path=log_path)
@@ -138,6 +142,15 @@ class BotLauncher:
             return None
 
         wait_until(polling, timeout=timeout, what=f"the bot's first {ready_call}")
+        if listening is not None:
+            port = listening
+
+            def accepting() -> bool:
+                polling()  # still running
+                with closing(socket.socket()) as sock:
+                    return sock.connect_ex(("127.0.0.1", port)) == 0
+
+            wait_until(accepting, timeout=timeout, what=f"the bot listening on {port}")
         return proc
 
     def cleanup(self) -> None:

@@ -106,7 +106,7 @@ def test_webhook_health_metrics_and_backup(
         LOG_LEVEL="DEBUG",  # the secrets stay masked even there
     )
     _seed_closed_order(database)
-    bot = launcher.start(env, ready_call="setWebhook")
+    bot = launcher.start(env, ready_call="setWebhook", listening=hook_port)
     hook = tg.webhook()
     assert hook["url"] == url
     assert hook["secret_token"] == SECRET

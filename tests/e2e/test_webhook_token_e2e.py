@@ -43,7 +43,7 @@ def test_a_token_revoked_in_webhook_mode_stops_the_bot_with_exit_3(
         WEBHOOK_SECRET_TOKEN=SECRET,
         HEALTH_PORT=str(_free_port()),
     )
-    bot = launcher.start(env, ready_call="setWebhook")
+    bot = launcher.start(env, ready_call="setWebhook", listening=hook_port)
     accepted, sent = tg.webhook_command("/start", user_id=ALICE, chat_id=ALICE)
     assert accepted == 200
     tg.wait_for_message(ALICE, lambda m: "TRON energy rental" in (m.text or ""), after=sent)

@@ -21,7 +21,7 @@ from bot.providers.port import (
     Unreadable,
 )
 from bot.services.orders import OrderService
-from bot.services.poller import Poller
+from bot.services.poller import SUSPECTS_PER_CYCLE, Poller
 from bot.storage.repository import Order, Repository
 from bot.tron_address import address_from_bytes
 from tests.support.clock import Clock
@@ -357,3 +357,27 @@ async def test_a_cycle_stops_between_chunks_once_the_bot_is_stopping(repo: Repos
     full = await poller.run_cycle()
     assert len(fake.batches) == 1 + 4
     assert "stopped" not in full.errors
+
+
+async def test_many_refused_orders_are_asked_about_a_few_per_cycle(repo: Repository) -> None:
+    """Each order asked about alone costs a request at the provider's pace: a provider
+    refusing many of them must not hold up tracking the others for minutes."""
+    clock = Clock(1_000_000.0)
+    fake = PickyProvider(clock=clock)
+    svc, poller = make(repo, clock, fake)
+    orders = [o for _ in range(8) for o in await submit(svc)]  # 24 orders, 8 submissions
+    bad = orders[:12]
+    fake.refuse = {o.provider_order_id for o in bad}
+    for order in bad:  # each refused once before: asked about alone from now on
+        await repo.record_unreadable(order.id, error="INVALID_PARAMS", next_poll_at=None)
+    fake.batches.clear()
+    await poller.run_cycle()
+    alone = [b for b in fake.batches if len(b) == 1]
+    assert len(alone) == SUSPECTS_PER_CYCLE
+    healthy = {o.provider_order_id for o in orders[12:]}
+    assert healthy <= {i for b in fake.batches for i in b}
+    # The others are asked about in the next cycles, none left out.
+    for _ in range(3):
+        await poller.run_cycle()
+    asked = {b[0] for b in fake.batches if len(b) == 1}
+    assert asked == {o.provider_order_id for o in bad}
