@@ -14,10 +14,9 @@ from bot.domain import NoticeKind, ProviderName
 from bot.i18n import Lang, as_lang, t
 from bot.services.alerts_errors import REPEAT_AFTER
 from bot.services.alerts_reports import decode_totals, summary_groups
-from bot.services.history import Totals
 from bot.services.runtime import Runtime
 from bot.storage.repository import Notification
-from bot.telegram.handlers.history import figure
+from bot.telegram.handlers.history import totals_fields
 
 
 def _provider(lang: Lang, value: str) -> str:
@@ -117,29 +116,20 @@ def _bot_errors(lang: Lang, alert: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
-def _sums(lang: Lang, totals: Totals) -> dict[str, str]:
-    return {
-        "count": str(totals.orders),
-        "charge": figure(lang, totals.charge),
-        "refund": figure(lang, totals.refund),
-        "net": figure(lang, totals.net),
-    }
-
-
 def _daily_summary(lang: Lang, alert: Mapping[str, str]) -> str:
     overall = decode_totals(alert.get("all", ""))
     day = t(lang, "operator.summary_day", day=alert.get("day", "?"))
     if not overall.orders:
         return f"{day}\n{t(lang, 'operator.summary_empty')}"
-    lines = [day, t(lang, "operator.summary_all", **_sums(lang, overall))]
+    lines = [day, t(lang, "operator.summary_all", **totals_fields(lang, overall))]
     for name, totals in summary_groups(alert, "p."):
         provider = _provider(lang, name)
         lines.append(
-            t(lang, "operator.summary_provider", provider=provider, **_sums(lang, totals))
+            t(lang, "operator.summary_provider", provider=provider, **totals_fields(lang, totals))
         )
     lines.append(t(lang, "operator.summary_users_title"))
     for user, totals in summary_groups(alert, "u."):
-        lines.append(t(lang, "operator.summary_user", user=user, **_sums(lang, totals)))
+        lines.append(t(lang, "operator.summary_user", user=user, **totals_fields(lang, totals)))
     if more := _count(alert, "users_more"):
         lines.append(t(lang, "operator.summary_users_more", count=more))
     return "\n".join(lines)

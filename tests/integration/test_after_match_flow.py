@@ -4,7 +4,6 @@ switch, the automatic confirmation's push and the rental-ending notice's Rent ag
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from bot.sandbox.tronsave import TronSaveSimulator
 from bot.storage.repository import OrderChanges
 from bot.tron_address import address_from_bytes
 from tests.integration.harness import ALICE, BOB, TS_KEY, Bot, make_settings, running_bot
-from tests.integration.linked import after_match, linked_settings
+from tests.integration.linked import after_match, completed_summary, linked_settings
 from tests.integration.linked import order_and_match as matched
 from tests.support.fake_bot_api import SentMessage, buttons, find_button
 from tests.support.simulators import sim_counts, sim_orders
@@ -295,14 +294,8 @@ async def test_a_summary_completed_in_place_carries_the_switch(
         await bot.app.start()  # the summary completes itself in a task of the application
         try:
             await bot.command(f"/new 65000 1h 70 {A1}")
-            pending = bot.last()
-            assert not any("Confirm by itself" in label for label in labels(pending))
-            for _ in range(200):
-                if any("Confirm with" in label for label in labels(bot.last())):
-                    break
-                await asyncio.sleep(0.05)
-            done = bot.last()
-            assert done.message_id == pending.message_id  # edited in place
+            assert not any("Confirm by itself" in label for label in labels(bot.last()))
+            done = await completed_summary(bot)
             assert any("Confirm by itself after use: on" in label for label in labels(done))
             await press_as_telegram_does(bot, done, "Confirm by itself after use")
             off = bot.last()

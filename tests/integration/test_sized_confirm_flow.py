@@ -4,7 +4,6 @@ payee, kept with the submission, is what "covers another transfer" is measured b
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -16,8 +15,12 @@ from bot.sandbox.tron_node import TronNodeSimulator
 from bot.sandbox.tronsave import TronSaveSimulator
 from bot.tron_address import address_from_bytes
 from tests.integration.harness import TS_KEY, Bot, running_bot
-from tests.integration.linked import after_match, linked_settings, order_and_match
-from tests.support.fake_bot_api import buttons
+from tests.integration.linked import (
+    after_match,
+    completed_summary,
+    linked_settings,
+    order_and_match,
+)
 from tests.support.simulators import sim_counts
 
 A1 = address_from_bytes(b"\x41" * 20)
@@ -95,13 +98,7 @@ async def test_a_summary_completed_in_place_keeps_the_sized_transfer(
         await bot.app.start()  # the summary completes itself in a task of the application
         try:
             await bot.command(f"/new {AMOUNT} 1h 70 {A1} to {FRESH}")
-            pending = bot.last()
-            for _ in range(200):
-                if any("Confirm with" in str(b.get("text")) for b in buttons(bot.last())):
-                    break
-                await asyncio.sleep(0.05)
-            assert bot.last().message_id == pending.message_id  # edited in place
-            await bot.press(bot.last(), "Confirm with")
+            await bot.press(await completed_summary(bot), "Confirm with")
             assert "Submitted to TronSave" in (bot.last().text or "")
             submission = await bot.rt.repo.get_submission(1)
         finally:

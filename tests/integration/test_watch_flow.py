@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 
+from bot.config import Settings
 from bot.domain import OrderState
 from bot.sandbox.base import derive_address
 from bot.sandbox.tron_node import TronNodeSimulator
 from bot.sandbox.tronsave import TronSaveSimulator
 from bot.telegram.watch_job import WATCH_JOB, run_check
 from tests.integration.harness import ALICE, MALLORY, TS_KEY, Bot, make_settings, running_bot
+from tests.integration.linked import linked_settings
 from tests.support.fake_bot_api import buttons
 from tests.support.simulators import sim_orders
 
@@ -45,17 +47,9 @@ def tronsave() -> Iterator[TronSaveSimulator]:
 
 def settings_for(
     tmp_path: Path, node: TronNodeSimulator, tronsave: TronSaveSimulator, **extra: Any
-) -> Any:
-    return make_settings(
-        tmp_path,
-        tronsave_api_key=TS_KEY,
-        tronsave_base_url=tronsave.base_url,
-        tron_chain_reads=True,
-        tron_node_url=node.base_url,
-        tron_requests_per_second=1000,
-        tron_timeout_seconds=2,
-        watch_interval_seconds=3600,
-        **extra,
+) -> Settings:
+    return linked_settings(
+        tmp_path, tronsave, node, tron_timeout_seconds=2, watch_interval_seconds=3600, **extra
     )
 
 

@@ -325,9 +325,11 @@ async def test_a_press_before_the_cycle_leaves_it_nothing_to_send(
     assert confirm_calls(provider) == 1
 
 
-async def test_a_stop_mid_call_is_never_sent_again_after_a_restart(
+async def stopped_mid_confirm(
     repo: Repository, clock: Clock
-) -> None:
+) -> tuple[SlowProvider, OrderService, FakeChain, Order]:
+    """A cycle confirming a used rental, stopped (the process ends) with the confirm call
+    in flight at the provider."""
     provider = SlowProvider(slow=True)
     orders = OrderService(repo, {provider.name: provider}, clock=clock)
     (order,) = await matched_orders(repo, orders, clock, R1)
@@ -336,9 +338,16 @@ async def test_a_stop_mid_call_is_never_sent_again_after_a_restart(
     clock.now += 30
     first = asyncio.create_task(after_match(repo, orders, chain, clock).run_cycle())
     await until_confirm_sent(provider)
-    first.cancel()  # the process stops with the call in flight
+    first.cancel()
     with pytest.raises(asyncio.CancelledError):
         await first
+    return provider, orders, chain, order
+
+
+async def test_a_stop_mid_call_is_never_sent_again_after_a_restart(
+    repo: Repository, clock: Clock
+) -> None:
+    provider, orders, chain, order = await stopped_mid_confirm(repo, clock)
     assert await repo.auto_confirm_outcome(order.id) == (True, None)
 
     provider.release.set()
@@ -473,17 +482,7 @@ async def test_a_stop_mid_call_left_active_is_told_as_unknown_after_a_while(
     """The provider never saw the call (or the poller never learns it did): the user
     is told once that the automatic confirmation's outcome is unknown, keeps the
     button, and nothing is sent again."""
-    provider = SlowProvider(slow=True)
-    orders = OrderService(repo, {provider.name: provider}, clock=clock)
-    (order,) = await matched_orders(repo, orders, clock, R1)
-    chain = chain_with(R1)
-    chain.send(R1, PAYEE, clock.now + 1, energy=64_285)
-    clock.now += 30
-    first = asyncio.create_task(after_match(repo, orders, chain, clock).run_cycle())
-    await until_confirm_sent(provider)
-    first.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await first
+    provider, orders, chain, order = await stopped_mid_confirm(repo, clock)
 
     restarted = after_match(repo, orders, chain, clock)
     assert (await restarted.run_cycle()).failed == 0  # the poller may yet see it

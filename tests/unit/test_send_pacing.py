@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
+from benchmarks.measure import rolling_max
 from bot.telegram.send_pacing import (
     PacedRateLimiter,
     SendLimits,
@@ -23,16 +24,6 @@ from testkit.telegram_limits import SendLimiter
 from tests.support.virtual_time import VirtualTime
 
 GROUP = -100_500
-
-
-def rolling_max(times: list[float], window: float) -> int:
-    ordered = sorted(times)
-    best = start = 0
-    for end, at in enumerate(ordered):
-        while ordered[start] <= at - window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 class Telegram:

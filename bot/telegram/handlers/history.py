@@ -41,7 +41,9 @@ def figure(lang: Lang, value: Figure) -> str:
     return t(lang, "history.trx", trx=trx(value.sun))
 
 
-def _sums(lang: Lang, totals: Totals) -> dict[str, str]:
+def totals_fields(lang: Lang, totals: Totals) -> dict[str, str]:
+    """A Totals' catalog fields (count, charge, refund, net), for /history and the
+    operator's daily summary."""
     return {
         "count": str(totals.orders),
         "charge": figure(lang, totals.charge),
@@ -73,11 +75,12 @@ def render_page(
         "history.header",
         page=history.page + 1,
         pages=history.pages,
-        **_sums(lang, history.overall),
+        **totals_fields(lang, history.overall),
     )
     lines: list[str] = []
     for day in history.days:
-        lines += ["", t(lang, "history.day", day=day.day.isoformat(), **_sums(lang, day.totals))]
+        sums = totals_fields(lang, day.totals)
+        lines += ["", t(lang, "history.day", day=day.day.isoformat(), **sums)]
         for order in day.orders:
             lines += order_lines(lang, order)
     chunks = chunk_lines(lines, header=header)

@@ -20,6 +20,7 @@ from bot.domain import ProviderName
 from bot.i18n import Lang, t
 from bot.money import format_trx, trx_to_sun
 from bot.parsing import InputError, parse_amount, parse_duration, parse_price
+from bot.services.auto_rent import AutoRentPlan
 from bot.services.watch_book import (
     DEFAULT_THRESHOLD,
     MAX_THRESHOLD,
@@ -157,23 +158,25 @@ def _line(lang: Lang, view: WatchView) -> str:
     head = t(lang, "watch.line", address=row.address, threshold=num(row.threshold), state=state)
     if plan is None:
         return head + "\n" + t(lang, "watch.auto_off")
-    amount = t(lang, "autorent.amount_auto") if plan.auto_amount else num(plan.amount)
+    spent = format_trx(view.ledger.spent_sun)
+    placed = view.ledger.orders
     return (
         head
         + "\n"
-        + t(
-            lang,
-            "watch.auto_on",
-            amount=amount,
-            duration=duration(lang, plan.duration_sec),
-            price=plan.max_price,
-            provider=provider_name(lang, plan.provider),
-            budget=format_trx(plan.daily_budget_sun),
-            orders=plan.daily_orders,
-            spent=format_trx(view.ledger.spent_sun),
-            placed=view.ledger.orders,
-        )
+        + t(lang, "watch.auto_on", **_plan_fields(lang, plan), spent=spent, placed=placed)
     )
+
+
+def _plan_fields(lang: Lang, plan: AutoRentPlan) -> dict[str, object]:
+    """An auto-rent plan's catalog fields, as /watch lists it and /autorent confirms it."""
+    return {
+        "amount": t(lang, "autorent.amount_auto") if plan.auto_amount else num(plan.amount),
+        "duration": duration(lang, plan.duration_sec),
+        "price": plan.max_price,
+        "provider": provider_name(lang, plan.provider),
+        "budget": format_trx(plan.daily_budget_sun),
+        "orders": plan.daily_orders,
+    }
 
 
 async def unwatch(update: Update, context: Context) -> None:
@@ -260,20 +263,14 @@ async def autorent(update: Update, context: Context) -> None:
     elif status is PlanStatus.NOT_WATCHED or plan is None:
         await _reply(update, t(lang, "autorent.not_watched", address=row.address))
     else:
-        amount_text = t(lang, "autorent.amount_auto") if plan.auto_amount else num(plan.amount)
         await _reply(
             update,
             t(
                 lang,
                 "autorent.set",
                 address=row.address,
-                amount=amount_text,
-                duration=duration(lang, plan.duration_sec),
-                price=plan.max_price,
-                provider=provider_name(lang, plan.provider),
-                budget=format_trx(plan.daily_budget_sun),
-                orders=plan.daily_orders,
                 threshold=num(row.threshold),
+                **_plan_fields(lang, plan),
             ),
             reply_markup=keyboards.stop_auto_rent(
                 lang, context.services.callback_secret, chat_id, row.id
